@@ -1,0 +1,3 @@
+module github.com/irsa-probe/irsa-probe
+
+go 1.24
