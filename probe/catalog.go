@@ -44,7 +44,7 @@ var catalog = map[Code]entry{
 		Severity: SeverityError,
 		Title:    "AWS_ROLE_ARN or AWS_WEB_IDENTITY_TOKEN_FILE is not set: the webhook did not inject IRSA",
 		Detected: "environment",
-		Message:  `{{d .env_var "AWS_ROLE_ARN"}} is not set in this container, so the AWS SDK cannot use IRSA and falls through to the next credentials in its chain (usually the node's instance role).`,
+		Message:  `This container has no {{d .env_var "AWS_ROLE_ARN"}}, so the AWS SDK cannot use IRSA and falls through to the next credentials in its chain (usually the node's instance role).`,
 		Fix:      annotateFix,
 	},
 	CodeRoleARNMalformed: {
@@ -81,7 +81,7 @@ Remove this container from eks.amazonaws.com/skip-containers, or mount a project
 		Detected: "token file",
 		Message:  `The token file {{.token_file}} cannot be read by this process ({{.detail}}): mode {{d .file_mode "unknown"}}, owner {{d .file_owner "unknown"}}, process {{d .process_user "unknown"}}.`,
 		Fix: `Let the pod's group read the projected token, not root: set the pod's fsGroup to the group the container runs as, e.g.
-  kubectl patch deployment DEPLOYMENT -n {{d .namespace "NAMESPACE"}} --type merge -p '{"spec":{"template":{"spec":{"securityContext":{"fsGroup":65534}}}}}'
+  kubectl patch deployment DEPLOYMENT -n {{d .namespace "NAMESPACE"}} --type merge -p '{"spec":{"template":{"spec":{"securityContext":{"fsGroup":{{d .fs_group "65532"}}}}}}}'
 (the EKS webhook sets fsGroup only when the pod has none; a runAsUser without fsGroup leaves the token 0600 root-owned on older kubelets).`,
 	},
 	CodeTokenMalformed: {

@@ -62,6 +62,9 @@ const (
 	EvFileMode       = "file_mode"
 	EvFileOwner      = "file_owner"
 	EvProcessUser    = "process_user"
+	EvFSGroup        = "fs_group"
+	EvSignature      = "signature"
+	EvHTTPStatus     = "http_status"
 	EvARNValue       = "value"
 	EvEnvVar         = "env_var"
 )
