@@ -1,2 +1,40 @@
-test:
-	go test ./...
+# irsa-probe: `make help` lists the targets.
+BINARY   := irsa-probe
+PKG      := github.com/irsa-probe/irsa-probe
+VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+IMAGE    ?= ghcr.io/irsa-probe/irsa-probe:$(VERSION)
+LDFLAGS  := -s -w -X main.version=$(VERSION)
+GOBIN    ?= $(shell go env GOPATH)/bin
+STATICCHECK_VERSION := v0.8.2
+
+.PHONY: help build test demo lint bench image tools clean
+
+help: ## list the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-8s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+build: ## build the static binary into bin/
+	CGO_ENABLED=0 go build -trimpath -ldflags "$(LDFLAGS)" -o bin/$(BINARY) ./cmd/irsa-probe
+
+test: ## vet and run every test (race detector on), manifests and moto included
+	go vet ./...
+	go test -race -count=1 ./...
+
+demo: build ## run the probe against a local simulated STS and cluster: a pass, then diagnosed failures
+	go run ./cmd/irsa-probe-demo -binary bin/$(BINARY)
+
+lint: ## gofmt, go vet and staticcheck
+	@test -z "$$(gofmt -l cmd probe deploy)" || (gofmt -l cmd probe deploy; echo "gofmt: the files above need formatting"; exit 1)
+	go vet ./...
+	$(GOBIN)/staticcheck ./...
+
+bench: ## run the benchmarks (figures go into the README)
+	go test -run '^$$' -bench . -benchmem ./...
+
+image: ## build the container image (needs a Docker engine)
+	docker build --build-arg VERSION=$(VERSION) -t $(IMAGE) .
+
+tools: ## install staticcheck
+	go install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+
+clean: ## remove build output
+	rm -rf bin

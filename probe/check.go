@@ -103,3 +103,9 @@ func (r *run) remove(code Code) {
 	}
 	r.rep.Findings = out
 }
+
+// SetObserver registers fn to be told of every STS call of every run: its
+// operation, latency and AWS error code ("" on success). serve feeds metrics with it.
+func (c *Checker) SetObserver(fn func(call string, d time.Duration, errCode string)) {
+	c.observe = fn
+}

@@ -106,12 +106,3 @@ func (r *Report) find(code Code) *Finding {
 func (r *Report) step(name string, st Status, detail string) {
 	r.Checks = append(r.Checks, StepResult{Name: name, Status: st, Detail: detail})
 }
-
-func (r *Report) hasSeverity(s Severity) bool {
-	for _, f := range r.Findings {
-		if f.Severity == s {
-			return true
-		}
-	}
-	return false
-}

@@ -60,7 +60,7 @@ func VerifyTokenSignature(ctx context.Context, hc httpDoer, issuer string, raw [
 	for _, k := range keys.Keys {
 		res.KeyIDs = append(res.KeyIDs, k.KeyID)
 	}
-	jws, err := jose.ParseSigned(strings.TrimSpace(string(raw)), signatureAlgs)
+	jws, err := jose.ParseSignedCompact(strings.TrimSpace(string(raw)), signatureAlgs)
 	if err != nil {
 		res.Err = fmt.Errorf("parsing the token's signature: %w", err)
 		return res
