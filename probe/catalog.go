@@ -170,8 +170,11 @@ Usual mistakes: "https://" in the condition keys, a provider of another cluster 
 		Severity: SeverityError,
 		Title:    "STS rejected the token (InvalidIdentityToken) for a reason not listed above",
 		Detected: "STS InvalidIdentityToken",
-		Message:  `STS rejected the token: {{.error_code}}: {{.error_message}} (request id {{.request_id}}).`,
-		Fix: `Compare the token's issuer {{d .issuer "ISSUER"}} with the account's OIDC providers and the cluster:
+		Message:  `STS rejected the token: {{.error_code}}: {{.error_message}} (request id {{.request_id}}).{{if .signature}} Local signature check: {{.signature}}.{{end}}`,
+		Fix: `If the signing key was rotated (the token's key id is not in the issuer's JWKS), the pod holds a token signed by a retired key: recreate the pod so kubelet requests a new one; if new tokens fail too, the API server signs with a key it does not publish.
+  kubectl delete pod -n {{d .namespace "NAMESPACE"}} {{d .pod "POD"}}
+  curl -fsS {{d .issuer "ISSUER"}}/keys
+Otherwise compare the token's issuer {{d .issuer "ISSUER"}} with the account's OIDC providers and the cluster:
   aws iam list-open-id-connect-providers
   aws eks describe-cluster --name CLUSTER --query cluster.identity.oidc.issuer --output text`,
 	},
@@ -266,7 +269,7 @@ Set NO_PROXY to include {{endpointHost .endpoint}} if a proxy must not be used f
 		Severity: SeverityError,
 		Title:    "the SDK's default credential chain does not resolve to the IRSA role",
 		Detected: "default chain GetCallerIdentity",
-		Message:  `An application using the AWS SDK's default credential chain in this container gets {{d .caller_arn "no identity"}} (from {{d .credential_source "an unknown source"}}), not {{d .expected_role_arn "the IRSA role"}}.`,
+		Message:  `An application using the AWS SDK's default credential chain in this container gets {{d .caller_arn "no identity"}} (from {{d .credential_source "an unknown source"}}), not {{d .expected_role_arn "the IRSA role"}}.{{if .error_code}} Those credentials fail: {{.error_code}}: {{.error_message}}.{{end}}`,
 		Fix: `If AWS_ROLE_ARN is missing, annotate the service account and recreate the pods (see role-arn-missing). If it is set, something earlier in the chain wins: remove AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY and AWS_PROFILE from the container, and make sure the application's SDK supports web identity (see the README's minimum SDK versions).
 Block the node role from pods: require IMDSv2 with hop limit 1 on the nodes:
   aws ec2 modify-instance-metadata-options --instance-id INSTANCE_ID --http-tokens required --http-put-response-hop-limit 1`,

@@ -38,6 +38,7 @@ type run struct {
 	// provisional are local token findings STS also judges: its verdict wins.
 	provisional map[Code]bool
 	sigNote     string
+	sig         SignatureResult
 	redact      redactor
 }
 

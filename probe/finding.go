@@ -1,10 +1,8 @@
 package probe
 
 import (
-	"bytes"
 	"fmt"
 	"sort"
-	"text/template"
 )
 
 // Severity says what a finding means for the verdict and the exit code.
@@ -79,7 +77,7 @@ type Finding struct {
 }
 
 // entry is one row of the diagnosis catalog. Message and Fix are
-// text/template sources rendered over the finding's Evidence.
+// fixTemplate sources rendered over the finding's Evidence.
 type entry struct {
 	Severity Severity
 	Title    string // one line, for the README table
@@ -87,7 +85,7 @@ type entry struct {
 	Message  string
 	Fix      string
 
-	message, fix *template.Template
+	message, fix *fixTemplate
 }
 
 // NewFinding renders the catalog entry for code over ev.
@@ -108,14 +106,7 @@ func NewFinding(code Code, ev Evidence) Finding {
 	}
 }
 
-func render(t *template.Template, ev Evidence) string {
-	var b bytes.Buffer
-	if err := t.Execute(&b, ev); err != nil {
-		// The catalog is tested to render over empty evidence, so this is a bug.
-		return fmt.Sprintf("(rendering %s: %v)", t.Name(), err)
-	}
-	return b.String()
-}
+func render(t *fixTemplate, ev Evidence) string { return t.execute(ev) }
 
 // CatalogEntry is the public view of a catalog row, for documentation.
 type CatalogEntry struct {
@@ -136,10 +127,14 @@ func Catalog() []CatalogEntry {
 }
 
 func init() {
-	funcs := fixFuncs()
 	for c, e := range catalog {
-		e.message = template.Must(template.New(string(c) + ".message").Funcs(funcs).Option("missingkey=zero").Parse(e.Message))
-		e.fix = template.Must(template.New(string(c) + ".fix").Funcs(funcs).Option("missingkey=zero").Parse(e.Fix))
+		var err error
+		if e.message, err = parseFixTemplate(string(c)+".message", e.Message); err != nil {
+			panic(err)
+		}
+		if e.fix, err = parseFixTemplate(string(c)+".fix", e.Fix); err != nil {
+			panic(err)
+		}
 		catalog[c] = e
 	}
 }

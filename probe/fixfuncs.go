@@ -3,46 +3,45 @@ package probe
 import (
 	"net/url"
 	"strings"
-	"text/template"
 )
 
-// fixFuncs are the template helpers of the catalog's messages and fixes.
-// Each fills a placeholder when the evidence lacks a value, so a fix always
-// reads as a command a person can complete.
-func fixFuncs() template.FuncMap {
-	return template.FuncMap{
-		// {{d .namespace "NAMESPACE"}}: the value, or a placeholder.
-		"d": orDefault,
-		"oidcProviderARN": func(ev Evidence) string {
-			if ev[EvIssuer] == "" {
-				return "arn:aws:iam::ACCOUNT_ID:oidc-provider/ISSUER_HOST_PATH"
-			}
-			return OIDCProviderARN(orDefault(ev[EvPartition], "aws"), orDefault(ev[EvAccount], "ACCOUNT_ID"), ev[EvIssuer])
-		},
-		"trustPolicy": func(ev Evidence) string {
-			return TrustPolicy(TrustPolicyInput{
-				Partition: orDefault(ev[EvPartition], "aws"),
-				Account:   orDefault(ev[EvAccount], "ACCOUNT_ID"),
-				Issuer:    orDefault(ev[EvIssuer], "https://ISSUER_HOST_PATH"),
-				Subject:   orDefault(ev[EvSubject], "system:serviceaccount:NAMESPACE:SERVICE_ACCOUNT"),
-				Audience:  orDefault(ev[EvExpectedAud], DefaultAudience),
-			})
-		},
-		"roleName": func(arn string) string {
-			if r, err := ParseRoleARN(arn); err == nil {
-				return r.Name
-			}
-			return "ROLE_NAME"
-		},
-		"issuerHost":   func(issuer string) string { return hostOr(issuer, "ISSUER_HOST") },
-		"endpointHost": func(endpoint string) string { return hostOr(endpoint, "sts.REGION.amazonaws.com") },
-		"saName": func(nsName string) string {
-			if _, name, ok := strings.Cut(nsName, ":"); ok {
-				return name
-			}
-			return orDefault(nsName, "SERVICE_ACCOUNT")
-		},
-	}
+// evidenceFuncs build a value from all the evidence: {{name .}}.
+var evidenceFuncs = map[string]func(Evidence) string{
+	"oidcProviderARN": func(ev Evidence) string {
+		if ev[EvIssuer] == "" {
+			return "arn:aws:iam::ACCOUNT_ID:oidc-provider/ISSUER_HOST_PATH"
+		}
+		return OIDCProviderARN(orDefault(ev[EvPartition], "aws"), orDefault(ev[EvAccount], "ACCOUNT_ID"), ev[EvIssuer])
+	},
+	"trustPolicy": func(ev Evidence) string {
+		return TrustPolicy(TrustPolicyInput{
+			Partition: orDefault(ev[EvPartition], "aws"),
+			Account:   orDefault(ev[EvAccount], "ACCOUNT_ID"),
+			Issuer:    orDefault(ev[EvIssuer], "https://ISSUER_HOST_PATH"),
+			Subject:   orDefault(ev[EvSubject], "system:serviceaccount:NAMESPACE:SERVICE_ACCOUNT"),
+			Audience:  orDefault(ev[EvExpectedAud], DefaultAudience),
+		})
+	},
+}
+
+// valueFuncs transform one evidence value: {{name .key}}. Each fills a
+// placeholder when the value is missing, so a fix always reads as a
+// command a person can complete.
+var valueFuncs = map[string]func(string) string{
+	"roleName": func(arn string) string {
+		if r, err := ParseRoleARN(arn); err == nil {
+			return r.Name
+		}
+		return "ROLE_NAME"
+	},
+	"issuerHost":   func(issuer string) string { return hostOr(issuer, "ISSUER_HOST") },
+	"endpointHost": func(endpoint string) string { return hostOr(endpoint, "sts.REGION.amazonaws.com") },
+	"saName": func(nsName string) string {
+		if _, name, ok := strings.Cut(nsName, ":"); ok {
+			return name
+		}
+		return orDefault(nsName, "SERVICE_ACCOUNT")
+	},
 }
 
 func hostOr(rawURL, def string) string {

@@ -29,7 +29,9 @@ type SignatureResult struct {
 	JWKSURI   string
 	KeyIDs    []string // kids the issuer publishes
 	Reachable bool
-	Err       error
+	// UnknownKeyID: the issuer answered, but not with the token's kid.
+	UnknownKeyID bool
+	Err          error
 }
 
 // VerifyTokenSignature does what STS does with the token: fetch the issuer's
@@ -68,6 +70,7 @@ func VerifyTokenSignature(ctx context.Context, hc httpDoer, issuer string, raw [
 	kid := jws.Signatures[0].Header.KeyID
 	matching := keys.Key(kid)
 	if len(matching) == 0 {
+		res.UnknownKeyID = true
 		res.Err = fmt.Errorf("key id %q is not in the issuer's JWKS (published: %s): the signing key was rotated or the token is from another cluster", kid, strings.Join(res.KeyIDs, ", "))
 		return res
 	}
@@ -117,6 +120,7 @@ func (r *run) checkSignature(ctx context.Context) {
 		return
 	}
 	res := VerifyTokenSignature(ctx, r.http, r.token.Issuer, r.rawToken)
+	r.sig = res
 	switch {
 	case res.Verified:
 		r.rep.step(StepSignature, StatusPass, "verified with the issuer's JWKS "+res.JWKSURI)

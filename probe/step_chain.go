@@ -107,6 +107,13 @@ func (r *run) defaultChain(ctx context.Context, irsaOK, assumedOK bool) {
 	out, err := client.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	if err != nil {
 		ce := classify(err, r.stsEndpoint())
+		if r.cfg.AWS.RoleARN != "" && !ce.transient {
+			// IRSA is configured, yet apps would use other credentials,
+			// working or not: that shadowing is the problem.
+			r.add(CodeNodeRoleFallback, Evidence{EvSource: src, EvErrorCode: ce.ev[EvErrorCode], EvErrorMessage: ce.ev[EvErrorMessage], EvRequestID: ce.ev[EvRequestID]})
+			r.rep.step(StepDefaultChain, StatusFail, "credentials from "+src+" shadow IRSA; GetCallerIdentity: "+orDefault(ce.ev[EvErrorCode], rootCause(err)))
+			return
+		}
 		r.rep.step(StepDefaultChain, StatusUnknown, fmt.Sprintf("credentials from %s, but GetCallerIdentity failed: %s", src, orDefault(ce.ev[EvErrorCode], rootCause(err))))
 		return
 	}

@@ -112,6 +112,12 @@ func (r *run) stsFailure(step, call string, ce *callError) {
 	if code == CodeOIDCProviderMissing && r.token != nil && ce.ev[EvSTSIssuer] != "" && ce.ev[EvSTSIssuer] != r.token.Issuer {
 		code = CodeOIDCIssuerMismatch
 	}
+	if code == CodeOIDCKeysUnreachable && r.sig.UnknownKeyID {
+		// STS says "couldn't retrieve verification key" both when the
+		// issuer is down and when the token's kid is not in its JWKS; the
+		// pod reached the issuer, so it is the key.
+		code = CodeSTSInvalidIdentityToken
+	}
 	if code == CodeTokenExpired {
 		if skew := stsClockSkew(ce.ev[EvErrorMessage], r.cfg.now()); skew != "" {
 			ce.ev[EvClockSkew] = skew

@@ -63,7 +63,7 @@ func (r *run) checkToken() bool {
 
 	now := r.cfg.now()
 	nowEv := now.UTC().Format(time.RFC3339)
-	st, detail := StatusPass, fmt.Sprintf("sub %s, aud %s, %s left (signature not verified here: STS verifies it)",
+	st, detail := StatusPass, fmt.Sprintf("sub %s, aud %s, %s left (claims only; STS verifies the signature)",
 		t.Subject, strings.Join(t.Audience, ","), t.Expiry.Sub(now).Round(time.Second))
 	fail := func(code Code, ev Evidence, provisional bool) {
 		r.add(code, ev)

@@ -1,0 +1,179 @@
+// Command irsa-probe-demo runs the irsa-probe binary against a local
+// simulated EKS cluster issuer, STS and node IMDS (package probe/ststest):
+// one working identity, then the misconfigurations people hit most, each
+// with the diagnosis a user would see in kubectl logs. `make demo` runs it.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strings"
+	"time"
+
+	"github.com/irsa-probe/irsa-probe/probe/ststest"
+)
+
+type step struct {
+	title string
+	// breakIt changes the world; it returns env changes ("NAME=" unsets).
+	breakIt func(st *ststest.Stack) []string
+	args    []string
+	want    int // expected exit code
+}
+
+var steps = []step{
+	{
+		title: "A pod whose IRSA works",
+		want:  0,
+	},
+	{
+		title: "The service account was never annotated: the pod silently runs as the node role",
+		breakIt: func(st *ststest.Stack) []string {
+			return []string{"AWS_ROLE_ARN=", "AWS_WEB_IDENTITY_TOKEN_FILE=", "AWS_REGION=", "AWS_DEFAULT_REGION=",
+				"IRSA_PROBE_POD_NAMESPACE=payments", "IRSA_PROBE_SERVICE_ACCOUNT=billing-api", "IRSA_PROBE_POD_NAME=billing-api-7d9f8b6c5-x2k4q",
+				"IRSA_PROBE_EXPECT_ROLE_ARN=" + st.RoleARN}
+		},
+		want: 1,
+	},
+	{
+		title: "The role's trust policy names another namespace",
+		breakIt: func(st *ststest.Stack) []string {
+			must(st.STS.PutRole(st.RoleARN, ststest.TrustPolicyFor("aws", st.Account, st.Issuer.URL, "billing", "billing-api")))
+			return nil
+		},
+		want: 1,
+	},
+	{
+		title: "…fixed with the policy `irsa-probe trust-policy` prints",
+		breakIt: func(st *ststest.Stack) []string {
+			return nil // applied by run() from the binary's own output
+		},
+		args: []string{"trust-policy"},
+		want: 0,
+	},
+	{
+		title: "The cluster's OIDC provider was never created in the account",
+		breakIt: func(st *ststest.Stack) []string {
+			st.STS.RemoveOIDCProvider(st.Account, st.Issuer.URL)
+			return nil
+		},
+		want: 1,
+	},
+	{
+		title: "STS is unreachable (egress blocked): undecided, exit 3, not 'broken'",
+		breakIt: func(st *ststest.Stack) []string {
+			return []string{"AWS_ENDPOINT_URL_STS=http://127.0.0.1:1", "IRSA_PROBE_TIMEOUT=2s"}
+		},
+		want: 3,
+	},
+}
+
+func main() {
+	binary := flag.String("binary", "bin/irsa-probe", "the irsa-probe binary to run")
+	flag.Parse()
+	if err := run(*binary, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "demo:", err)
+		os.Exit(1)
+	}
+}
+
+func run(binary string, out io.Writer) error {
+	failed := 0
+	for i, s := range steps {
+		st := ststest.Start(ststest.StackOptions{})
+		var extra []string
+		if s.breakIt != nil {
+			extra = s.breakIt(st)
+		}
+		if len(s.args) > 0 && s.args[0] == "trust-policy" {
+			// Break the policy, print the fix, apply it, check again.
+			must(st.STS.PutRole(st.RoleARN, ststest.TrustPolicyFor("aws", st.Account, st.Issuer.URL, "billing", "billing-api")))
+			fmt.Fprintf(out, "\n=== %d. %s\n$ irsa-probe trust-policy\n", i+1, s.title)
+			policy, _, err := exec1(binary, env(st, nil), "trust-policy")
+			if err != nil {
+				st.Close()
+				return fmt.Errorf("trust-policy: %w", err)
+			}
+			fmt.Fprint(out, policy)
+			if err := st.STS.PutRole(st.RoleARN, policy); err != nil {
+				st.Close()
+				return fmt.Errorf("the printed policy does not parse: %w", err)
+			}
+			fmt.Fprintln(out, "$ aws iam update-assume-role-policy …   (applied to the simulated IAM)")
+		} else {
+			fmt.Fprintf(out, "\n=== %d. %s\n", i+1, s.title)
+		}
+		fmt.Fprintln(out, "$ irsa-probe check")
+		stdout, code, err := exec1(binary, env(st, extra), "check")
+		st.Close()
+		if err != nil {
+			return err
+		}
+		fmt.Fprint(out, stdout)
+		fmt.Fprintf(out, "(exit %d)\n", code)
+		if code != s.want {
+			fmt.Fprintf(out, "!!! expected exit %d\n", s.want)
+			failed++
+		}
+	}
+	if failed > 0 {
+		return fmt.Errorf("%d step(s) did not end as expected", failed)
+	}
+	return nil
+}
+
+// env is a pod's environment wired to the simulated world.
+func env(st *ststest.Stack, extra []string) []string {
+	var out []string
+	for _, kv := range os.Environ() {
+		name, _, _ := strings.Cut(kv, "=")
+		if strings.HasPrefix(name, "AWS_") || strings.HasPrefix(name, "IRSA_PROBE_") || strings.HasPrefix(name, "SSL_CERT") {
+			continue
+		}
+		out = append(out, kv)
+	}
+	out = append(out, st.Environ()...)
+	out = append(out, "IRSA_PROBE_TERMINATION_LOG=", "IRSA_PROBE_POD_NAME=billing-api-7d9f8b6c5-x2k4q")
+	for _, kv := range extra {
+		name, val, _ := strings.Cut(kv, "=")
+		kept := out[:0:0]
+		for _, o := range out {
+			if !strings.HasPrefix(o, name+"=") {
+				kept = append(kept, o)
+			}
+		}
+		out = kept
+		if val != "" {
+			out = append(out, kv)
+		}
+	}
+	return out
+}
+
+func exec1(binary string, env []string, args ...string) (string, int, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, binary, args...)
+	cmd.Env = env
+	cmd.Stderr = io.Discard
+	b, err := cmd.Output()
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		return string(b), ee.ExitCode(), nil
+	}
+	if err != nil {
+		return "", 0, fmt.Errorf("running %s: %w", binary, err)
+	}
+	return string(b), 0, nil
+}
+
+func must(err error) {
+	if err != nil {
+		panic(err)
+	}
+}

@@ -1,0 +1,459 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/irsa-probe/irsa-probe/probe"
+	"github.com/irsa-probe/irsa-probe/probe/ststest"
+)
+
+// scenario is one IRSA world and what `irsa-probe check` must say about it.
+type scenario struct {
+	name string
+	opts ststest.StackOptions
+	// setup breaks the world; it returns env changes ("NAME=" unsets) and
+	// the values the text must show (computed from the live world).
+	setup func(t *testing.T, st *ststest.Stack) (env, want []string)
+	exit  int
+	codes []probe.Code // all must be reported
+	uid   uint32       // run as this user (the token-permission case)
+}
+
+func realTokenFile(t *testing.T, st *ststest.Stack, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "..", "probe", "testdata", "k8s-tokens", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.WriteToken(string(b)); err != nil {
+		t.Fatal(err)
+	}
+	return st.TokenFile
+}
+
+const realIssuer = ststest.RealEKSIssuerURL
+
+// Real tokens are for the real EKS issuer, whose keys the pod cannot fetch
+// here; the signature step is not what these scenarios test.
+var noLocalSig = "IRSA_PROBE_VERIFY_SIGNATURE=never"
+
+func scenarios() []scenario {
+	return []scenario{
+		{
+			name: "ok",
+			exit: probe.ExitOK,
+			setup: func(t *testing.T, st *ststest.Stack) ([]string, []string) {
+				return nil, []string{"OK", "assumed-role/billing-api/", "verified with the issuer's JWKS"}
+			},
+		},
+		{
+			name: "ok with the real EKS token",
+			opts: ststest.StackOptions{RealEKSIssuer: true},
+			exit: probe.ExitOK,
+			setup: func(t *testing.T, st *ststest.Stack) ([]string, []string) {
+				realTokenFile(t, st, "valid-irsa.jwt")
+				return []string{noLocalSig}, []string{"assumed-role/billing-api/irsa-probe-billing-api-7d9f8b6c5-x2k4q"}
+			},
+		},
+		{
+			name:  "annotation missing falls back to the node role",
+			exit:  probe.ExitBroken,
+			codes: []probe.Code{probe.CodeRoleARNMissing, probe.CodeNodeRoleFallback},
+			setup: func(t *testing.T, st *ststest.Stack) ([]string, []string) {
+				return []string{"AWS_ROLE_ARN=", "AWS_WEB_IDENTITY_TOKEN_FILE=", "AWS_REGION=", "AWS_DEFAULT_REGION=",
+						"IRSA_PROBE_POD_NAMESPACE=payments", "IRSA_PROBE_SERVICE_ACCOUNT=billing-api",
+						"IRSA_PROBE_EXPECT_ROLE_ARN=" + st.RoleARN},
+					[]string{st.IMDS.AssumedRoleARN(), "kubectl annotate serviceaccount -n payments billing-api eks.amazonaws.com/role-arn=" + st.RoleARN,
+						"rollout restart", "EC2 instance metadata"}
+			},
+		},
+		{
+			name:  "static keys in the env shadow IRSA",
+			exit:  probe.ExitBroken,
+			codes: []probe.Code{probe.CodeNodeRoleFallback},
+			setup: func(t *testing.T, st *ststest.Stack) ([]string, []string) {
+				return []string{"AWS_ACCESS_KEY_ID=" + st.IMDS.AccessKeyID(), "AWS_SECRET_ACCESS_KEY=not-checked-by-the-emulator"},
+					[]string{"AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY", "InvalidClientTokenId"}
+			},
+		},
+		{
+			name:  "role ARN with a short account",
+			exit:  probe.ExitBroken,
+			codes: []probe.Code{probe.CodeRoleARNMalformed},
+			setup: func(t *testing.T, st *ststest.Stack) ([]string, []string) {
+				return []string{"AWS_ROLE_ARN=arn:aws:iam::11112222333:role/billing-api"},
+					[]string{"arn:aws:iam::11112222333:role/billing-api", "not 12 digits"}
+			},
+		},
+		{
+			name:  "aws role in a China region",
+			exit:  probe.ExitBroken,
+			codes: []probe.Code{probe.CodeRoleARNMalformed},
+			setup: func(t *testing.T, st *ststest.Stack) ([]string, []string) {
+				return []string{"AWS_REGION=cn-north-1"}, []string{"cn-north-1", "aws-cn"}
+			},
+		},
+		{
+			name:  "no region",
+			exit:  probe.ExitBroken,
+			codes: []probe.Code{probe.CodeRegionMissing},
+			setup: func(t *testing.T, st *ststest.Stack) ([]string, []string) {
+				return []string{"AWS_REGION=", "AWS_DEFAULT_REGION="}, []string{"AWS_REGION"}
+			},
+		},
+		{
+			name:  "token volume not mounted",
+			exit:  probe.ExitBroken,
+			codes: []probe.Code{probe.CodeTokenFileMissing},
+			setup: func(t *testing.T, st *ststest.Stack) ([]string, []string) {
+				p := "/var/run/secrets/eks.amazonaws.com/serviceaccount/token"
+				return []string{"AWS_WEB_IDENTITY_TOKEN_FILE=" + p}, []string{p, "aws-iam-token", "skip-containers"}
+			},
+		},
+		{
+			name:  "token not readable by the container user",
+			exit:  probe.ExitBroken,
+			codes: []probe.Code{probe.CodeTokenFileUnreadable},
+			uid:   65532,
+			setup: func(t *testing.T, st *ststest.Stack) ([]string, []string) {
+				dir, err := os.MkdirTemp("", "token-")
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { os.RemoveAll(dir) })
+				if err := os.Chmod(dir, 0o755); err != nil {
+					t.Fatal(err)
+				}
+				p := filepath.Join(dir, "token")
+				if err := os.WriteFile(p, []byte(st.Token()), 0o600); err != nil {
+					t.Fatal(err)
+				}
+				if os.Getuid() != 0 {
+					if err := os.Chmod(p, 0); err != nil {
+						t.Fatal(err)
+					}
+				}
+				return []string{"AWS_WEB_IDENTITY_TOKEN_FILE=" + p, noLocalSig}, []string{p, "permission denied", "fsGroup"}
+			},
+		},
+		{
+			name:  "not a JWT",
+			exit:  probe.ExitBroken,
+			codes: []probe.Code{probe.CodeTokenMalformed},
+			setup: func(t *testing.T, st *ststest.Stack) ([]string, []string) {
+				if err := st.WriteToken("not-a-token\n"); err != nil {
+					t.Fatal(err)
+				}
+				return nil, []string{"expected 3 dot-separated parts"}
+			},
+		},
+		{
+			name:  "legacy secret token",
+			exit:  probe.ExitBroken,
+			codes: []probe.Code{probe.CodeTokenLegacy},
+			setup: func(t *testing.T, st *ststest.Stack) ([]string, []string) {
+				tok := st.Issuer.Mint(map[string]any{"iss": "kubernetes/serviceaccount", "sub": "system:serviceaccount:payments:billing-api",
+					"kubernetes.io/serviceaccount/namespace": "payments", "kubernetes.io/serviceaccount/service-account.name": "billing-api"})
+				if err := st.WriteToken(tok); err != nil {
+					t.Fatal(err)
+				}
+				return nil, []string{"kubernetes/serviceaccount", "projected"}
+			},
+		},
+		{
+			name:  "audience of the kube-api token",
+			opts:  ststest.StackOptions{RealEKSIssuer: true},
+			exit:  probe.ExitBroken,
+			codes: []probe.Code{probe.CodeTokenAudienceMismatch},
+			setup: func(t *testing.T, st *ststest.Stack) ([]string, []string) {
+				realTokenFile(t, st, "wrong-audience.jwt")
+				return []string{noLocalSig}, []string{"https://kubernetes.default.svc", "sts.amazonaws.com", "Incorrect token audience",
+					"eks.amazonaws.com/audience", "add-client-id-to-open-id-connect-provider", "oidc-provider/oidc.eks.us-west-2.amazonaws.com/id/C0FFEE5EED1BB83AA8D0C5A1E2B3F4A5"}
+			},
+		},
+		{
+			name:  "expired token",
+			opts:  ststest.StackOptions{RealEKSIssuer: true},
+			exit:  probe.ExitBroken,
+			codes: []probe.Code{probe.CodeTokenExpired},
+			setup: func(t *testing.T, st *ststest.Stack) ([]string, []string) {
+				realTokenFile(t, st, "expires-10m.jwt")
+				return []string{noLocalSig}, []string{"2026-11-22T", "ExpiredTokenException", "80%"}
+			},
+		},
+		{
+			name:  "token from the future",
+			exit:  probe.ExitBroken,
+			codes: []probe.Code{probe.CodeTokenNotYetValid},
+			setup: func(t *testing.T, st *ststest.Stack) ([]string, []string) {
+				tok := st.Issuer.ServiceAccountToken(ststest.TokenOptions{Namespace: "payments", ServiceAccount: "billing-api",
+					IssuedAt: time.Now().Add(time.Hour)})
+				if err := st.WriteToken(tok); err != nil {
+					t.Fatal(err)
+				}
+				return nil, []string{"skew", "chronyc"}
+			},
+		},
+		{
+			name:  "token about to expire",
+			exit:  probe.ExitOK,
+			codes: []probe.Code{probe.CodeTokenExpiringSoon},
+			setup: func(t *testing.T, st *ststest.Stack) ([]string, []string) {
+				tok := st.Issuer.ServiceAccountToken(ststest.TokenOptions{Namespace: "payments", ServiceAccount: "billing-api",
+					IssuedAt: time.Now().Add(-570 * time.Second), TTL: 600 * time.Second})
+				if err := st.WriteToken(tok); err != nil {
+					t.Fatal(err)
+				}
+				return nil, []string{"WARNING token-expiring-soon", "rotated"}
+			},
+		},
+		{
+			name:  "wrong serviceAccountName",
+			exit:  probe.ExitBroken,
+			codes: []probe.Code{probe.CodeServiceAccountMismatch},
+			setup: func(t *testing.T, st *ststest.Stack) ([]string, []string) {
+				return []string{"IRSA_PROBE_EXPECT_SERVICE_ACCOUNT=payments:billing-worker"},
+					[]string{"system:serviceaccount:payments:billing-api", "payments:billing-worker", `"serviceAccountName":"billing-worker"`}
+			},
+		},
+		{
+			name:  "trust policy names another namespace",
+			exit:  probe.ExitBroken,
+			codes: []probe.Code{probe.CodeTrustPolicyDenied},
+			setup: func(t *testing.T, st *ststest.Stack) ([]string, []string) {
+				if err := st.STS.PutRole(st.RoleARN, ststest.TrustPolicyFor("aws", st.Account, st.Issuer.URL, "billing", "billing-api")); err != nil {
+					t.Fatal(err)
+				}
+				hp := strings.TrimPrefix(st.Issuer.URL, "https://")
+				return nil, []string{"Not authorized to perform sts:AssumeRoleWithWebIdentity", `"` + hp + `:sub": "system:serviceaccount:payments:billing-api"`,
+					`"Federated": "arn:aws:iam::111122223333:oidc-provider/` + hp + `"`, "update-assume-role-policy --role-name billing-api", "request id"}
+			},
+		},
+		{
+			name:  "denied by an SCP",
+			exit:  probe.ExitBroken,
+			codes: []probe.Code{probe.CodeSTSAccessDenied},
+			setup: func(t *testing.T, st *ststest.Stack) ([]string, []string) {
+				msg := "User: arn:aws:sts::111122223333:assumed-role/billing-api/x is not authorized to perform: sts:GetCallerIdentity with an explicit deny in a service control policy"
+				st.STS.SetFault("GetCallerIdentity", ststest.Fault{Code: "AccessDenied", Message: msg, Status: 403})
+				return nil, []string{"explicit deny in a service control policy", "list-policies-for-target"}
+			},
+		},
+		{
+			name:  "signing key rotated",
+			exit:  probe.ExitBroken,
+			codes: []probe.Code{probe.CodeSTSInvalidIdentityToken},
+			setup: func(t *testing.T, st *ststest.Stack) ([]string, []string) {
+				if err := st.Issuer.RotateKey(); err != nil {
+					t.Fatal(err)
+				}
+				return nil, []string{"InvalidIdentityToken", "is not in the issuer's JWKS"}
+			},
+		},
+		{
+			name:  "no OIDC provider in the account",
+			exit:  probe.ExitBroken,
+			codes: []probe.Code{probe.CodeOIDCProviderMissing},
+			setup: func(t *testing.T, st *ststest.Stack) ([]string, []string) {
+				st.STS.RemoveOIDCProvider(st.Account, st.Issuer.URL)
+				return nil, []string{st.Issuer.URL, "111122223333", "eksctl utils associate-iam-oidc-provider", "create-open-id-connect-provider --url " + st.Issuer.URL}
+			},
+		},
+		{
+			name:  "STS looks up another issuer",
+			exit:  probe.ExitBroken,
+			codes: []probe.Code{probe.CodeOIDCIssuerMismatch},
+			setup: func(t *testing.T, st *ststest.Stack) ([]string, []string) {
+				other := "https://oidc.eks.cn-north-1.amazonaws.com.cn/id/0123456789ABCDEF0123456789ABCDEF"
+				st.STS.SetFault("AssumeRoleWithWebIdentity", ststest.Fault{Code: "InvalidIdentityToken", Message: ststest.MsgNoOIDCProvider(other)})
+				return nil, []string{other, st.Issuer.URL}
+			},
+		},
+		{
+			name:  "thumbprint no longer matches",
+			exit:  probe.ExitBroken,
+			codes: []probe.Code{probe.CodeOIDCThumbprintMismatch},
+			setup: func(t *testing.T, st *ststest.Stack) ([]string, []string) {
+				p := ststest.ProviderFor(st.Issuer, st.Account)
+				p.Thumbprints = []string{"9e99a48a9960b14926bb7f3b02e22da2b0ab7280"}
+				st.STS.AddOIDCProvider(p)
+				return nil, []string{"thumbprint", "update-open-id-connect-provider-thumbprint"}
+			},
+		},
+		{
+			name:  "issuer keys not reachable by STS",
+			exit:  probe.ExitBroken,
+			codes: []probe.Code{probe.CodeOIDCKeysUnreachable},
+			setup: func(t *testing.T, st *ststest.Stack) ([]string, []string) {
+				st.Issuer.SetUnreachable(true)
+				return nil, []string{st.Issuer.URL, "/.well-known/openid-configuration", "not checked: issuer not reachable from the pod"}
+			},
+		},
+		{
+			name:  "STS not activated in the region",
+			exit:  probe.ExitBroken,
+			codes: []probe.Code{probe.CodeSTSRegionDisabled},
+			setup: func(t *testing.T, st *ststest.Stack) ([]string, []string) {
+				st.STS.SetRegionDisabled(true)
+				return nil, []string{"us-west-2", "111122223333", "RegionDisabledException"}
+			},
+		},
+		{
+			name:  "credentials rejected by the endpoint",
+			exit:  probe.ExitBroken,
+			codes: []probe.Code{probe.CodeSTSInvalidClientToken},
+			setup: func(t *testing.T, st *ststest.Stack) ([]string, []string) {
+				st.STS.SetFault("GetCallerIdentity", ststest.Fault{Code: "InvalidClientTokenId", Message: "The security token included in the request is invalid.", Status: 403})
+				return nil, []string{"InvalidClientTokenId", st.STS.URL}
+			},
+		},
+		{
+			name:  "throttled until the deadline",
+			exit:  probe.ExitIndeterminate,
+			codes: []probe.Code{probe.CodeSTSThrottled},
+			setup: func(t *testing.T, st *ststest.Stack) ([]string, []string) {
+				st.STS.Throttle("AssumeRoleWithWebIdentity", 0)
+				return []string{"IRSA_PROBE_TIMEOUT=2s"}, []string{"Rate exceeded", "UNDECIDED"}
+			},
+		},
+		{
+			name:  "STS unreachable",
+			exit:  probe.ExitIndeterminate,
+			codes: []probe.Code{probe.CodeSTSUnreachable},
+			setup: func(t *testing.T, st *ststest.Stack) ([]string, []string) {
+				return []string{"AWS_ENDPOINT_URL_STS=http://127.0.0.1:1", "IRSA_PROBE_TIMEOUT=2s"}, []string{"http://127.0.0.1:1", "TCP", "connection refused"}
+			},
+		},
+		{
+			name:  "an STS error outside the catalog",
+			exit:  probe.ExitBroken,
+			codes: []probe.Code{probe.CodeSTSError},
+			setup: func(t *testing.T, st *ststest.Stack) ([]string, []string) {
+				st.STS.SetFault("AssumeRoleWithWebIdentity", ststest.Fault{Code: "PackedPolicyTooLarge", Message: "Packed policy consumes 103% of allotted space"})
+				return nil, []string{"PackedPolicyTooLarge", "Packed policy consumes 103% of allotted space"}
+			},
+		},
+		{
+			name:  "assumed another role than expected",
+			exit:  probe.ExitBroken,
+			codes: []probe.Code{probe.CodeWrongRole},
+			setup: func(t *testing.T, st *ststest.Stack) ([]string, []string) {
+				return []string{"IRSA_PROBE_EXPECT_ROLE_ARN=arn:aws:iam::111122223333:role/billing-api-prod"},
+					[]string{"arn:aws:iam::111122223333:role/billing-api-prod", "assumed-role/billing-api/"}
+			},
+		},
+	}
+}
+
+// TestCheckScenarios runs the built binary as kubelet would, once per
+// misconfiguration, against an emulated STS configured for it.
+func TestCheckScenarios(t *testing.T) {
+	for _, sc := range scenarios() {
+		t.Run(sc.name, func(t *testing.T) {
+			t.Parallel()
+			st := startStack(t, sc.opts)
+			extra, want := sc.setup(t, st)
+			termLog := filepath.Join(t.TempDir(), "termination-log")
+			if sc.uid != 0 {
+				termLog = "" // the other user cannot write the test's directory
+			}
+			env := runEnv(st, append(extra, "IRSA_PROBE_TERMINATION_LOG="+termLog)...)
+
+			text := runBinary(t, runOpts{env: env, args: []string{"check"}, uid: sc.uid})
+			if text.exit != sc.exit {
+				t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", text.exit, sc.exit, text.stdout, text.stderr)
+			}
+			if sc.exit == probe.ExitIndeterminate && text.took > 15*time.Second {
+				t.Errorf("undecided only after %s; IRSA_PROBE_TIMEOUT is 2s", text.took)
+			}
+			for _, w := range want {
+				if !strings.Contains(text.stdout, w) {
+					t.Errorf("text output lacks %q:\n%s", w, text.stdout)
+				}
+			}
+			for _, c := range sc.codes {
+				if !strings.Contains(text.stdout, string(c)+":") {
+					t.Errorf("text output lacks finding %s", c)
+				}
+			}
+
+			js := runBinary(t, runOpts{env: append(env, "IRSA_PROBE_OUTPUT=json"), args: []string{"check"}, uid: sc.uid})
+			var rep probe.Report
+			if err := json.Unmarshal([]byte(js.stdout), &rep); err != nil {
+				t.Fatalf("json output: %v\n%s", err, js.stdout)
+			}
+			if js.exit != sc.exit || rep.OK != (sc.exit == probe.ExitOK) {
+				t.Errorf("json run: exit %d ok %v, want exit %d", js.exit, rep.OK, sc.exit)
+			}
+			assertFindings(t, rep, sc.codes)
+			if len(rep.Checks) != 6 {
+				t.Errorf("want the 6 steps recorded, got %+v", rep.Checks)
+			}
+			if sc.exit == probe.ExitOK && (rep.Identity == nil || !strings.Contains(rep.Identity.ARN, "assumed-role/billing-api/")) {
+				t.Errorf("identity %+v", rep.Identity)
+			}
+
+			if termLog != "" {
+				b, err := os.ReadFile(termLog)
+				if err != nil {
+					t.Fatalf("termination log: %v", err)
+				}
+				if len(b) > probe.MaxTerminationMessage {
+					t.Errorf("termination log is %d bytes", len(b))
+				}
+				if sc.exit != probe.ExitOK && !strings.Contains(string(b), string(sc.codes[0])) {
+					t.Errorf("termination log lacks %s:\n%s", sc.codes[0], b)
+				}
+			}
+			assertNoSecrets(t, st, text.stdout, text.stderr, js.stdout, js.stderr)
+		})
+	}
+}
+
+func assertFindings(t *testing.T, rep probe.Report, codes []probe.Code) {
+	t.Helper()
+	got := map[probe.Code]bool{}
+	for _, f := range rep.Findings {
+		got[f.Code] = true
+		if f.Message == "" || f.Fix == "" || f.Severity == "" {
+			t.Errorf("finding %s lacks message, fix or severity: %+v", f.Code, f)
+		}
+		if strings.Contains(f.Message+f.Fix, "<no value>") {
+			t.Errorf("finding %s renders a missing value: %s\n%s", f.Code, f.Message, f.Fix)
+		}
+	}
+	for _, c := range codes {
+		if !got[c] {
+			t.Errorf("finding %s not reported; got %v", c, rep.Findings)
+		}
+	}
+	if len(codes) == 0 && len(rep.Findings) != 0 {
+		t.Errorf("want no findings, got %+v", rep.Findings)
+	}
+}
+
+// assertNoSecrets: no output may contain the token (or a part of it) or any
+// secret key or session token the emulated STS and IMDS issued.
+func assertNoSecrets(t *testing.T, st *ststest.Stack, outputs ...string) {
+	t.Helper()
+	secrets := st.STS.IssuedSecrets()
+	if tok, err := os.ReadFile(st.TokenFile); err == nil {
+		for _, part := range strings.Split(strings.TrimSpace(string(tok)), ".") {
+			if len(part) > 16 {
+				secrets = append(secrets, part)
+			}
+		}
+	}
+	for _, out := range outputs {
+		for _, s := range secrets {
+			if s != "" && strings.Contains(out, s) {
+				t.Errorf("output contains a secret (%d chars starting %.4s…)", len(s), s)
+			}
+		}
+	}
+}

@@ -1,0 +1,138 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/irsa-probe/irsa-probe/probe/ststest"
+)
+
+var (
+	buildOnce sync.Once
+	binPath   string
+	buildErr  error
+)
+
+// buildBinary builds irsa-probe once per test run, as the Dockerfile does,
+// into a world-readable directory so it can also run as uid 65532.
+func buildBinary(t testing.TB) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "irsa-probe-bin-")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		if err := os.Chmod(dir, 0o755); err != nil {
+			buildErr = err
+			return
+		}
+		binPath = filepath.Join(dir, "irsa-probe")
+		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
+		if err != nil {
+			buildErr = errors.New(string(out))
+		}
+	})
+	if buildErr != nil {
+		t.Fatalf("building irsa-probe: %v", buildErr)
+	}
+	return binPath
+}
+
+// baseEnv is this process's environment without anything the probe or the
+// AWS SDK would read, so the host cannot leak into a scenario.
+func baseEnv() []string {
+	var out []string
+	for _, kv := range os.Environ() {
+		name, _, _ := strings.Cut(kv, "=")
+		switch {
+		case strings.HasPrefix(name, "AWS_"), strings.HasPrefix(name, "IRSA_PROBE_"),
+			strings.HasPrefix(name, "SSL_CERT"), strings.HasSuffix(strings.ToUpper(name), "_PROXY"):
+			continue
+		}
+		out = append(out, kv)
+	}
+	return out
+}
+
+// runEnv is a pod's environment wired to stack: what the webhook injects and
+// the endpoint overrides, plus extra, where "NAME=" removes NAME.
+func runEnv(stack *ststest.Stack, extra ...string) []string {
+	env := baseEnv()
+	if stack != nil {
+		env = append(env, stack.Environ()...)
+	}
+	env = append(env, "IRSA_PROBE_TIMEOUT=10s")
+	for _, kv := range extra {
+		name, val, _ := strings.Cut(kv, "=")
+		env = slicesDeleteVar(env, name)
+		if val != "" || !strings.HasSuffix(kv, "=") {
+			env = append(env, kv)
+		}
+	}
+	return env
+}
+
+func slicesDeleteVar(env []string, name string) []string {
+	out := env[:0:0]
+	for _, kv := range env {
+		if !strings.HasPrefix(kv, name+"=") {
+			out = append(out, kv)
+		}
+	}
+	return out
+}
+
+// result is one run of the binary, as kubelet would see it.
+type result struct {
+	stdout, stderr string
+	exit           int
+	took           time.Duration
+}
+
+type runOpts struct {
+	env  []string
+	args []string
+	uid  uint32 // run as this uid/gid when the test runs as root (0: as is)
+}
+
+func runBinary(t *testing.T, o runOpts) result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, buildBinary(t), o.args...)
+	cmd.Env = o.env
+	if o.uid != 0 && os.Getuid() == 0 {
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: o.uid, Gid: o.uid}}
+	}
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	start := time.Now()
+	err := cmd.Run()
+	res := result{stdout: stdout.String(), stderr: stderr.String(), took: time.Since(start)}
+	var ee *exec.ExitError
+	switch {
+	case errors.As(err, &ee):
+		res.exit = ee.ExitCode()
+	case err != nil:
+		t.Fatalf("running irsa-probe: %v", err)
+	}
+	return res
+}
+
+// startStack starts an emulated IRSA world for one test.
+func startStack(t *testing.T, o ststest.StackOptions) *ststest.Stack {
+	t.Helper()
+	st := ststest.Start(o)
+	t.Cleanup(st.Close)
+	return st
+}
