@@ -36,7 +36,6 @@ func realTokenFile(t *testing.T, st *ststest.Stack, name string) string {
 	return st.TokenFile
 }
 
-const realIssuer = ststest.RealEKSIssuerURL
 
 // Real tokens are for the real EKS issuer, whose keys the pod cannot fetch
 // here; the signature step is not what these scenarios test.

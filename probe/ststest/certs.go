@@ -1,0 +1,95 @@
+package ststest
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/sha1"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/hex"
+	"encoding/pem"
+	"fmt"
+	"math/big"
+	"net"
+	"time"
+)
+
+// issuerTLS is the certificate chain an Issuer serves: a leaf for 127.0.0.1
+// signed by a CA of its own. A real EKS issuer serves a leaf under an
+// intermediate CA too, and IAM's thumbprint is that of the top certificate
+// the server sends, not of the leaf, so the difference matters to anyone
+// checking thumbprints. Each Issuer gets its own CA, so trusting one issuer
+// does not trust another (httptest's built-in certificate is shared).
+type issuerTLS struct {
+	ca   *x509.Certificate
+	cert tls.Certificate // leaf then CA, as sent in the handshake
+}
+
+func newIssuerTLS() (*issuerTLS, error) {
+	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, fmt.Errorf("generate CA key: %w", err)
+	}
+	now := time.Now()
+	caTmpl := &x509.Certificate{
+		SerialNumber:          randomSerial(),
+		Subject:               pkix.Name{Organization: []string{"ststest"}, CommonName: "ststest issuer CA " + randomString(upperAlnum, 6)},
+		NotBefore:             now.Add(-time.Hour),
+		NotAfter:              now.Add(10 * 365 * 24 * time.Hour),
+		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+	}
+	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
+	if err != nil {
+		return nil, fmt.Errorf("create CA certificate: %w", err)
+	}
+	ca, err := x509.ParseCertificate(caDER)
+	if err != nil {
+		return nil, fmt.Errorf("parse CA certificate: %w", err)
+	}
+
+	leafKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, fmt.Errorf("generate leaf key: %w", err)
+	}
+	leafTmpl := &x509.Certificate{
+		SerialNumber: randomSerial(),
+		Subject:      pkix.Name{Organization: []string{"ststest"}, CommonName: "127.0.0.1"},
+		NotBefore:    now.Add(-time.Hour),
+		NotAfter:     now.Add(10 * 365 * 24 * time.Hour),
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback},
+		DNSNames:     []string{"localhost"},
+	}
+	leafDER, err := x509.CreateCertificate(rand.Reader, leafTmpl, ca, &leafKey.PublicKey, caKey)
+	if err != nil {
+		return nil, fmt.Errorf("create leaf certificate: %w", err)
+	}
+	return &issuerTLS{
+		ca:   ca,
+		cert: tls.Certificate{Certificate: [][]byte{leafDER, caDER}, PrivateKey: leafKey},
+	}, nil
+}
+
+func randomSerial() *big.Int {
+	n, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 127))
+	if err != nil {
+		panic(fmt.Sprintf("ststest: crypto/rand: %v", err))
+	}
+	return n
+}
+
+// Thumbprint is what IAM stores for an OIDC provider: the SHA-1 of a
+// certificate's DER, as 40 lower-case hex digits.
+func Thumbprint(cert *x509.Certificate) string {
+	sum := sha1.Sum(cert.Raw)
+	return hex.EncodeToString(sum[:])
+}
+
+func certPEM(cert *x509.Certificate) []byte {
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Raw})
+}
