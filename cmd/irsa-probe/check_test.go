@@ -36,7 +36,6 @@ func realTokenFile(t *testing.T, st *ststest.Stack, name string) string {
 	return st.TokenFile
 }
 
-
 // Real tokens are for the real EKS issuer, whose keys the pod cannot fetch
 // here; the signature step is not what these scenarios test.
 var noLocalSig = "IRSA_PROBE_VERIFY_SIGNATURE=never"
@@ -409,7 +408,12 @@ func TestCheckScenarios(t *testing.T) {
 					t.Errorf("termination log lacks %s:\n%s", sc.codes[0], b)
 				}
 			}
-			assertNoSecrets(t, st, text.stdout, text.stderr, js.stdout, js.stderr)
+			outputs := []string{text.stdout, text.stderr, js.stdout, js.stderr}
+			if termLog != "" {
+				b, _ := os.ReadFile(termLog)
+				outputs = append(outputs, string(b))
+			}
+			assertNoSecrets(t, st, outputs...)
 		})
 	}
 }
