@@ -328,6 +328,17 @@ func scenarios() []scenario {
 			},
 		},
 		{
+			name:  "egress proxy down",
+			exit:  probe.ExitIndeterminate,
+			codes: []probe.Code{probe.CodeSTSUnreachable},
+			setup: func(t *testing.T, st *ststest.Stack) ([]string, []string) {
+				// The real regional endpoint, reached through a proxy that
+				// refuses: the layer and the proxy (not its password) are named.
+				return []string{"AWS_ENDPOINT_URL_STS=", "HTTPS_PROXY=http://probe:s3cret@127.0.0.1:1", "IRSA_PROBE_TIMEOUT=2s"},
+					[]string{"https://sts.us-west-2.amazonaws.com", "proxy failed", "HTTPS_PROXY=http://probe:xxxxx@127.0.0.1:1"}
+			},
+		},
+		{
 			name:  "an STS error outside the catalog",
 			exit:  probe.ExitBroken,
 			codes: []probe.Code{probe.CodeSTSError},
@@ -414,6 +425,11 @@ func TestCheckScenarios(t *testing.T) {
 				outputs = append(outputs, string(b))
 			}
 			assertNoSecrets(t, st, outputs...)
+			for _, out := range outputs {
+				if strings.Contains(out, "s3cret") {
+					t.Error("an output contains the proxy password")
+				}
+			}
 		})
 	}
 }
