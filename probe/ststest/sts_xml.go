@@ -7,9 +7,6 @@ import (
 	"time"
 )
 
-// stsNamespace is the XML namespace of every STS response.
-const stsNamespace = "https://sts.amazonaws.com/doc/2011-06-15/"
-
 // stsVersion is the only API version STS has.
 const stsVersion = "2011-06-15"
 
