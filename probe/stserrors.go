@@ -129,6 +129,8 @@ func networkLayer(err error) string {
 		return "TLS"
 	case errors.As(err, &opErr) && opErr.Op == "dial":
 		return "TCP"
+	case errors.Is(err, context.Canceled):
+		return "cancelled (SIGTERM)"
 	case errors.Is(err, context.DeadlineExceeded), strings.Contains(err.Error(), "timeout"):
 		return "timeout"
 	}

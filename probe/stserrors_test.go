@@ -20,6 +20,7 @@ func TestNetworkLayer(t *testing.T) {
 		{&url.Error{Op: "Post", URL: "https://sts", Err: &net.OpError{Op: "proxyconnect", Net: "tcp", Err: errors.New("connection refused")}}, "proxy"},
 		{&url.Error{Op: "Post", URL: "https://sts", Err: x509.UnknownAuthorityError{}}, "TLS"},
 		{fmt.Errorf("operation error STS: %w", context.DeadlineExceeded), "timeout"},
+		{fmt.Errorf("operation error STS: %w", context.Canceled), "cancelled (SIGTERM)"},
 		{errors.New("unexpected EOF"), "HTTP"},
 	} {
 		if got := networkLayer(tc.err); got != tc.want {
