@@ -64,7 +64,7 @@ type Settings struct {
 	LogLevel             string        `envconfig:"LOG_LEVEL" default:"info" flag:"log-level" desc:"debug, info, warn or error"`
 	Listen               string        `default:":8086" flag:"listen" desc:"serve: address of /healthz, /readyz, /livez, /metrics"`
 	Refresh              time.Duration `default:"5m" flag:"refresh" desc:"serve: how often the identity is re-checked (±10% jitter)"`
-	Grace                time.Duration `desc:"serve: how long transient failures may last before readiness fails (default: 2x refresh)"`
+	Grace                time.Duration `flag:"grace" desc:"serve: how long transient failures may last before readiness fails (default: 2x refresh)"`
 	PodNamespace         string        `envconfig:"POD_NAMESPACE" desc:"pod namespace (downward API), used in fixes when there is no token"`
 	PodName              string        `envconfig:"POD_NAME" desc:"pod name (downward API)"`
 	ServiceAccount       string        `envconfig:"SERVICE_ACCOUNT" desc:"pod service account (downward API: spec.serviceAccountName)"`
