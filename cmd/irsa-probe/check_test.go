@@ -476,3 +476,18 @@ func assertNoSecrets(t *testing.T, st *ststest.Stack, outputs ...string) {
 		}
 	}
 }
+
+// TestEveryCodeHasAScenario: the catalog and the scenarios grow together.
+func TestEveryCodeHasAScenario(t *testing.T) {
+	covered := map[probe.Code]bool{}
+	for _, sc := range scenarios() {
+		for _, c := range sc.codes {
+			covered[c] = true
+		}
+	}
+	for _, e := range probe.Catalog() {
+		if !covered[e.Code] {
+			t.Errorf("no scenario reports %s", e.Code)
+		}
+	}
+}
