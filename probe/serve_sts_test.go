@@ -140,13 +140,6 @@ func TestServePicksUpRotatedToken(t *testing.T) {
 	if err := st.WriteToken(rotated); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 12*time.Second, "STS sees the rotated token", func() bool {
-		for _, r := range st.STS.Requests() {
-			if r.Params.Get("WebIdentityToken") == rotated {
-				return true
-			}
-		}
-		return false
-	})
+	waitFor(t, 12*time.Second, "STS sees the rotated token", func() bool { return st.STS.SawWebIdentityToken(rotated) })
 	waitFor(t, 5*time.Second, "ready again", func() bool { return status() == 200 })
 }

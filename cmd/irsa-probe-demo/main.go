@@ -12,7 +12,6 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"strings"
 	"time"
 
 	"github.com/irsa-probe/irsa-probe/probe/ststest"
@@ -129,30 +128,7 @@ func run(binary string, out io.Writer) error {
 
 // env is a pod's environment wired to the simulated world.
 func env(st *ststest.Stack, extra []string) []string {
-	var out []string
-	for _, kv := range os.Environ() {
-		name, _, _ := strings.Cut(kv, "=")
-		if strings.HasPrefix(name, "AWS_") || strings.HasPrefix(name, "IRSA_PROBE_") || strings.HasPrefix(name, "SSL_CERT") {
-			continue
-		}
-		out = append(out, kv)
-	}
-	out = append(out, st.Environ()...)
-	out = append(out, "IRSA_PROBE_TERMINATION_LOG=", "IRSA_PROBE_POD_NAME=billing-api-7d9f8b6c5-x2k4q")
-	for _, kv := range extra {
-		name, val, _ := strings.Cut(kv, "=")
-		kept := out[:0:0]
-		for _, o := range out {
-			if !strings.HasPrefix(o, name+"=") {
-				kept = append(kept, o)
-			}
-		}
-		out = kept
-		if val != "" {
-			out = append(out, kv)
-		}
-	}
-	return out
+	return ststest.PodEnv(st, append([]string{"IRSA_PROBE_TERMINATION_LOG=", "IRSA_PROBE_POD_NAME=billing-api-7d9f8b6c5-x2k4q"}, extra...)...)
 }
 
 func exec1(binary string, env []string, args ...string) (string, int, error) {

@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -57,48 +56,10 @@ func buildBinary(t testing.TB) string {
 	return binPath
 }
 
-// baseEnv is this process's environment without anything the probe or the
-// AWS SDK would read, so the host cannot leak into a scenario.
-func baseEnv() []string {
-	var out []string
-	for _, kv := range os.Environ() {
-		name, _, _ := strings.Cut(kv, "=")
-		switch {
-		case strings.HasPrefix(name, "AWS_"), strings.HasPrefix(name, "IRSA_PROBE_"),
-			strings.HasPrefix(name, "SSL_CERT"), strings.HasSuffix(strings.ToUpper(name), "_PROXY"):
-			continue
-		}
-		out = append(out, kv)
-	}
-	return out
-}
-
-// runEnv is a pod's environment wired to stack: what the webhook injects and
-// the endpoint overrides, plus extra, where "NAME=" removes NAME.
+// runEnv is a pod's environment wired to stack (nil: none), with the
+// probe's deadline shortened for tests, plus extra ("NAME=" unsets NAME).
 func runEnv(stack *ststest.Stack, extra ...string) []string {
-	env := baseEnv()
-	if stack != nil {
-		env = append(env, stack.Environ()...)
-	}
-	env = append(env, "IRSA_PROBE_TIMEOUT=10s")
-	for _, kv := range extra {
-		name, val, _ := strings.Cut(kv, "=")
-		env = slicesDeleteVar(env, name)
-		if val != "" || !strings.HasSuffix(kv, "=") {
-			env = append(env, kv)
-		}
-	}
-	return env
-}
-
-func slicesDeleteVar(env []string, name string) []string {
-	out := env[:0:0]
-	for _, kv := range env {
-		if !strings.HasPrefix(kv, name+"=") {
-			out = append(out, kv)
-		}
-	}
-	return out
+	return ststest.PodEnv(stack, append([]string{"IRSA_PROBE_TIMEOUT=10s"}, extra...)...)
 }
 
 // result is one run of the binary, as kubelet would see it.

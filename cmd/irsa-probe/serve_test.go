@@ -450,14 +450,7 @@ func TestServePicksUpRotatedToken(t *testing.T) {
 	if err := st.WriteToken(rotated); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 12*time.Second, "STS sees the rotated token", func() bool {
-		for _, r := range st.STS.Requests() {
-			if r.Params.Get("WebIdentityToken") == rotated {
-				return true
-			}
-		}
-		return false
-	})
+	eventually(t, 12*time.Second, "STS sees the rotated token", func() bool { return st.STS.SawWebIdentityToken(rotated) })
 	if code, _ := p.get(t, probe.PathReadyz); code != 200 {
 		t.Errorf("/readyz %d after the rotation", code)
 	}
