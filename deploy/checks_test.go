@@ -7,7 +7,9 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/irsa-probe/irsa-probe/probe"
+	"github.com/irsa-probe/irsa-probe/probe/cli"
+	"github.com/irsa-probe/irsa-probe/probe/config"
+	"github.com/irsa-probe/irsa-probe/probe/serve"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/util/intstr"
@@ -30,12 +32,12 @@ const (
 
 func (m mode) command() string {
 	if m == nativeSidecar || m == classicSidecar {
-		return probe.CmdServe
+		return cli.CmdServe
 	}
-	return probe.CmdCheck
+	return cli.CmdCheck
 }
 
-func (m mode) serves() bool { return m.command() == probe.CmdServe }
+func (m mode) serves() bool { return m.command() == cli.CmdServe }
 
 // downwardEnv is what the diagnosis takes from the downward API.
 var downwardEnv = map[string]string{
@@ -60,8 +62,8 @@ func checkContainer(c *corev1.Container, m mode) []string {
 	switch {
 	case len(c.Args) == 0:
 		bad("no args: want [%s]", m.command())
-	case !slices.Contains(probe.CommandNames(), c.Args[0]):
-		bad("args[0] %q is not a command of the binary %v", c.Args[0], probe.CommandNames())
+	case !slices.Contains(cli.CommandNames(), c.Args[0]):
+		bad("args[0] %q is not a command of the binary %v", c.Args[0], cli.CommandNames())
 	case c.Args[0] != m.command() || len(c.Args) != 1:
 		bad("args %q, want [%s]", c.Args, m.command())
 	}
@@ -107,7 +109,7 @@ func checkEnv(c *corev1.Container) []string {
 			errs = append(errs, "env "+e.Name+" set twice")
 		case strings.HasPrefix(e.Name, "AWS_"):
 			errs = append(errs, "env "+e.Name+" is the pod identity webhook's to set: it skips containers that set it")
-		case !slices.Contains(probe.EnvNames(), e.Name):
+		case !slices.Contains(config.EnvNames(), e.Name):
 			errs = append(errs, "env "+e.Name+" is not read by the binary")
 		}
 		seen[e.Name] = true
@@ -179,7 +181,7 @@ func checkResources(c *corev1.Container) []string {
 // listenPort is the port serve listens on: IRSA_PROBE_LISTEN if the manifest
 // sets it, else the binary's default.
 func listenPort(c *corev1.Container) (int32, error) {
-	addr := probe.DefaultListen
+	addr := config.DefaultListen
 	for _, e := range c.Env {
 		if e.Name == "IRSA_PROBE_LISTEN" {
 			addr = e.Value
@@ -204,7 +206,7 @@ func checkServe(c *corev1.Container, m mode) []string {
 	if len(c.Ports) != 1 || c.Ports[0].ContainerPort != port || (c.Ports[0].Protocol != "" && c.Ports[0].Protocol != corev1.ProtocolTCP) {
 		errs = append(errs, fmt.Sprintf("ports %v, want one TCP port %d (IRSA_PROBE_LISTEN)", c.Ports, port))
 	}
-	readiness := []string{probe.PathHealthz, probe.PathReadyz}
+	readiness := []string{serve.PathHealthz, serve.PathReadyz}
 	for _, p := range []struct {
 		kind  string
 		probe *corev1.Probe
@@ -215,7 +217,7 @@ func checkServe(c *corev1.Container, m mode) []string {
 		{"readinessProbe", c.ReadinessProbe, readiness, true},
 		// Never a path that fails on IAM: a broken role must make the pod
 		// unready, not restart the sidecar in a loop.
-		{"livenessProbe", c.LivenessProbe, []string{probe.PathLivez}, true},
+		{"livenessProbe", c.LivenessProbe, []string{serve.PathLivez}, true},
 	} {
 		if p.probe == nil {
 			if p.need {
@@ -237,8 +239,8 @@ func checkProbe(kind string, p *corev1.Probe, owner *corev1.Container, port int3
 		return []string{kind + ": want httpGet"}
 	}
 	var errs []string
-	if !slices.Contains(probe.ServePaths(), h.Path) {
-		errs = append(errs, fmt.Sprintf("%s path %q: serve answers only %v", kind, h.Path, probe.ServePaths()))
+	if !slices.Contains(serve.Paths(), h.Path) {
+		errs = append(errs, fmt.Sprintf("%s path %q: serve answers only %v", kind, h.Path, serve.Paths()))
 	} else if !slices.Contains(paths, h.Path) {
 		errs = append(errs, fmt.Sprintf("%s path %q, want one of %v", kind, h.Path, paths))
 	}
@@ -308,7 +310,7 @@ func checkPod(tpl *corev1.PodTemplateSpec, m mode) []string {
 		} else if h := app.ReadinessProbe.HTTPGet; h != nil && h.Port.Type == intstr.String {
 			errs = append(errs, "app readinessProbe uses port name "+h.Port.StrVal+": it resolves in the app's ports, use the number")
 		} else {
-			errs = append(errs, checkProbe("app readinessProbe", app.ReadinessProbe, app, port, []string{probe.PathHealthz, probe.PathReadyz})...)
+			errs = append(errs, checkProbe("app readinessProbe", app.ReadinessProbe, app, port, []string{serve.PathHealthz, serve.PathReadyz})...)
 		}
 	case jobCheck:
 		if len(spec.Containers) != 1 || idx(spec.Containers) != 0 {

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/irsa-probe/irsa-probe/probe"
+	"github.com/irsa-probe/irsa-probe/probe/iam"
 	corev1 "k8s.io/api/core/v1"
 )
 
@@ -69,7 +69,7 @@ func checkSeesIdentity(spec *corev1.PodSpec, c *corev1.Container, w podIdentityW
 		return append(errs, "token mount "+mount.Name+" is not a projected volume")
 	}
 	rel := strings.TrimPrefix(file, strings.TrimSuffix(mount.MountPath, "/")+"/")
-	audience := probe.DefaultAudience
+	audience := iam.DefaultAudience
 	if v, ok := env["IRSA_PROBE_AUDIENCE"]; ok {
 		audience = v
 	}

@@ -8,7 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/irsa-probe/irsa-probe/probe"
+	"github.com/irsa-probe/irsa-probe/probe/iam"
+	"github.com/irsa-probe/irsa-probe/probe/verdict"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -80,7 +81,7 @@ func TestRender(t *testing.T) {
 					t.Errorf("%s: namespace %q, want payments", o.ref(), o.Namespace)
 				}
 				if sa, ok := o.Obj.(*corev1.ServiceAccount); ok {
-					if _, err := probe.ParseRoleARN(sa.Annotations[roleARNAnnotation]); err != nil {
+					if _, err := iam.ParseRoleARN(sa.Annotations[roleARNAnnotation]); err != nil {
 						t.Errorf("%s: %s: %v", o.ref(), roleARNAnnotation, err)
 					}
 				}
@@ -157,8 +158,8 @@ func TestJobVerdicts(t *testing.T) {
 		}
 	}
 	slices.Sort(failJob)
-	if want := []int32{probe.ExitBroken, probe.ExitUsage}; !slices.Equal(failJob, want) {
-		t.Errorf("FailJob on exit codes %v, want %v (and not %d, undecided: retried)", failJob, want, probe.ExitIndeterminate)
+	if want := []int32{verdict.ExitBroken, verdict.ExitUsage}; !slices.Equal(failJob, want) {
+		t.Errorf("FailJob on exit codes %v, want %v (and not %d, undecided: retried)", failJob, want, verdict.ExitUndecided)
 	}
 	if job.Spec.BackoffLimit == nil || *job.Spec.BackoffLimit < 1 {
 		t.Error("backoffLimit must allow a retry of an undecided check")

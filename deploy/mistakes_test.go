@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/irsa-probe/irsa-probe/probe"
+	"github.com/irsa-probe/irsa-probe/probe/serve"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/util/intstr"
@@ -36,9 +36,9 @@ func goodContainer(m mode) corev1.Container {
 			return &corev1.Probe{ProbeHandler: corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Path: path, Port: intstr.FromString("irsa-probe")}}}
 		}
 		c.Ports = []corev1.ContainerPort{{Name: "irsa-probe", ContainerPort: 8086}}
-		c.ReadinessProbe, c.LivenessProbe = get(probe.PathHealthz), get(probe.PathLivez)
+		c.ReadinessProbe, c.LivenessProbe = get(serve.PathHealthz), get(serve.PathLivez)
 		if m == nativeSidecar {
-			c.StartupProbe = get(probe.PathHealthz)
+			c.StartupProbe = get(serve.PathHealthz)
 			c.RestartPolicy = ptr(corev1.ContainerRestartPolicyAlways)
 		}
 	}
@@ -79,7 +79,7 @@ func TestChecksCatchMistakes(t *testing.T) {
 			c.Env = append(c.Env, corev1.EnvVar{Name: "IRSA_PROBE_LISTEN", Value: ":9000"})
 		}, "9000"},
 		{"unknown path", nativeSidecar, func(c *corev1.Container) { c.ReadinessProbe.HTTPGet.Path = "/ready" }, "serve answers only"},
-		{"liveness on IAM", classicSidecar, func(c *corev1.Container) { c.LivenessProbe.HTTPGet.Path = probe.PathHealthz }, "want one of [/livez]"},
+		{"liveness on IAM", classicSidecar, func(c *corev1.Container) { c.LivenessProbe.HTTPGet.Path = serve.PathHealthz }, "want one of [/livez]"},
 		{"unresolvable port name", nativeSidecar, func(c *corev1.Container) { c.LivenessProbe.HTTPGet.Port = intstr.FromString("http") }, "not serve's"},
 		{"native without startupProbe", nativeSidecar, func(c *corev1.Container) { c.StartupProbe = nil }, "startupProbe missing"},
 		{"native without restartPolicy", nativeSidecar, func(c *corev1.Container) { c.RestartPolicy = nil }, "restartPolicy"},
@@ -104,7 +104,7 @@ func TestChecksCatchMistakes(t *testing.T) {
 func TestPodChecksCatchMistakes(t *testing.T) {
 	good := func() *corev1.PodTemplateSpec {
 		app := corev1.Container{Name: "app", ReadinessProbe: &corev1.Probe{ProbeHandler: corev1.ProbeHandler{
-			HTTPGet: &corev1.HTTPGetAction{Path: probe.PathHealthz, Port: intstr.FromInt32(8086)},
+			HTTPGet: &corev1.HTTPGetAction{Path: serve.PathHealthz, Port: intstr.FromInt32(8086)},
 		}}}
 		return &corev1.PodTemplateSpec{Spec: corev1.PodSpec{
 			ServiceAccountName: "billing-api",
@@ -130,7 +130,7 @@ func TestPodChecksCatchMistakes(t *testing.T) {
 			tpl.Spec.Containers[0].ReadinessProbe.HTTPGet.Port = intstr.FromString("irsa-probe")
 		}, "use the number"},
 		{"app probe on liveness path", classicSidecar, func(tpl *corev1.PodTemplateSpec) {
-			tpl.Spec.Containers[0].ReadinessProbe.HTTPGet.Path = probe.PathLivez
+			tpl.Spec.Containers[0].ReadinessProbe.HTTPGet.Path = serve.PathLivez
 		}, "want one of"},
 		{"check after another init container", initCheck, func(tpl *corev1.PodTemplateSpec) {
 			tpl.Spec.Containers = tpl.Spec.Containers[:1]

@@ -8,8 +8,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/irsa-probe/irsa-probe/probe"
+	"github.com/irsa-probe/irsa-probe/probe/check"
+	"github.com/irsa-probe/irsa-probe/probe/finding"
 	"github.com/irsa-probe/irsa-probe/probe/ststest"
+	"github.com/irsa-probe/irsa-probe/probe/verdict"
 )
 
 // scenario is one IRSA world and what `irsa-probe check` must say about it.
@@ -20,17 +22,13 @@ type scenario struct {
 	// the values the text must show (computed from the live world).
 	setup func(t *testing.T, st *ststest.Stack) (env, want []string)
 	exit  int
-	codes []probe.Code // all must be reported
-	uid   uint32       // run as this user (the token-permission case)
+	codes []finding.Code // all must be reported
+	uid   uint32         // run as this user (the token-permission case)
 }
 
 func realTokenFile(t *testing.T, st *ststest.Stack, name string) string {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "..", "probe", "testdata", "k8s-tokens", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := st.WriteToken(string(b)); err != nil {
+	if err := st.WriteToken(string(ststest.RealFile(name))); err != nil {
 		t.Fatal(err)
 	}
 	return st.TokenFile
@@ -44,7 +42,7 @@ func scenarios() []scenario {
 	return []scenario{
 		{
 			name: "ok",
-			exit: probe.ExitOK,
+			exit: verdict.ExitOK,
 			setup: func(t *testing.T, st *ststest.Stack) ([]string, []string) {
 				return nil, []string{"OK", "assumed-role/billing-api/", "verified with the issuer's JWKS"}
 			},
@@ -52,7 +50,7 @@ func scenarios() []scenario {
 		{
 			name: "ok with the real EKS token",
 			opts: ststest.StackOptions{RealEKSIssuer: true},
-			exit: probe.ExitOK,
+			exit: verdict.ExitOK,
 			setup: func(t *testing.T, st *ststest.Stack) ([]string, []string) {
 				realTokenFile(t, st, "valid-irsa.jwt")
 				return []string{noLocalSig}, []string{"assumed-role/billing-api/irsa-probe-billing-api-7d9f8b6c5-x2k4q"}
@@ -60,8 +58,8 @@ func scenarios() []scenario {
 		},
 		{
 			name:  "annotation missing falls back to the node role",
-			exit:  probe.ExitBroken,
-			codes: []probe.Code{probe.CodeRoleARNMissing, probe.CodeNodeRoleFallback},
+			exit:  verdict.ExitBroken,
+			codes: []finding.Code{finding.CodeRoleARNMissing, finding.CodeNodeRoleFallback},
 			setup: func(t *testing.T, st *ststest.Stack) ([]string, []string) {
 				return []string{"AWS_ROLE_ARN=", "AWS_WEB_IDENTITY_TOKEN_FILE=", "AWS_REGION=", "AWS_DEFAULT_REGION=",
 						"IRSA_PROBE_POD_NAMESPACE=payments", "IRSA_PROBE_SERVICE_ACCOUNT=billing-api",
@@ -72,8 +70,8 @@ func scenarios() []scenario {
 		},
 		{
 			name:  "static keys in the env shadow IRSA",
-			exit:  probe.ExitBroken,
-			codes: []probe.Code{probe.CodeNodeRoleFallback},
+			exit:  verdict.ExitBroken,
+			codes: []finding.Code{finding.CodeNodeRoleFallback},
 			setup: func(t *testing.T, st *ststest.Stack) ([]string, []string) {
 				return []string{"AWS_ACCESS_KEY_ID=" + st.IMDS.AccessKeyID(), "AWS_SECRET_ACCESS_KEY=not-checked-by-the-emulator"},
 					[]string{"AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY", "InvalidClientTokenId"}
@@ -81,8 +79,8 @@ func scenarios() []scenario {
 		},
 		{
 			name:  "role ARN with a short account",
-			exit:  probe.ExitBroken,
-			codes: []probe.Code{probe.CodeRoleARNMalformed},
+			exit:  verdict.ExitBroken,
+			codes: []finding.Code{finding.CodeRoleARNMalformed},
 			setup: func(t *testing.T, st *ststest.Stack) ([]string, []string) {
 				return []string{"AWS_ROLE_ARN=arn:aws:iam::11112222333:role/billing-api"},
 					[]string{"arn:aws:iam::11112222333:role/billing-api", "not 12 digits"}
@@ -90,24 +88,24 @@ func scenarios() []scenario {
 		},
 		{
 			name:  "aws role in a China region",
-			exit:  probe.ExitBroken,
-			codes: []probe.Code{probe.CodeRoleARNMalformed},
+			exit:  verdict.ExitBroken,
+			codes: []finding.Code{finding.CodeRoleARNMalformed},
 			setup: func(t *testing.T, st *ststest.Stack) ([]string, []string) {
 				return []string{"AWS_REGION=cn-north-1"}, []string{"cn-north-1", "aws-cn"}
 			},
 		},
 		{
 			name:  "no region",
-			exit:  probe.ExitBroken,
-			codes: []probe.Code{probe.CodeRegionMissing},
+			exit:  verdict.ExitBroken,
+			codes: []finding.Code{finding.CodeRegionMissing},
 			setup: func(t *testing.T, st *ststest.Stack) ([]string, []string) {
 				return []string{"AWS_REGION=", "AWS_DEFAULT_REGION="}, []string{"AWS_REGION"}
 			},
 		},
 		{
 			name:  "token volume not mounted",
-			exit:  probe.ExitBroken,
-			codes: []probe.Code{probe.CodeTokenFileMissing},
+			exit:  verdict.ExitBroken,
+			codes: []finding.Code{finding.CodeTokenFileMissing},
 			setup: func(t *testing.T, st *ststest.Stack) ([]string, []string) {
 				p := "/var/run/secrets/eks.amazonaws.com/serviceaccount/token"
 				return []string{"AWS_WEB_IDENTITY_TOKEN_FILE=" + p}, []string{p, "aws-iam-token", "skip-containers"}
@@ -115,8 +113,8 @@ func scenarios() []scenario {
 		},
 		{
 			name:  "token not readable by the container user",
-			exit:  probe.ExitBroken,
-			codes: []probe.Code{probe.CodeTokenFileUnreadable},
+			exit:  verdict.ExitBroken,
+			codes: []finding.Code{finding.CodeTokenFileUnreadable},
 			uid:   65532,
 			setup: func(t *testing.T, st *ststest.Stack) ([]string, []string) {
 				dir, err := os.MkdirTemp("", "token-")
@@ -141,8 +139,8 @@ func scenarios() []scenario {
 		},
 		{
 			name:  "not a JWT",
-			exit:  probe.ExitBroken,
-			codes: []probe.Code{probe.CodeTokenMalformed},
+			exit:  verdict.ExitBroken,
+			codes: []finding.Code{finding.CodeTokenMalformed},
 			setup: func(t *testing.T, st *ststest.Stack) ([]string, []string) {
 				if err := st.WriteToken("not-a-token\n"); err != nil {
 					t.Fatal(err)
@@ -152,8 +150,8 @@ func scenarios() []scenario {
 		},
 		{
 			name:  "legacy secret token",
-			exit:  probe.ExitBroken,
-			codes: []probe.Code{probe.CodeTokenLegacy},
+			exit:  verdict.ExitBroken,
+			codes: []finding.Code{finding.CodeTokenLegacy},
 			setup: func(t *testing.T, st *ststest.Stack) ([]string, []string) {
 				tok := st.Issuer.Mint(map[string]any{"iss": "kubernetes/serviceaccount", "sub": "system:serviceaccount:payments:billing-api",
 					"kubernetes.io/serviceaccount/namespace": "payments", "kubernetes.io/serviceaccount/service-account.name": "billing-api"})
@@ -166,8 +164,8 @@ func scenarios() []scenario {
 		{
 			name:  "audience of the kube-api token",
 			opts:  ststest.StackOptions{RealEKSIssuer: true},
-			exit:  probe.ExitBroken,
-			codes: []probe.Code{probe.CodeTokenAudienceMismatch},
+			exit:  verdict.ExitBroken,
+			codes: []finding.Code{finding.CodeTokenAudienceMismatch},
 			setup: func(t *testing.T, st *ststest.Stack) ([]string, []string) {
 				realTokenFile(t, st, "wrong-audience.jwt")
 				return []string{noLocalSig}, []string{"https://kubernetes.default.svc", "sts.amazonaws.com", "Incorrect token audience",
@@ -177,8 +175,8 @@ func scenarios() []scenario {
 		{
 			name:  "expired token",
 			opts:  ststest.StackOptions{RealEKSIssuer: true},
-			exit:  probe.ExitBroken,
-			codes: []probe.Code{probe.CodeTokenExpired},
+			exit:  verdict.ExitBroken,
+			codes: []finding.Code{finding.CodeTokenExpired},
 			setup: func(t *testing.T, st *ststest.Stack) ([]string, []string) {
 				realTokenFile(t, st, "expires-10m.jwt")
 				return []string{noLocalSig}, []string{"2026-11-22T", "ExpiredTokenException", "80%"}
@@ -186,8 +184,8 @@ func scenarios() []scenario {
 		},
 		{
 			name:  "token from the future",
-			exit:  probe.ExitBroken,
-			codes: []probe.Code{probe.CodeTokenNotYetValid},
+			exit:  verdict.ExitBroken,
+			codes: []finding.Code{finding.CodeTokenNotYetValid},
 			setup: func(t *testing.T, st *ststest.Stack) ([]string, []string) {
 				tok := st.Issuer.ServiceAccountToken(ststest.TokenOptions{Namespace: "payments", ServiceAccount: "billing-api",
 					IssuedAt: time.Now().Add(time.Hour)})
@@ -199,8 +197,8 @@ func scenarios() []scenario {
 		},
 		{
 			name:  "token about to expire",
-			exit:  probe.ExitOK,
-			codes: []probe.Code{probe.CodeTokenExpiringSoon},
+			exit:  verdict.ExitOK,
+			codes: []finding.Code{finding.CodeTokenExpiringSoon},
 			setup: func(t *testing.T, st *ststest.Stack) ([]string, []string) {
 				tok := st.Issuer.ServiceAccountToken(ststest.TokenOptions{Namespace: "payments", ServiceAccount: "billing-api",
 					IssuedAt: time.Now().Add(-570 * time.Second), TTL: 600 * time.Second})
@@ -212,8 +210,8 @@ func scenarios() []scenario {
 		},
 		{
 			name:  "wrong serviceAccountName",
-			exit:  probe.ExitBroken,
-			codes: []probe.Code{probe.CodeServiceAccountMismatch},
+			exit:  verdict.ExitBroken,
+			codes: []finding.Code{finding.CodeServiceAccountMismatch},
 			setup: func(t *testing.T, st *ststest.Stack) ([]string, []string) {
 				return []string{"IRSA_PROBE_EXPECT_SERVICE_ACCOUNT=payments:billing-worker"},
 					[]string{"system:serviceaccount:payments:billing-api", "payments:billing-worker", `"serviceAccountName":"billing-worker"`}
@@ -221,8 +219,8 @@ func scenarios() []scenario {
 		},
 		{
 			name:  "trust policy names another namespace",
-			exit:  probe.ExitBroken,
-			codes: []probe.Code{probe.CodeTrustPolicyDenied},
+			exit:  verdict.ExitBroken,
+			codes: []finding.Code{finding.CodeTrustPolicyDenied},
 			setup: func(t *testing.T, st *ststest.Stack) ([]string, []string) {
 				if err := st.STS.PutRole(st.RoleARN, ststest.TrustPolicyFor("aws", st.Account, st.Issuer.URL, "billing", "billing-api")); err != nil {
 					t.Fatal(err)
@@ -234,8 +232,8 @@ func scenarios() []scenario {
 		},
 		{
 			name:  "denied by an SCP",
-			exit:  probe.ExitBroken,
-			codes: []probe.Code{probe.CodeSTSAccessDenied},
+			exit:  verdict.ExitBroken,
+			codes: []finding.Code{finding.CodeSTSAccessDenied},
 			setup: func(t *testing.T, st *ststest.Stack) ([]string, []string) {
 				msg := "User: arn:aws:sts::111122223333:assumed-role/billing-api/x is not authorized to perform: sts:GetCallerIdentity with an explicit deny in a service control policy"
 				st.STS.SetFault("GetCallerIdentity", ststest.Fault{Code: "AccessDenied", Message: msg, Status: 403})
@@ -244,8 +242,8 @@ func scenarios() []scenario {
 		},
 		{
 			name:  "signing key rotated",
-			exit:  probe.ExitBroken,
-			codes: []probe.Code{probe.CodeSTSInvalidIdentityToken},
+			exit:  verdict.ExitBroken,
+			codes: []finding.Code{finding.CodeSTSInvalidIdentityToken},
 			setup: func(t *testing.T, st *ststest.Stack) ([]string, []string) {
 				if err := st.Issuer.RotateKey(); err != nil {
 					t.Fatal(err)
@@ -255,8 +253,8 @@ func scenarios() []scenario {
 		},
 		{
 			name:  "no OIDC provider in the account",
-			exit:  probe.ExitBroken,
-			codes: []probe.Code{probe.CodeOIDCProviderMissing},
+			exit:  verdict.ExitBroken,
+			codes: []finding.Code{finding.CodeOIDCProviderMissing},
 			setup: func(t *testing.T, st *ststest.Stack) ([]string, []string) {
 				st.STS.RemoveOIDCProvider(st.Account, st.Issuer.URL)
 				return nil, []string{st.Issuer.URL, "111122223333", "eksctl utils associate-iam-oidc-provider", "create-open-id-connect-provider --url " + st.Issuer.URL}
@@ -264,8 +262,8 @@ func scenarios() []scenario {
 		},
 		{
 			name:  "STS looks up another issuer",
-			exit:  probe.ExitBroken,
-			codes: []probe.Code{probe.CodeOIDCIssuerMismatch},
+			exit:  verdict.ExitBroken,
+			codes: []finding.Code{finding.CodeOIDCIssuerMismatch},
 			setup: func(t *testing.T, st *ststest.Stack) ([]string, []string) {
 				other := "https://oidc.eks.cn-north-1.amazonaws.com.cn/id/0123456789ABCDEF0123456789ABCDEF"
 				st.STS.SetFault("AssumeRoleWithWebIdentity", ststest.Fault{Code: "InvalidIdentityToken", Message: ststest.MsgNoOIDCProvider(other)})
@@ -274,8 +272,8 @@ func scenarios() []scenario {
 		},
 		{
 			name:  "thumbprint no longer matches",
-			exit:  probe.ExitBroken,
-			codes: []probe.Code{probe.CodeOIDCThumbprintMismatch},
+			exit:  verdict.ExitBroken,
+			codes: []finding.Code{finding.CodeOIDCThumbprintMismatch},
 			setup: func(t *testing.T, st *ststest.Stack) ([]string, []string) {
 				p := ststest.ProviderFor(st.Issuer, st.Account)
 				p.Thumbprints = []string{"9e99a48a9960b14926bb7f3b02e22da2b0ab7280"}
@@ -285,8 +283,8 @@ func scenarios() []scenario {
 		},
 		{
 			name:  "issuer keys not reachable by STS",
-			exit:  probe.ExitBroken,
-			codes: []probe.Code{probe.CodeOIDCKeysUnreachable},
+			exit:  verdict.ExitBroken,
+			codes: []finding.Code{finding.CodeOIDCKeysUnreachable},
 			setup: func(t *testing.T, st *ststest.Stack) ([]string, []string) {
 				st.Issuer.SetUnreachable(true)
 				return nil, []string{st.Issuer.URL, "/.well-known/openid-configuration", "not checked: issuer not reachable from the pod"}
@@ -294,8 +292,8 @@ func scenarios() []scenario {
 		},
 		{
 			name:  "STS not activated in the region",
-			exit:  probe.ExitBroken,
-			codes: []probe.Code{probe.CodeSTSRegionDisabled},
+			exit:  verdict.ExitBroken,
+			codes: []finding.Code{finding.CodeSTSRegionDisabled},
 			setup: func(t *testing.T, st *ststest.Stack) ([]string, []string) {
 				st.STS.SetRegionDisabled(true)
 				return nil, []string{"us-west-2", "111122223333", "RegionDisabledException"}
@@ -303,8 +301,8 @@ func scenarios() []scenario {
 		},
 		{
 			name:  "credentials rejected by the endpoint",
-			exit:  probe.ExitBroken,
-			codes: []probe.Code{probe.CodeSTSInvalidClientToken},
+			exit:  verdict.ExitBroken,
+			codes: []finding.Code{finding.CodeSTSInvalidClientToken},
 			setup: func(t *testing.T, st *ststest.Stack) ([]string, []string) {
 				st.STS.SetFault("GetCallerIdentity", ststest.Fault{Code: "InvalidClientTokenId", Message: "The security token included in the request is invalid.", Status: 403})
 				return nil, []string{"InvalidClientTokenId", st.STS.URL}
@@ -312,8 +310,8 @@ func scenarios() []scenario {
 		},
 		{
 			name:  "throttled until the deadline",
-			exit:  probe.ExitIndeterminate,
-			codes: []probe.Code{probe.CodeSTSThrottled},
+			exit:  verdict.ExitUndecided,
+			codes: []finding.Code{finding.CodeSTSThrottled},
 			setup: func(t *testing.T, st *ststest.Stack) ([]string, []string) {
 				st.STS.Throttle("AssumeRoleWithWebIdentity", 0)
 				return []string{"IRSA_PROBE_TIMEOUT=2s"}, []string{"Rate exceeded", "UNDECIDED"}
@@ -321,16 +319,16 @@ func scenarios() []scenario {
 		},
 		{
 			name:  "STS unreachable",
-			exit:  probe.ExitIndeterminate,
-			codes: []probe.Code{probe.CodeSTSUnreachable},
+			exit:  verdict.ExitUndecided,
+			codes: []finding.Code{finding.CodeSTSUnreachable},
 			setup: func(t *testing.T, st *ststest.Stack) ([]string, []string) {
 				return []string{"AWS_ENDPOINT_URL_STS=http://127.0.0.1:1", "IRSA_PROBE_TIMEOUT=2s"}, []string{"http://127.0.0.1:1", "TCP", "connection refused"}
 			},
 		},
 		{
 			name:  "egress proxy down",
-			exit:  probe.ExitIndeterminate,
-			codes: []probe.Code{probe.CodeSTSUnreachable},
+			exit:  verdict.ExitUndecided,
+			codes: []finding.Code{finding.CodeSTSUnreachable},
 			setup: func(t *testing.T, st *ststest.Stack) ([]string, []string) {
 				// The real regional endpoint, reached through a proxy that
 				// refuses: the layer and the proxy (not its password) are named.
@@ -340,8 +338,8 @@ func scenarios() []scenario {
 		},
 		{
 			name:  "an STS error outside the catalog",
-			exit:  probe.ExitBroken,
-			codes: []probe.Code{probe.CodeSTSError},
+			exit:  verdict.ExitBroken,
+			codes: []finding.Code{finding.CodeSTSError},
 			setup: func(t *testing.T, st *ststest.Stack) ([]string, []string) {
 				st.STS.SetFault("AssumeRoleWithWebIdentity", ststest.Fault{Code: "PackedPolicyTooLarge", Message: "Packed policy consumes 103% of allotted space"})
 				return nil, []string{"PackedPolicyTooLarge", "Packed policy consumes 103% of allotted space"}
@@ -349,8 +347,8 @@ func scenarios() []scenario {
 		},
 		{
 			name:  "assumed another role than expected",
-			exit:  probe.ExitBroken,
-			codes: []probe.Code{probe.CodeWrongRole},
+			exit:  verdict.ExitBroken,
+			codes: []finding.Code{finding.CodeWrongRole},
 			setup: func(t *testing.T, st *ststest.Stack) ([]string, []string) {
 				return []string{"IRSA_PROBE_EXPECT_ROLE_ARN=arn:aws:iam::111122223333:role/billing-api-prod"},
 					[]string{"arn:aws:iam::111122223333:role/billing-api-prod", "assumed-role/billing-api/"}
@@ -377,7 +375,7 @@ func TestCheckScenarios(t *testing.T) {
 			if text.exit != sc.exit {
 				t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", text.exit, sc.exit, text.stdout, text.stderr)
 			}
-			if sc.exit == probe.ExitIndeterminate && text.took > 15*time.Second {
+			if sc.exit == verdict.ExitUndecided && text.took > 15*time.Second {
 				t.Errorf("undecided only after %s; IRSA_PROBE_TIMEOUT is 2s", text.took)
 			}
 			for _, w := range want {
@@ -392,18 +390,18 @@ func TestCheckScenarios(t *testing.T) {
 			}
 
 			js := runBinary(t, runOpts{env: append(env, "IRSA_PROBE_OUTPUT=json"), args: []string{"check"}, uid: sc.uid})
-			var rep probe.Report
+			var rep check.Report
 			if err := json.Unmarshal([]byte(js.stdout), &rep); err != nil {
 				t.Fatalf("json output: %v\n%s", err, js.stdout)
 			}
-			if js.exit != sc.exit || rep.OK != (sc.exit == probe.ExitOK) {
+			if js.exit != sc.exit || rep.OK != (sc.exit == verdict.ExitOK) {
 				t.Errorf("json run: exit %d ok %v, want exit %d", js.exit, rep.OK, sc.exit)
 			}
 			assertFindings(t, rep, sc.codes)
 			if len(rep.Checks) != 6 {
 				t.Errorf("want the 6 steps recorded, got %+v", rep.Checks)
 			}
-			if sc.exit == probe.ExitOK && (rep.Identity == nil || !strings.Contains(rep.Identity.ARN, "assumed-role/billing-api/")) {
+			if sc.exit == verdict.ExitOK && (rep.Identity == nil || !strings.Contains(rep.Identity.ARN, "assumed-role/billing-api/")) {
 				t.Errorf("identity %+v", rep.Identity)
 			}
 
@@ -412,10 +410,10 @@ func TestCheckScenarios(t *testing.T) {
 				if err != nil {
 					t.Fatalf("termination log: %v", err)
 				}
-				if len(b) > probe.MaxTerminationMessage {
+				if len(b) > check.MaxTerminationMessage {
 					t.Errorf("termination log is %d bytes", len(b))
 				}
-				if sc.exit != probe.ExitOK && !strings.Contains(string(b), string(sc.codes[0])) {
+				if sc.exit != verdict.ExitOK && !strings.Contains(string(b), string(sc.codes[0])) {
 					t.Errorf("termination log lacks %s:\n%s", sc.codes[0], b)
 				}
 			}
@@ -434,9 +432,9 @@ func TestCheckScenarios(t *testing.T) {
 	}
 }
 
-func assertFindings(t *testing.T, rep probe.Report, codes []probe.Code) {
+func assertFindings(t *testing.T, rep check.Report, codes []finding.Code) {
 	t.Helper()
-	got := map[probe.Code]bool{}
+	got := map[finding.Code]bool{}
 	for _, f := range rep.Findings {
 		got[f.Code] = true
 		if f.Message == "" || f.Fix == "" || f.Severity == "" {
@@ -479,13 +477,13 @@ func assertNoSecrets(t *testing.T, st *ststest.Stack, outputs ...string) {
 
 // TestEveryCodeHasAScenario: the catalog and the scenarios grow together.
 func TestEveryCodeHasAScenario(t *testing.T) {
-	covered := map[probe.Code]bool{}
+	covered := map[finding.Code]bool{}
 	for _, sc := range scenarios() {
 		for _, c := range sc.codes {
 			covered[c] = true
 		}
 	}
-	for _, e := range probe.Catalog() {
+	for _, e := range finding.Catalog() {
 		if !covered[e.Code] {
 			t.Errorf("no scenario reports %s", e.Code)
 		}

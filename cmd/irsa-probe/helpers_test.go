@@ -24,6 +24,13 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
+// The build identity of the binary under test.
+const (
+	testVersion = "v0.0.0-test"
+	testCommit  = "0123456789abcdef0123456789abcdef01234567"
+	testDate    = "2026-01-02T03:04:05Z"
+)
+
 var (
 	buildOnce sync.Once
 	binPath   string
@@ -45,7 +52,9 @@ func buildBinary(t testing.TB) string {
 			return
 		}
 		binPath = filepath.Join(dir, "irsa-probe")
-		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
+		// The build identity is fixed so the transcripts can show it.
+		out, err := exec.Command("go", "build", "-o", binPath, "-ldflags",
+			"-X main.version="+testVersion+" -X main.commit="+testCommit+" -X main.date="+testDate, ".").CombinedOutput()
 		if err != nil {
 			buildErr = errors.New(string(out))
 		}

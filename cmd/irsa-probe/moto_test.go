@@ -13,7 +13,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/irsa-probe/irsa-probe/probe"
+	"github.com/irsa-probe/irsa-probe/probe/check"
+	"github.com/irsa-probe/irsa-probe/probe/ststest"
+	"github.com/irsa-probe/irsa-probe/probe/verdict"
 )
 
 // startMoto starts moto_server, an STS implementation independent of ours.
@@ -60,10 +62,7 @@ func startMoto(t *testing.T) string {
 func TestCheckAgainstMoto(t *testing.T) {
 	url := startMoto(t)
 	dir := t.TempDir()
-	tok, err := os.ReadFile(filepath.Join("..", "..", "probe", "testdata", "k8s-tokens", "valid-irsa.jwt"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	tok := ststest.RealFile(ststest.TokenValidIRSA)
 	tokenFile := filepath.Join(dir, "token")
 	if err := os.WriteFile(tokenFile, tok, 0o600); err != nil {
 		t.Fatal(err)
@@ -85,10 +84,10 @@ func TestCheckAgainstMoto(t *testing.T) {
 		"IRSA_PROBE_OUTPUT=json",
 	)
 	res := runBinary(t, runOpts{env: env, args: []string{"check"}})
-	if res.exit != probe.ExitOK {
+	if res.exit != verdict.ExitOK {
 		t.Fatalf("exit %d\n%s\n%s", res.exit, res.stdout, res.stderr)
 	}
-	var rep probe.Report
+	var rep check.Report
 	if err := json.Unmarshal([]byte(res.stdout), &rep); err != nil {
 		t.Fatal(err)
 	}

@@ -20,8 +20,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/irsa-probe/irsa-probe/probe"
+	"github.com/irsa-probe/irsa-probe/probe/check"
+	"github.com/irsa-probe/irsa-probe/probe/serve"
 	"github.com/irsa-probe/irsa-probe/probe/ststest"
+	"github.com/irsa-probe/irsa-probe/probe/verdict"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
@@ -138,7 +140,7 @@ func (p *serveProc) get(t *testing.T, path string, header ...string) (int, strin
 // metrics scrapes /metrics through a strict Prometheus parser.
 func (p *serveProc) metrics(t *testing.T) map[string]*dto.MetricFamily {
 	t.Helper()
-	code, text := p.get(t, probe.PathMetrics)
+	code, text := p.get(t, serve.PathMetrics)
 	if code != 200 {
 		t.Fatalf("/metrics: %d", code)
 	}
@@ -191,47 +193,11 @@ func (p *serveProc) stop(t *testing.T, within time.Duration) int {
 	}
 }
 
-// eventually polls cond every 20ms until it holds or d passes.
+// eventually fails the test unless cond holds within d.
 func eventually(t *testing.T, d time.Duration, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("not within %s: %s", d, what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-// watchStatus polls path every 20ms until the returned stop is called, and
-// then says how many answers were not 200.
-func (p *serveProc) watchStatus(path string) (stop func() (bad, total int64)) {
-	var bad, total atomic.Int64
-	done := make(chan struct{})
-	finished := make(chan struct{})
-	go func() {
-		defer close(finished)
-		for {
-			select {
-			case <-done:
-				return
-			case <-time.After(20 * time.Millisecond):
-			}
-			resp, err := p.client.Get(p.base + path)
-			total.Add(1)
-			if err != nil || resp.StatusCode != 200 {
-				bad.Add(1)
-			}
-			if resp != nil {
-				_, _ = io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
-			}
-		}
-	}()
-	return func() (int64, int64) {
-		close(done)
-		<-finished
-		return bad.Load(), total.Load()
+	if !ststest.Eventually(d, cond) {
+		t.Fatalf("not within %s: %s", d, what)
 	}
 }
 
@@ -272,19 +238,19 @@ func TestServeLifecycle(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := startServe(t, st, "IRSA_PROBE_REFRESH=300ms", "IRSA_PROBE_GRACE=10s", "IRSA_PROBE_TIMEOUT=2s")
-	stopLivez := p.watchStatus(probe.PathLivez)
-	status := func() int { code, _ := p.get(t, probe.PathReadyz); return code }
+	livez := ststest.WatchStatus(p.client, p.base+serve.PathLivez)
+	status := func() int { code, _ := p.get(t, serve.PathReadyz); return code }
 
 	// Ready.
-	eventually(t, 30*time.Second, "/healthz 200", func() bool { code, _ := p.get(t, probe.PathHealthz); return code == 200 })
-	if code, body := p.get(t, probe.PathReadyz); code != 200 || !strings.HasPrefix(body, "irsa-probe: OK identity="+"arn:aws:sts::"+st.Account) {
+	eventually(t, 30*time.Second, "/healthz 200", func() bool { code, _ := p.get(t, serve.PathHealthz); return code == 200 })
+	if code, body := p.get(t, serve.PathReadyz); code != 200 || !strings.HasPrefix(body, "irsa-probe: OK identity="+"arn:aws:sts::"+st.Account) {
 		t.Errorf("/readyz: %d %q", code, body)
 	}
-	var rep probe.Report
-	if _, body := p.get(t, probe.PathHealthz+"?verbose"); json.Unmarshal([]byte(body), &rep) != nil || !rep.OK || rep.Identity == nil {
+	var rep check.Report
+	if _, body := p.get(t, serve.PathHealthz+"?verbose"); json.Unmarshal([]byte(body), &rep) != nil || !rep.OK || rep.Identity == nil {
 		t.Errorf("?verbose is not a working report:\n%s", body)
 	}
-	if _, body := p.get(t, probe.PathHealthz, "Accept", "application/json"); !json.Valid([]byte(body)) {
+	if _, body := p.get(t, serve.PathHealthz, "Accept", "application/json"); !json.Valid([]byte(body)) {
 		t.Errorf("Accept: application/json is not JSON:\n%s", body)
 	}
 	m := p.metrics(t)
@@ -293,15 +259,15 @@ func TestServeLifecycle(t *testing.T) {
 		labels []string
 		lo, hi float64
 	}{
-		{probe.MetricReady, nil, 1, 1},
-		{probe.MetricCheckSuccess, nil, 1, 1},
-		{probe.MetricCheckTimestamp, nil, float64(time.Now().Add(-time.Minute).Unix()), float64(time.Now().Add(time.Minute).Unix())},
-		{probe.MetricChecks, []string{"result", probe.ResultOK}, 1, 1e9},
-		{probe.MetricChecks, []string{"result", probe.ResultBroken}, 0, 0},
-		{probe.MetricSTSDuration, []string{"call", "AssumeRoleWithWebIdentity"}, 1, 1e9},
-		{probe.MetricSTSDuration, []string{"call", "GetCallerIdentity"}, 1, 1e9},
-		{probe.MetricTokenExpiry, nil, 23 * 3600, 24 * 3600},
-		{probe.MetricCredentialsExpiry, nil, 1, 12 * 3600},
+		{serve.MetricReady, nil, 1, 1},
+		{serve.MetricCheckSuccess, nil, 1, 1},
+		{serve.MetricCheckTimestamp, nil, float64(time.Now().Add(-time.Minute).Unix()), float64(time.Now().Add(time.Minute).Unix())},
+		{serve.MetricChecks, []string{"result", verdict.OK.Label()}, 1, 1e9},
+		{serve.MetricChecks, []string{"result", verdict.Broken.Label()}, 0, 0},
+		{serve.MetricSTSDuration, []string{"call", "AssumeRoleWithWebIdentity"}, 1, 1e9},
+		{serve.MetricSTSDuration, []string{"call", "GetCallerIdentity"}, 1, 1e9},
+		{serve.MetricTokenExpiry, nil, 23 * 3600, 24 * 3600},
+		{serve.MetricCredentialsExpiry, nil, 1, 12 * 3600},
 	} {
 		if v := metric(m, c.name, c.labels...); v < c.lo || v > c.hi {
 			t.Errorf("%s%v = %v, want in [%v, %v]", c.name, c.labels, v, c.lo, c.hi)
@@ -314,15 +280,15 @@ func TestServeLifecycle(t *testing.T) {
 		t.Fatal(err)
 	}
 	eventually(t, 15*time.Second, "503 after the trust-policy edit", func() bool { return status() == 503 })
-	if _, body := p.get(t, probe.PathHealthz); !strings.Contains(body, "trust-policy-denied") {
+	if _, body := p.get(t, serve.PathHealthz); !strings.Contains(body, "trust-policy-denied") {
 		t.Errorf("/healthz does not say why:\n%s", body)
 	}
 	m = p.metrics(t)
-	if v := metric(m, probe.MetricFinding, "code", "trust-policy-denied", "severity", "error"); v != 1 {
+	if v := metric(m, serve.MetricFinding, "code", "trust-policy-denied", "severity", "error"); v != 1 {
 		t.Errorf("finding trust-policy-denied = %v, want 1", v)
 	}
-	if v := metric(m, probe.MetricCheckSuccess); v != 0 {
-		t.Errorf("%s = %v while broken", probe.MetricCheckSuccess, v)
+	if v := metric(m, serve.MetricCheckSuccess); v != 0 {
+		t.Errorf("%s = %v while broken", serve.MetricCheckSuccess, v)
 	}
 	time.Sleep(time.Second) // a few more broken refreshes: logged once, not each time
 	if err := st.STS.PutRole(st.RoleARN, good); err != nil {
@@ -331,29 +297,29 @@ func TestServeLifecycle(t *testing.T) {
 	eventually(t, 15*time.Second, "200 after the fix", func() bool { return status() == 200 })
 
 	// One throttled refresh: STS throttles until a check gives up, then recovers.
-	stopReadyz := p.watchStatus(probe.PathReadyz)
-	okChecks := metric(p.metrics(t), probe.MetricChecks, "result", probe.ResultOK)
+	readyz := ststest.WatchStatus(p.client, p.base+serve.PathReadyz)
+	okChecks := metric(p.metrics(t), serve.MetricChecks, "result", verdict.OK.Label())
 	st.STS.Throttle("AssumeRoleWithWebIdentity", 0)
 	eventually(t, 20*time.Second, "a check STS throttled", func() bool {
-		return metric(p.metrics(t), probe.MetricChecks, "result", probe.ResultIndeterminate) >= 1
+		return metric(p.metrics(t), serve.MetricChecks, "result", verdict.Undecided.Label()) >= 1
 	})
 	st.STS.ClearFaults()
-	throttledOK := metric(p.metrics(t), probe.MetricChecks, "result", probe.ResultOK)
+	throttledOK := metric(p.metrics(t), serve.MetricChecks, "result", verdict.OK.Label())
 	eventually(t, 20*time.Second, "a working check after STS recovered", func() bool {
-		return metric(p.metrics(t), probe.MetricChecks, "result", probe.ResultOK) > throttledOK
+		return metric(p.metrics(t), serve.MetricChecks, "result", verdict.OK.Label()) > throttledOK
 	})
-	if bad, total := stopReadyz(); bad > 0 || total == 0 {
+	if bad, total := readyz.Stop(); bad > 0 || total == 0 {
 		t.Errorf("/readyz was not 200 for %d of %d probes across one throttled refresh", bad, total)
 	}
 	m = p.metrics(t)
-	if v := metric(m, probe.MetricSTSErrors, "call", "AssumeRoleWithWebIdentity", "code", "Throttling"); v < 1 {
+	if v := metric(m, serve.MetricSTSErrors, "call", "AssumeRoleWithWebIdentity", "code", "Throttling"); v < 1 {
 		t.Errorf("throttling errors = %v, want >= 1", v)
 	}
-	if v := metric(m, probe.MetricChecks, "result", probe.ResultOK); v < okChecks+1 {
+	if v := metric(m, serve.MetricChecks, "result", verdict.OK.Label()); v < okChecks+1 {
 		t.Errorf("ok checks %v, want > %v", v, okChecks)
 	}
 
-	if bad, total := stopLivez(); bad > 0 || total == 0 {
+	if bad, total := livez.Stop(); bad > 0 || total == 0 {
 		t.Errorf("/livez was not 200 for %d of %d probes while serving", bad, total)
 	}
 
@@ -397,7 +363,7 @@ func TestServeProbesCauseNoSTSCalls(t *testing.T) {
 	st := ststest.Start(ststest.StackOptions{})
 	t.Cleanup(st.Close)
 	p := startServe(t, st, "IRSA_PROBE_REFRESH=1h")
-	eventually(t, 30*time.Second, "ready", func() bool { code, _ := p.get(t, probe.PathReadyz); return code == 200 })
+	eventually(t, 30*time.Second, "ready", func() bool { code, _ := p.get(t, serve.PathReadyz); return code == 200 })
 	calls := func() int { return st.STS.Calls("AssumeRoleWithWebIdentity") + st.STS.Calls("GetCallerIdentity") }
 	before := calls()
 
@@ -410,7 +376,7 @@ func TestServeProbesCauseNoSTSCalls(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for i := w; i < requests; i += workers {
-				path := []string{probe.PathHealthz, probe.PathReadyz, probe.PathHealthz + "?verbose", probe.PathLivez}[i%4]
+				path := []string{serve.PathHealthz, serve.PathReadyz, serve.PathHealthz + "?verbose", serve.PathLivez}[i%4]
 				resp, err := client.Get(p.base + path)
 				if err != nil || resp.StatusCode != 200 {
 					bad.Add(1)
@@ -429,7 +395,7 @@ func TestServeProbesCauseNoSTSCalls(t *testing.T) {
 	if after := calls(); after != before {
 		t.Errorf("%d probes caused %d STS calls, want 0", requests, after-before)
 	}
-	if v := metric(p.metrics(t), probe.MetricChecks, "result", probe.ResultOK); v != 1 {
+	if v := metric(p.metrics(t), serve.MetricChecks, "result", verdict.OK.Label()); v != 1 {
 		t.Errorf("%v checks ran, want exactly the scheduled one", v)
 	}
 }
@@ -444,14 +410,14 @@ func TestServePicksUpRotatedToken(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := startServe(t, st, "IRSA_PROBE_REFRESH=20s")
-	eventually(t, 30*time.Second, "ready", func() bool { code, _ := p.get(t, probe.PathReadyz); return code == 200 })
+	eventually(t, 30*time.Second, "ready", func() bool { code, _ := p.get(t, serve.PathReadyz); return code == 200 })
 
 	rotated := st.Token()
 	if err := st.WriteToken(rotated); err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, 12*time.Second, "STS sees the rotated token", func() bool { return st.STS.SawWebIdentityToken(rotated) })
-	if code, _ := p.get(t, probe.PathReadyz); code != 200 {
+	if code, _ := p.get(t, serve.PathReadyz); code != 200 {
 		t.Errorf("/readyz %d after the rotation", code)
 	}
 	if code := p.stop(t, 10*time.Second); code != 0 {
@@ -488,8 +454,8 @@ func TestServeUsageErrors(t *testing.T) {
 			cmd.Env = runEnv(nil, tt.env...)
 			out, err := cmd.CombinedOutput()
 			var ee *exec.ExitError
-			if !errors.As(err, &ee) || ee.ExitCode() != probe.ExitUsage {
-				t.Fatalf("exit: %v, want %d\n%s", err, probe.ExitUsage, out)
+			if !errors.As(err, &ee) || ee.ExitCode() != verdict.ExitUsage {
+				t.Fatalf("exit: %v, want %d\n%s", err, verdict.ExitUsage, out)
 			}
 			if !strings.Contains(string(out), tt.stderr) {
 				t.Errorf("stderr lacks %q:\n%s", tt.stderr, out)
@@ -523,7 +489,7 @@ func TestServeLoad(t *testing.T) {
 	st := ststest.Start(ststest.StackOptions{})
 	t.Cleanup(st.Close)
 	p := startServeBinary(t, bin, st)
-	eventually(t, 30*time.Second, "ready", func() bool { code, _ := p.get(t, probe.PathHealthz); return code == 200 })
+	eventually(t, 30*time.Second, "ready", func() bool { code, _ := p.get(t, serve.PathHealthz); return code == 200 })
 	t.Logf("idle after the first check: %s", procMemory(t, p.cmd.Process.Pid))
 
 	const rate, seconds = 1000, 10
@@ -535,7 +501,7 @@ func TestServeLoad(t *testing.T) {
 		{"keep-alive connections", true},
 		{"a new connection per request, as kubelet probes", false},
 	} {
-		lat, failed, lag := openLoop(addr, probe.PathHealthz, mode.keepAlive, rate, seconds*time.Second)
+		lat, failed, lag := openLoop(addr, serve.PathHealthz, mode.keepAlive, rate, seconds*time.Second)
 		t.Logf("%s: %d requests at %d/s, %d failed: p50 %s, p90 %s, p99 %s, p99.9 %s, max %s (sent late by up to %s at p99); server %s",
 			mode.name, len(lat), rate, failed, pct(lat, 50), pct(lat, 90), pct(lat, 99), pct(lat, 99.9), pct(lat, 100), lag,
 			procMemory(t, p.cmd.Process.Pid))

@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/irsa-probe/irsa-probe/probe"
 	"github.com/irsa-probe/irsa-probe/probe/ststest"
+	"github.com/irsa-probe/irsa-probe/probe/verdict"
 )
 
 // TestCheckEndsOnSIGTERM: kubelet's SIGTERM ends a check stuck on a slow
@@ -42,8 +42,8 @@ func TestCheckEndsOnSIGTERM(t *testing.T) {
 		_ = cmd.Process.Kill()
 		t.Fatal("check did not end within 15s of SIGTERM")
 	}
-	if code := cmd.ProcessState.ExitCode(); code != probe.ExitIndeterminate {
-		t.Errorf("exit %d, want %d\n%s", code, probe.ExitIndeterminate, out.String())
+	if code := cmd.ProcessState.ExitCode(); code != verdict.ExitUndecided {
+		t.Errorf("exit %d, want %d\n%s", code, verdict.ExitUndecided, out.String())
 	}
 	if !strings.Contains(out.String(), "UNDECIDED") || !strings.Contains(out.String(), "SIGTERM") {
 		t.Errorf("output:\n%s", out.String())

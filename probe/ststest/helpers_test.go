@@ -105,11 +105,7 @@ func wantAPIError(t *testing.T, err error, s *STS, code, message string, status 
 // readTestdata reads a file of testdata/k8s-tokens, trimmed.
 func readTestdata(t *testing.T, name string) string {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", "k8s-tokens", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return strings.TrimSpace(string(b))
+	return strings.TrimSpace(string(RealFile(name)))
 }
 
 // testContext is a context that ends with the test, or after a minute.

@@ -52,7 +52,7 @@ type TokenOptions struct {
 }
 
 // ServiceAccountToken mints a token with the claims kube-apiserver puts in a
-// projected service-account token (see probe/testdata/k8s-tokens):
+// projected service-account token (see testdata/k8s-tokens):
 //
 //	{"aud":[...],"exp":...,"iat":...,"iss":...,"jti":"<uuid>",
 //	 "kubernetes.io":{"namespace":NS,"pod":{"name":...,"uid":...},

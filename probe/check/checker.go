@@ -1,0 +1,164 @@
+package check
+
+import (
+	"context"
+	"log/slog"
+	"maps"
+	"slices"
+	"time"
+
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+
+	"github.com/irsa-probe/irsa-probe/probe/config"
+	"github.com/irsa-probe/irsa-probe/probe/finding"
+	"github.com/irsa-probe/irsa-probe/probe/iam"
+	"github.com/irsa-probe/irsa-probe/probe/oidc"
+	"github.com/irsa-probe/irsa-probe/probe/satoken"
+)
+
+// Observer is told of every STS call: its operation, latency and AWS error
+// code ("" on success). serve feeds its metrics with it.
+type Observer func(call string, d time.Duration, errCode string)
+
+// Checker runs the check. It is safe to reuse across runs (serve does),
+// not to run concurrently.
+type Checker struct {
+	cfg     *config.Config
+	http    *awshttp.BuildableClient
+	log     *slog.Logger
+	observe Observer
+}
+
+// New returns a Checker for cfg, which must have been Finished. log may be
+// nil (no logging).
+func New(cfg *config.Config, log *slog.Logger) *Checker {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Checker{cfg: cfg, http: newHTTPClient(), log: log}
+}
+
+// SetObserver registers fn to be told of every STS call of every run.
+func (c *Checker) SetObserver(fn Observer) { c.observe = fn }
+
+// run is one check's working state.
+type run struct {
+	*Checker
+	rep   *Report
+	steps map[string]StepResult
+	found []entry
+	base  finding.Evidence // what every finding carries
+	role  iam.RoleARN
+	token *satoken.Token
+	// rawToken is the token itself: only ever sent to STS and verified, never printed.
+	rawToken []byte
+	sig      oidc.Result
+	sigNote  string
+	redact   redactor
+}
+
+// entry is a finding as the run holds it until the report is final.
+type entry struct {
+	step string // the step that found it: the report lists findings by step
+	finding.Finding
+	// doubt marks a claim check of the token step that STS also judges:
+	// STS's verdict settles it (see settleDoubts).
+	doubt bool
+}
+
+// Run performs one check. It never returns an error: every problem is a
+// finding, so the caller only maps the report's verdict to an exit code or
+// a readiness state.
+func (c *Checker) Run(ctx context.Context) *Report {
+	start := c.cfg.Clock()
+	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
+	defer cancel()
+
+	r := &run{Checker: c, rep: &Report{CheckedAt: start.UTC()}, steps: map[string]StepResult{}, base: finding.Evidence{}}
+	envOK := r.checkEnvironment()
+	tok := r.checkToken()
+	if tok != nil {
+		r.checkSignature(ctx)
+	} else {
+		r.record(StepSignature, StatusSkip, "no usable token")
+	}
+	assumed := false
+	switch {
+	case !envOK || tok == nil:
+		r.record(StepAssumeRole, StatusSkip, "fix the findings above first")
+		r.record(StepCallerIdentity, StatusSkip, "no credentials")
+	default:
+		creds := r.assumeRole(ctx)
+		if assumed = creds != nil; assumed {
+			r.callerIdentity(ctx, creds)
+		} else {
+			r.record(StepCallerIdentity, StatusSkip, "no credentials")
+		}
+	}
+	if tok != nil {
+		r.settleDoubts(tok, assumed)
+	}
+	r.defaultChain(ctx, envOK && tok != nil, assumed)
+
+	r.rep.DurationMS = c.cfg.Clock().Sub(start).Milliseconds()
+	r.finish()
+	return r.rep
+}
+
+// record sets a step's outcome; each step records once.
+func (r *run) record(step string, st Status, detail string) {
+	r.steps[step] = StepResult{Name: step, Status: st, Detail: detail}
+}
+
+// add records a finding of step over the base evidence plus ev.
+func (r *run) add(step string, code finding.Code, ev finding.Evidence) {
+	r.found = append(r.found, entry{step: step, Finding: finding.New(code, r.evidence(ev))})
+}
+
+// addDoubt records a finding STS's verdict will settle (see settleDoubts).
+func (r *run) addDoubt(step string, code finding.Code, ev finding.Evidence) {
+	r.found = append(r.found, entry{step: step, Finding: finding.New(code, r.evidence(ev)), doubt: true})
+}
+
+// evidence is the base evidence, ev over it, and the signature note.
+func (r *run) evidence(ev finding.Evidence) finding.Evidence {
+	all := maps.Clone(r.base)
+	maps.Copy(all, ev)
+	if r.sigNote != "" && all[finding.EvSignature] == "" {
+		all[finding.EvSignature] = r.sigNote
+	}
+	return all
+}
+
+// addOrMerge records a finding, or, when one with the same code is already
+// recorded (a doubt STS now confirms, or the issuer the pod could not
+// reach either), merges ev into it, so the user sees one diagnosis with
+// both the local evidence and STS's error code and request id.
+func (r *run) addOrMerge(step string, code finding.Code, ev finding.Evidence) {
+	for i := range r.found {
+		if e := &r.found[i]; e.Code == code {
+			merged := maps.Clone(e.Evidence)
+			maps.Copy(merged, ev)
+			e.Finding, e.doubt = finding.New(code, merged), false
+			return
+		}
+	}
+	r.add(step, code, ev)
+}
+
+// finish puts the report together: steps in their order, findings by step
+// in the order found, secrets scrubbed, the verdict decided.
+func (r *run) finish() {
+	for _, name := range StepOrder() {
+		if st, ok := r.steps[name]; ok {
+			r.rep.Checks = append(r.rep.Checks, st)
+		}
+	}
+	slices.SortStableFunc(r.found, func(a, b entry) int { return stepIndex(a.step) - stepIndex(b.step) })
+	r.rep.Findings = make([]finding.Finding, 0, len(r.found))
+	for _, e := range r.found {
+		r.rep.Findings = append(r.rep.Findings, e.Finding)
+	}
+	r.redact.scrub(r.rep)
+	r.rep.Decide()
+}

@@ -1,0 +1,67 @@
+package check
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/irsa-probe/irsa-probe/probe/finding"
+)
+
+// Backoff between attempts of a transient failure: exponential, each wait
+// drawn at random from [b/2, 3b/2) of the current base b, so a fleet of
+// probes throttled together does not retry together.
+const (
+	backoffBase = 250 * time.Millisecond
+	backoffMax  = 5 * time.Second
+	// attemptTimeout bounds one call, so one hung connection cannot eat the
+	// whole deadline's worth of retries.
+	attemptTimeout = 10 * time.Second
+	// idpRetries: AWS says IDPCommunicationError is often transient; retry it
+	// a little, not until the deadline.
+	idpRetries = 2
+)
+
+// withRetry runs fn until it succeeds, fails permanently, or ctx ends.
+// call names the AWS operation for metrics and evidence.
+func (r *run) withRetry(ctx context.Context, call string, fn func(context.Context) error) *callError {
+	backoff := backoffBase
+	start := time.Now()
+	for attempt := 1; ; attempt++ {
+		actx, cancel := context.WithTimeout(ctx, attemptTimeout)
+		t0 := time.Now()
+		err := fn(actx)
+		cancel()
+		if err == nil {
+			r.observeCall(call, time.Since(t0), "")
+			return nil
+		}
+		ce := classify(err, r.cfg.STSEndpoint())
+		r.observeCall(call, time.Since(t0), orDefault(ce.ev[finding.EvErrorCode], string(ce.finding)))
+		retryable := ce.transient || (ce.ev[finding.EvErrorCode] == "IDPCommunicationError" && attempt <= idpRetries)
+		if !retryable {
+			return ce
+		}
+		sleep := time.Duration(rand.Int64N(int64(backoff))) + backoff/2
+		if dl, ok := ctx.Deadline(); ctx.Err() != nil || (ok && time.Until(dl) < sleep) {
+			if ce.ev[finding.EvDetail] != "" {
+				ce.ev[finding.EvDetail] += fmt.Sprintf(" (%d attempts in %s)", attempt, time.Since(start).Round(time.Millisecond))
+			}
+			return ce
+		}
+		r.log.Debug("retrying", "call", call, "attempt", attempt, "error_code", ce.ev[finding.EvErrorCode], "backoff", sleep)
+		select {
+		case <-ctx.Done():
+			return ce
+		case <-time.After(sleep):
+		}
+		backoff = min(backoff*2, backoffMax)
+	}
+}
+
+func (r *run) observeCall(call string, d time.Duration, errCode string) {
+	if r.observe != nil {
+		r.observe(call, d, errCode)
+	}
+}

@@ -1,0 +1,111 @@
+package check
+
+import (
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/irsa-probe/irsa-probe/probe/finding"
+	"github.com/irsa-probe/irsa-probe/probe/iam"
+	"github.com/irsa-probe/irsa-probe/probe/satoken"
+)
+
+// kubeAPITokenDir is where Kubernetes mounts the default (kube-api-access)
+// token. With IRSA missing it still tells the probe the pod's namespace
+// and service account.
+const kubeAPITokenDir = "/var/run/secrets/kubernetes.io/serviceaccount"
+
+// checkEnvironment is the environment step: the injected variables are
+// present and well formed.
+func (r *run) checkEnvironment() bool {
+	aws := r.cfg.AWS
+	region := aws.EffectiveRegion()
+	expected, expectedRole, expectedErr := r.cfg.ExpectedRole()
+	r.rep.Region = region
+	r.rep.RoleARN = aws.RoleARN
+	r.base[finding.EvRole] = aws.RoleARN
+	r.base[finding.EvExpectedRole] = expected
+	r.base[finding.EvRegion] = region
+	r.base[finding.EvTokenFile] = aws.TokenFile
+	r.base[finding.EvExpectedAud] = r.cfg.Audience
+	r.base[finding.EvExpectedSA] = r.cfg.ExpectServiceAccount
+	r.base[finding.EvNamespace] = r.cfg.PodNamespace
+	r.base[finding.EvServiceAccount] = r.cfg.ServiceAccount
+	r.base[finding.EvPod] = r.cfg.PodName
+	r.base[finding.EvEndpoint] = r.cfg.STSEndpoint()
+	if expectedErr == nil {
+		r.base[finding.EvAccount], r.base[finding.EvPartition] = expectedRole.Account, expectedRole.Partition
+	}
+
+	var missing []string
+	if aws.RoleARN == "" {
+		missing = append(missing, "AWS_ROLE_ARN")
+	}
+	if aws.TokenFile == "" {
+		missing = append(missing, "AWS_WEB_IDENTITY_TOKEN_FILE")
+	}
+	if len(missing) > 0 {
+		r.learnPodFromKubeAPIToken()
+		r.add(StepEnvironment, finding.CodeRoleARNMissing, finding.Evidence{finding.EvEnvVar: strings.Join(missing, " and ")})
+		r.record(StepEnvironment, StatusFail, strings.Join(missing, " and ")+" not set")
+		return false
+	}
+	role, err := iam.ParseRoleARN(aws.RoleARN)
+	if err != nil {
+		r.add(StepEnvironment, finding.CodeRoleARNMalformed, finding.Evidence{finding.EvEnvVar: "AWS_ROLE_ARN", finding.EvARNValue: aws.RoleARN, finding.EvDetail: err.Error()})
+		r.record(StepEnvironment, StatusFail, "AWS_ROLE_ARN malformed")
+		return false
+	}
+	r.role = role
+	r.base[finding.EvAccount], r.base[finding.EvPartition] = role.Account, role.Partition
+	if region == "" {
+		r.add(StepEnvironment, finding.CodeRegionMissing, nil)
+		r.record(StepEnvironment, StatusFail, "no region")
+		return false
+	}
+	if p := iam.PartitionOfRegion(region); p != role.Partition {
+		detail := fmt.Sprintf("region %s belongs to partition %s, but the role is in partition %s", region, orDefault(p, "(unknown)"), role.Partition)
+		r.add(StepEnvironment, finding.CodeRoleARNMalformed, finding.Evidence{finding.EvEnvVar: "AWS_ROLE_ARN", finding.EvARNValue: aws.RoleARN, finding.EvDetail: detail})
+		r.record(StepEnvironment, StatusFail, detail)
+		return false
+	}
+	r.record(StepEnvironment, StatusPass, fmt.Sprintf("role %s, region %s, endpoint %s", aws.RoleARN, region, r.cfg.STSEndpoint()))
+	return true
+}
+
+// learnPodFromKubeAPIToken fills namespace and service account from the
+// default token when the downward API did not, so the annotate command in
+// the fix names the real service account.
+func (r *run) learnPodFromKubeAPIToken() {
+	if r.base[finding.EvNamespace] != "" && r.base[finding.EvServiceAccount] != "" {
+		return
+	}
+	b, err := satoken.ReadFile(kubeAPITokenDir + "/token")
+	if err != nil {
+		if ns, err := os.ReadFile(kubeAPITokenDir + "/namespace"); err == nil && r.base[finding.EvNamespace] == "" && len(ns) < 254 {
+			r.base[finding.EvNamespace] = strings.TrimSpace(string(ns))
+		}
+		return
+	}
+	t, err := satoken.Parse(b)
+	if err != nil {
+		return
+	}
+	if r.base[finding.EvNamespace] == "" {
+		r.base[finding.EvNamespace] = t.Namespace
+	}
+	if r.base[finding.EvServiceAccount] == "" {
+		r.base[finding.EvServiceAccount] = t.ServiceAccount
+	}
+	if r.base[finding.EvPod] == "" {
+		r.base[finding.EvPod] = t.Pod
+	}
+}
+
+// orDefault is v, or def when v is empty.
+func orDefault(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}

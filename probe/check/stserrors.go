@@ -1,0 +1,176 @@
+package check
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"net"
+	"net/url"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/smithy-go"
+	"github.com/irsa-probe/irsa-probe/probe/finding"
+)
+
+// stsRule maps an AWS error code (and, where one code means several things,
+// its message) to a finding. The table is the catalog's "detected from".
+type stsRule struct {
+	code      string
+	message   *regexp.Regexp // nil: any message
+	finding   finding.Code
+	transient bool // retried with backoff until the deadline
+}
+
+var stsRules = []stsRule{
+	{code: "AccessDenied", message: regexp.MustCompile(`AssumeRoleWithWebIdentity`), finding: finding.CodeTrustPolicyDenied},
+	{code: "AccessDenied", finding: finding.CodeSTSAccessDenied},
+	{code: "InvalidIdentityToken", message: regexp.MustCompile(`No OpenIDConnect provider found`), finding: finding.CodeOIDCProviderMissing},
+	{code: "InvalidIdentityToken", message: regexp.MustCompile(`(?i)incorrect token audience`), finding: finding.CodeTokenAudienceMismatch},
+	{code: "InvalidIdentityToken", message: regexp.MustCompile(`(?i)thumbprint`), finding: finding.CodeOIDCThumbprintMismatch},
+	{code: "InvalidIdentityToken", message: regexp.MustCompile(`(?i)(retrieve|fetch).*(verification )?key`), finding: finding.CodeOIDCKeysUnreachable},
+	{code: "InvalidIdentityToken", finding: finding.CodeSTSInvalidIdentityToken},
+	{code: "IDPRejectedClaim", finding: finding.CodeSTSInvalidIdentityToken},
+	// AWS documents IDPCommunicationError as often transient; a private
+	// issuer keeps failing until the deadline, which is then the verdict.
+	{code: "IDPCommunicationError", finding: finding.CodeOIDCKeysUnreachable},
+	{code: "ExpiredTokenException", finding: finding.CodeTokenExpired},
+	{code: "ExpiredToken", finding: finding.CodeSTSInvalidClientToken},
+	{code: "RegionDisabledException", finding: finding.CodeSTSRegionDisabled},
+	{code: "InvalidClientTokenId", finding: finding.CodeSTSInvalidClientToken},
+	{code: "ValidationError", message: regexp.MustCompile(`(?i)roleArn`), finding: finding.CodeRoleARNMalformed},
+	{code: "Throttling", finding: finding.CodeSTSThrottled, transient: true},
+	{code: "ThrottlingException", finding: finding.CodeSTSThrottled, transient: true},
+	{code: "RequestLimitExceeded", finding: finding.CodeSTSThrottled, transient: true},
+	{code: "TooManyRequestsException", finding: finding.CodeSTSThrottled, transient: true},
+	{code: "InternalFailure", finding: finding.CodeSTSUnreachable, transient: true},
+	{code: "InternalError", finding: finding.CodeSTSUnreachable, transient: true},
+	{code: "ServiceUnavailable", finding: finding.CodeSTSUnreachable, transient: true},
+}
+
+// callError is a classified failure of one AWS call.
+type callError struct {
+	finding   finding.Code
+	transient bool
+	ev        finding.Evidence
+	err       error
+}
+
+func (e *callError) Error() string { return e.err.Error() }
+func (e *callError) Unwrap() error { return e.err }
+
+var providerIssuerRE = regexp.MustCompile(`No OpenIDConnect provider found in your account for (\S+)`)
+
+// classify turns an SDK error into a finding code and evidence, keeping the
+// AWS error code, message and request id.
+func classify(err error, endpoint string) *callError {
+	ce := &callError{err: err, ev: finding.Evidence{finding.EvEndpoint: endpoint}}
+	var re *awshttp.ResponseError
+	if errors.As(err, &re) {
+		ce.ev[finding.EvRequestID] = re.ServiceRequestID()
+		if sc := re.HTTPStatusCode(); sc != 0 {
+			ce.ev[finding.EvHTTPStatus] = strconv.Itoa(sc)
+		}
+	}
+	var api smithy.APIError
+	if errors.As(err, &api) {
+		code, msg := api.ErrorCode(), api.ErrorMessage()
+		ce.ev[finding.EvErrorCode], ce.ev[finding.EvErrorMessage] = code, msg
+		for _, rule := range stsRules {
+			if rule.code == code && (rule.message == nil || rule.message.MatchString(msg)) {
+				ce.finding, ce.transient = rule.finding, rule.transient
+				if ce.finding == finding.CodeSTSUnreachable {
+					ce.ev[finding.EvLayer] = "HTTP"
+					ce.ev[finding.EvDetail] = code + ": " + msg
+				}
+				if m := providerIssuerRE.FindStringSubmatch(msg); m != nil {
+					ce.ev[finding.EvSTSIssuer] = strings.TrimRight(m[1], ".")
+				}
+				return ce
+			}
+		}
+		if sc := ce.ev[finding.EvHTTPStatus]; strings.HasPrefix(sc, "5") {
+			ce.finding, ce.transient = finding.CodeSTSUnreachable, true
+			ce.ev[finding.EvLayer], ce.ev[finding.EvDetail] = "HTTP", "HTTP "+sc+" "+code
+			return ce
+		}
+		ce.finding = finding.CodeSTSError
+		return ce
+	}
+	if sc := ce.ev[finding.EvHTTPStatus]; sc != "" {
+		// An answer that is not AWS's: a proxy or load balancer in the way.
+		ce.finding, ce.transient = finding.CodeSTSUnreachable, strings.HasPrefix(sc, "5") || sc == "429"
+		ce.ev[finding.EvLayer], ce.ev[finding.EvDetail] = "HTTP", "HTTP "+sc+" without an AWS error body"
+		return ce
+	}
+	ce.finding, ce.transient = finding.CodeSTSUnreachable, true
+	ce.ev[finding.EvLayer], ce.ev[finding.EvDetail] = networkLayer(err), rootCause(err)
+	ce.ev[finding.EvProxy] = proxyInEffect()
+	return ce
+}
+
+// networkLayer says which layer of the connection failed, from the
+// error's types: the texts differ between Go releases and platforms.
+func networkLayer(err error) string {
+	var dnsErr *net.DNSError
+	var opErr *net.OpError
+	var certErr *tls.CertificateVerificationError
+	var alertErr tls.AlertError
+	var recErr tls.RecordHeaderError
+	var unknownCA x509.UnknownAuthorityError
+	var hostErr x509.HostnameError
+	var invalidCert x509.CertificateInvalidError
+	var netErr net.Error
+	switch {
+	case errors.As(err, &dnsErr):
+		return "DNS"
+	case errors.As(err, &opErr) && opErr.Op == "proxyconnect":
+		return "proxy"
+	case errors.As(err, &certErr), errors.As(err, &alertErr), errors.As(err, &recErr),
+		errors.As(err, &unknownCA), errors.As(err, &hostErr), errors.As(err, &invalidCert):
+		return "TLS"
+	case errors.As(err, &opErr) && opErr.Op == "dial":
+		return "TCP"
+	case errors.Is(err, context.Canceled):
+		return "cancelled (SIGTERM)"
+	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &netErr) && netErr.Timeout():
+		return "timeout"
+	}
+	return "HTTP"
+}
+
+// rootCause is the innermost error text: the SDK's wrapping repeats the
+// operation name, which the finding already says.
+func rootCause(err error) string {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	return err.Error()
+}
+
+// proxyInEffect names the proxy variables the transport honours, if set.
+func proxyInEffect() string {
+	for _, k := range []string{"HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"} {
+		if v := os.Getenv(k); v != "" {
+			if np := os.Getenv("NO_PROXY"); np != "" {
+				return k + "=" + redactURL(v) + " (NO_PROXY=" + np + ")"
+			}
+			return k + "=" + redactURL(v)
+		}
+	}
+	return ""
+}
+
+// redactURL drops a password from a proxy URL.
+func redactURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.User == nil {
+		return s
+	}
+	return u.Redacted()
+}

@@ -1,0 +1,45 @@
+package check
+
+import (
+	"context"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"testing"
+
+	"github.com/irsa-probe/irsa-probe/probe/finding"
+)
+
+func TestNetworkLayer(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		want string
+	}{
+		{&url.Error{Op: "Post", URL: "https://sts.us-west-2.amazonaws.com", Err: &net.OpError{Op: "dial", Err: &net.DNSError{Err: "no such host", Name: "sts.us-west-2.amazonaws.com", IsNotFound: true}}}, "DNS"},
+		{&url.Error{Op: "Post", URL: "https://sts", Err: &net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connect: connection refused")}}, "TCP"},
+		{&url.Error{Op: "Post", URL: "https://sts", Err: &net.OpError{Op: "proxyconnect", Net: "tcp", Err: errors.New("connection refused")}}, "proxy"},
+		{&url.Error{Op: "Post", URL: "https://sts", Err: x509.UnknownAuthorityError{}}, "TLS"},
+		{fmt.Errorf("operation error STS: %w", context.DeadlineExceeded), "timeout"},
+		{fmt.Errorf("operation error STS: %w", context.Canceled), "cancelled (SIGTERM)"},
+		{errors.New("unexpected EOF"), "HTTP"},
+	} {
+		if got := networkLayer(tc.err); got != tc.want {
+			t.Errorf("%v: got %s, want %s", tc.err, got, tc.want)
+		}
+	}
+}
+
+func TestClassifyNetworkErrorIsTransient(t *testing.T) {
+	t.Setenv("HTTPS_PROXY", "http://probe:s3cret@proxy.internal:3128")
+	t.Setenv("NO_PROXY", "")
+	err := &url.Error{Op: "Post", URL: "https://sts.us-west-2.amazonaws.com", Err: &net.OpError{Op: "proxyconnect", Net: "tcp", Err: errors.New("connection refused")}}
+	ce := classify(err, "https://sts.us-west-2.amazonaws.com")
+	if ce.finding != finding.CodeSTSUnreachable || !ce.transient || ce.ev[finding.EvLayer] != "proxy" {
+		t.Fatalf("%+v", ce)
+	}
+	if got := ce.ev[finding.EvProxy]; got != "HTTPS_PROXY=http://probe:xxxxx@proxy.internal:3128" {
+		t.Errorf("proxy evidence %q must name the proxy without its password", got)
+	}
+}

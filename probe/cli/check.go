@@ -1,0 +1,46 @@
+package cli
+
+import (
+	"context"
+
+	"github.com/irsa-probe/irsa-probe/probe/check"
+)
+
+var checkCommand = &command{
+	name:    CmdCheck,
+	summary: "one check; exit 0 works, 1 broken, 2 usage, 3 undecided (init container, Job)",
+	about: `Prove this pod's AWS identity once, as the application's SDK would get it:
+the injected environment, the projected token, its signature, STS
+AssumeRoleWithWebIdentity and GetCallerIdentity, and the SDK's default
+credential chain. Every problem is a finding with the evidence and a fix.
+
+Exit 0: the identity works. 1: it is broken (the report says why and how to
+fix it). 2: a usage error. 3: undecided (STS unreachable or throttled until
+the deadline). The report goes to stdout, a summary to the termination log.`,
+	example: `  # as an init container: args: ["check"]; then
+  kubectl logs POD -c irsa-probe
+  # once, from a workstation, against a copy of the pod's environment
+  irsa-probe check --timeout=10s --output=json`,
+	run: runCheck,
+}
+
+func runCheck(c *CLI, ctx context.Context, args []string) int {
+	cfg, err := c.loadConfig(CmdCheck, args, nil)
+	if err != nil {
+		return c.fail(err)
+	}
+	log := newLogger(c.Stderr, cfg.Settings)
+	rep := check.New(cfg, log).Run(ctx)
+	if cfg.Output == "json" {
+		err = rep.WriteJSON(c.Stdout)
+	} else {
+		err = rep.WriteText(c.Stdout)
+	}
+	if err != nil {
+		log.Error("writing the report", "error", err)
+	}
+	if err := rep.WriteTerminationLog(cfg.TerminationLog); err != nil {
+		log.Warn("could not write the termination log", "error", err)
+	}
+	return rep.ExitCode()
+}

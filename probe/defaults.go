@@ -1,4 +1,0 @@
-package probe
-
-// DefaultAudience is the audience STS expects in IRSA tokens.
-const DefaultAudience = "sts.amazonaws.com"

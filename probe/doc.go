@@ -1,0 +1,19 @@
+// Package probe is the map of irsa-probe, which proves a pod's AWS
+// identity on Amazon EKS works, or says what is wrong and how to fix it.
+// The code lives in one package per concern below it; their imports form
+// a DAG, from the bottom up:
+//
+//	verdict   the outcome of a check (ok, broken, undecided) and the exit codes
+//	iam       role ARNs, partitions, regions, STS endpoints, trust policies
+//	satoken   reading and decoding projected service-account tokens
+//	oidc      the token's signature, verified against the issuer's JWKS as STS does
+//	finding   the diagnosis catalog: codes, severities, messages and fixes
+//	config    the AWS environment and the IRSA_PROBE_* settings, as one table
+//	check     one check, step by step (env → token → signature → STS → default
+//	          chain), STS error classification, the report and its renderings
+//	serve     the check in a loop, readiness, /healthz /readyz /livez /metrics
+//	cli       the commands: check, serve, trust-policy, version
+//	ststest   the test double: an OIDC issuer, STS and IMDS on 127.0.0.1
+//
+// A Go service can run the check itself: see the example of package check.
+package probe

@@ -1,0 +1,120 @@
+package oidc
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
+)
+
+// maxDocument caps discovery and JWKS bodies: real ones are a few KiB.
+const maxDocument = 1 << 20
+
+// fetchTimeout bounds each issuer request; the issuer is optional evidence
+// and must not eat the STS calls' share of IRSA_PROBE_TIMEOUT.
+const fetchTimeout = 5 * time.Second
+
+// signatureAlgs are the algorithms kube-apiserver can sign service-account tokens with.
+var signatureAlgs = []jose.SignatureAlgorithm{jose.RS256, jose.RS384, jose.RS512, jose.ES256, jose.ES384, jose.ES512, jose.PS256}
+
+// Doer is what the issuer fetches need from an HTTP client: *http.Client
+// and the AWS SDK's clients are Doers.
+type Doer interface {
+	Do(*http.Request) (*http.Response, error)
+}
+
+// Result is what the signature check found.
+type Result struct {
+	Verified  bool
+	JWKSURI   string
+	KeyIDs    []string // kids the issuer publishes
+	Reachable bool
+	// UnknownKeyID: the issuer answered, but not with the token's kid.
+	UnknownKeyID bool
+	Err          error
+}
+
+// Verify does what STS does with the token: fetch the issuer's discovery
+// document and JWKS and check the signature and kid. It never fails: what
+// went wrong is in the Result.
+func Verify(ctx context.Context, hc Doer, issuer string, raw []byte) Result {
+	var res Result
+	var disco struct {
+		Issuer  string `json:"issuer"`
+		JWKSURI string `json:"jwks_uri"`
+	}
+	discoURL := strings.TrimSuffix(issuer, "/") + "/.well-known/openid-configuration"
+	if err := getJSON(ctx, hc, discoURL, &disco); err != nil {
+		res.Err = fmt.Errorf("fetching %s: %w", discoURL, err)
+		return res
+	}
+	res.JWKSURI = disco.JWKSURI
+	if disco.Issuer != issuer {
+		res.Reachable = true
+		res.Err = fmt.Errorf("the discovery document at %s names issuer %q, the token %q", discoURL, disco.Issuer, issuer)
+		return res
+	}
+	var keys jose.JSONWebKeySet
+	if err := getJSON(ctx, hc, disco.JWKSURI, &keys); err != nil {
+		res.Err = fmt.Errorf("fetching %s: %w", disco.JWKSURI, err)
+		return res
+	}
+	res.Reachable = true
+	for _, k := range keys.Keys {
+		res.KeyIDs = append(res.KeyIDs, k.KeyID)
+	}
+	jws, err := jose.ParseSignedCompact(strings.TrimSpace(string(raw)), signatureAlgs)
+	if err != nil {
+		res.Err = fmt.Errorf("parsing the token's signature: %w", err)
+		return res
+	}
+	kid := jws.Signatures[0].Header.KeyID
+	matching := keys.Key(kid)
+	if len(matching) == 0 {
+		res.UnknownKeyID = true
+		res.Err = fmt.Errorf("key id %q is not in the issuer's JWKS (published: %s): the signing key was rotated or the token is from another cluster", kid, strings.Join(res.KeyIDs, ", "))
+		return res
+	}
+	for _, k := range matching {
+		if _, err := jws.Verify(k); err == nil {
+			res.Verified = true
+			return res
+		}
+	}
+	res.Err = fmt.Errorf("the signature does not verify with key id %q from the issuer's JWKS", kid)
+	return res
+}
+
+func getJSON(ctx context.Context, hc Doer, url string, v any) error {
+	ctx, cancel := context.WithTimeout(ctx, fetchTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("HTTP %d", resp.StatusCode)
+	}
+	b, err := io.ReadAll(io.LimitReader(resp.Body, maxDocument+1))
+	if err != nil {
+		return err
+	}
+	if len(b) > maxDocument {
+		return errors.New("document larger than 1 MiB")
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		return fmt.Errorf("not JSON: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,159 @@
+package satoken
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Token is what the probe learned from the projected service-account token.
+// It never holds the token itself, so it is safe to log and print.
+type Token struct {
+	Issuer    string    `json:"iss,omitempty"`
+	Subject   string    `json:"sub,omitempty"`
+	Audience  []string  `json:"aud,omitempty"`
+	Expiry    time.Time `json:"exp,omitempty"`
+	IssuedAt  time.Time `json:"iat,omitempty"`
+	NotBefore time.Time `json:"nbf,omitempty"`
+	KeyID     string    `json:"kid,omitempty"`
+	Algorithm string    `json:"alg,omitempty"`
+
+	// From the kubernetes.io claim of a projected token.
+	Namespace      string `json:"namespace,omitempty"`
+	ServiceAccount string `json:"serviceAccount,omitempty"`
+	Pod            string `json:"pod,omitempty"`
+
+	// Legacy is a Secret-based token: iss kubernetes/serviceaccount, no aud, no exp.
+	Legacy bool `json:"legacy,omitempty"`
+}
+
+// Error says which part of the token is broken, never its content.
+type Error struct {
+	Part string // structure, header, payload, claims
+	Err  error
+}
+
+func (e *Error) Error() string { return e.Part + ": " + e.Err.Error() }
+func (e *Error) Unwrap() error { return e.Err }
+
+// jwtHeader is the part of a JOSE header the probe reports.
+type jwtHeader struct {
+	Alg string `json:"alg"`
+	Kid string `json:"kid"`
+}
+
+// audience accepts the string or array forms RFC 7519 allows.
+type audience []string
+
+func (a *audience) UnmarshalJSON(b []byte) error {
+	var one string
+	if err := json.Unmarshal(b, &one); err == nil {
+		*a = audience{one}
+		return nil
+	}
+	var many []string
+	if err := json.Unmarshal(b, &many); err != nil {
+		return errors.New("aud is neither a string nor an array of strings")
+	}
+	*a = many
+	return nil
+}
+
+type jwtClaims struct {
+	Iss  string          `json:"iss"`
+	Sub  string          `json:"sub"`
+	Aud  audience        `json:"aud"`
+	Exp  *json.Number    `json:"exp"`
+	Iat  *json.Number    `json:"iat"`
+	Nbf  *json.Number    `json:"nbf"`
+	K8s  *k8sClaim       `json:"kubernetes.io"`
+	Flat json.RawMessage `json:"kubernetes.io/serviceaccount/namespace"`
+}
+
+type k8sClaim struct {
+	Namespace      string `json:"namespace"`
+	Pod            *named `json:"pod"`
+	ServiceAccount *named `json:"serviceaccount"`
+}
+
+type named struct {
+	Name string `json:"name"`
+}
+
+// Parse decodes a compact JWT without verifying its signature: STS
+// verifies it (and package oidc can, against the issuer's JWKS).
+func Parse(raw []byte) (*Token, error) {
+	s := string(bytes.TrimSpace(raw))
+	if s == "" {
+		return nil, &Error{Part: "structure", Err: errors.New("the file is empty")}
+	}
+	parts := strings.Split(s, ".")
+	if len(parts) != 3 {
+		return nil, &Error{Part: "structure", Err: fmt.Errorf("expected 3 dot-separated parts (header.payload.signature), found %d", len(parts))}
+	}
+	var h jwtHeader
+	if err := decodeSegment(parts[0], &h); err != nil {
+		return nil, &Error{Part: "header", Err: err}
+	}
+	if _, err := base64.RawURLEncoding.DecodeString(parts[2]); err != nil || parts[2] == "" {
+		return nil, &Error{Part: "signature", Err: errors.New("not base64url")}
+	}
+	var c jwtClaims
+	if err := decodeSegment(parts[1], &c); err != nil {
+		return nil, &Error{Part: "payload", Err: err}
+	}
+	t := &Token{Issuer: c.Iss, Subject: c.Sub, Audience: c.Aud, KeyID: h.Kid, Algorithm: h.Alg}
+	for _, f := range []struct {
+		name string
+		n    *json.Number
+		dst  *time.Time
+	}{{"exp", c.Exp, &t.Expiry}, {"iat", c.Iat, &t.IssuedAt}, {"nbf", c.Nbf, &t.NotBefore}} {
+		if f.n == nil {
+			continue
+		}
+		v, err := f.n.Float64()
+		if err != nil {
+			return nil, &Error{Part: "claims", Err: fmt.Errorf("%s is not a number", f.name)}
+		}
+		*f.dst = time.Unix(int64(v), 0).UTC()
+	}
+	if c.K8s != nil {
+		t.Namespace = c.K8s.Namespace
+		if c.K8s.Pod != nil {
+			t.Pod = c.K8s.Pod.Name
+		}
+		if c.K8s.ServiceAccount != nil {
+			t.ServiceAccount = c.K8s.ServiceAccount.Name
+		}
+	}
+	t.Legacy = c.Iss == "kubernetes/serviceaccount" || len(c.Flat) > 0 || (c.Exp == nil && len(c.Aud) == 0)
+	if t.Namespace == "" || t.ServiceAccount == "" {
+		// Legacy tokens and hand-made ones: fall back to sub.
+		if ns, sa, ok := ParseSubject(c.Sub); ok {
+			t.Namespace, t.ServiceAccount = ns, sa
+		}
+	}
+	return t, nil
+}
+
+func decodeSegment(seg string, v any) error {
+	b, err := base64.RawURLEncoding.DecodeString(seg)
+	if err != nil {
+		// Some producers pad; accept that, but nothing else.
+		if b, err = base64.URLEncoding.DecodeString(seg); err != nil {
+			return errors.New("not base64url")
+		}
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			return fmt.Errorf("claim %q has the wrong type (%s)", te.Field, te.Value)
+		}
+		return errors.New("not a JSON object")
+	}
+	return nil
+}

@@ -1,0 +1,185 @@
+package satoken
+
+import (
+	"encoding/base64"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/irsa-probe/irsa-probe/probe/ststest"
+)
+
+const realIssuer = ststest.RealEKSIssuerURL
+
+func realToken(t testing.TB, name string) []byte {
+	t.Helper()
+	return ststest.RealFile(name)
+}
+
+func TestParseRealTokens(t *testing.T) {
+	for _, tc := range []struct {
+		file     string
+		aud      []string
+		sa, pod  string
+		lifetime time.Duration
+	}{
+		{"valid-irsa.jwt", []string{"sts.amazonaws.com"}, "billing-api", "billing-api-7d9f8b6c5-x2k4q", 315360000 * time.Second},
+		{"wrong-audience.jwt", []string{"https://kubernetes.default.svc"}, "billing-api", "billing-api-7d9f8b6c5-x2k4q", 315360000 * time.Second},
+		{"pod-identity.jwt", []string{"pods.eks.amazonaws.com"}, "billing-api", "billing-api-7d9f8b6c5-x2k4q", 315360000 * time.Second},
+		{"multi-audience.jwt", []string{"sts.amazonaws.com", "https://kubernetes.default.svc"}, "billing-api", "billing-api-7d9f8b6c5-x2k4q", 315360000 * time.Second},
+		{"other-serviceaccount-unbound.jwt", []string{"sts.amazonaws.com"}, "default-ish", "", 315360000 * time.Second},
+		{"expires-10m.jwt", []string{"sts.amazonaws.com"}, "billing-api", "billing-api-7d9f8b6c5-x2k4q", 600 * time.Second},
+	} {
+		t.Run(tc.file, func(t *testing.T) {
+			tok, err := Parse(realToken(t, tc.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tok.Issuer != realIssuer || tok.Namespace != "payments" || tok.ServiceAccount != tc.sa || tok.Pod != tc.pod {
+				t.Errorf("claims: %+v", tok)
+			}
+			if tok.Subject != "system:serviceaccount:payments:"+tc.sa || !tok.SubjectOK() {
+				t.Errorf("sub %q", tok.Subject)
+			}
+			if strings.Join(tok.Audience, ",") != strings.Join(tc.aud, ",") {
+				t.Errorf("aud %v, want %v", tok.Audience, tc.aud)
+			}
+			if got := tok.Expiry.Sub(tok.IssuedAt); got != tc.lifetime {
+				t.Errorf("lifetime %s, want %s", got, tc.lifetime)
+			}
+			if tok.Legacy || tok.Algorithm != "RS256" || tok.KeyID == "" {
+				t.Errorf("header/legacy: %+v", tok)
+			}
+			if p := tok.StructuralProblem(); p != "" {
+				t.Errorf("real token flagged: %s", p)
+			}
+		})
+	}
+}
+
+func seg(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
+
+func TestParseTokenErrorsNamePart(t *testing.T) {
+	hdr := seg(`{"alg":"RS256","kid":"k"}`)
+	for _, tc := range []struct {
+		name, token, part string
+	}{
+		{"empty", "\n", "structure"},
+		{"two parts", hdr + "." + seg(`{}`), "structure"},
+		{"four parts", "a.b.c.d", "structure"},
+		{"header not base64", "!!!." + seg(`{}`) + ".c2ln", "header"},
+		{"header not json", seg("nope") + "." + seg(`{}`) + ".c2ln", "header"},
+		{"payload not base64", hdr + ".%%%.c2ln", "payload"},
+		{"payload not json", hdr + "." + seg("[1,2") + ".c2ln", "payload"},
+		{"aud wrong type", hdr + "." + seg(`{"aud":5}`) + ".c2ln", "payload"},
+		{"exp wrong type", hdr + "." + seg(`{"exp":"soon"}`) + ".c2ln", "payload"},
+		{"signature empty", hdr + "." + seg(`{}`) + ".", "signature"},
+		{"signature not base64", hdr + "." + seg(`{}`) + ".***", "signature"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse([]byte(tc.token))
+			var te *Error
+			if !errors.As(err, &te) || te.Part != tc.part {
+				t.Fatalf("want a %s error, got %v", tc.part, err)
+			}
+		})
+	}
+}
+
+func TestLegacyToken(t *testing.T) {
+	legacy := seg(`{"alg":"RS256","kid":"k"}`) + "." + seg(`{"iss":"kubernetes/serviceaccount","kubernetes.io/serviceaccount/namespace":"payments","kubernetes.io/serviceaccount/service-account.name":"billing-api","sub":"system:serviceaccount:payments:billing-api"}`) + ".c2ln"
+	tok, err := Parse([]byte(legacy))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !tok.Legacy || tok.Namespace != "payments" || tok.ServiceAccount != "billing-api" {
+		t.Errorf("%+v", tok)
+	}
+}
+
+func TestStructuralProblems(t *testing.T) {
+	good := func() *Token {
+		return &Token{Issuer: realIssuer, Subject: "system:serviceaccount:payments:billing-api", Audience: []string{"sts.amazonaws.com"},
+			Expiry: time.Unix(2110713509, 0), Namespace: "payments", ServiceAccount: "billing-api"}
+	}
+	for _, tc := range []struct {
+		name string
+		mod  func(*Token)
+		want string
+	}{
+		{"ok", func(*Token) {}, ""},
+		{"http issuer", func(t *Token) { t.Issuer = "http://oidc.example" }, "not an https URL"},
+		{"bad sub", func(t *Token) { t.Subject = "billing-api" }, "is not system:serviceaccount"},
+		{"no exp", func(t *Token) { t.Expiry = time.Time{} }, "no exp"},
+		{"no aud", func(t *Token) { t.Audience = nil }, "no aud"},
+		{"claims disagree", func(t *Token) { t.ServiceAccount = "other" }, "disagree"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tok := good()
+			tc.mod(tok)
+			got := tok.StructuralProblem()
+			if (tc.want == "") != (got == "") || !strings.Contains(got, tc.want) {
+				t.Errorf("got %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestReadFile(t *testing.T) {
+	dir := t.TempDir()
+	big := filepath.Join(dir, "big")
+	if err := os.WriteFile(big, make([]byte, MaxSize+10), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ReadFile(big); err == nil || !strings.Contains(err.Error(), "larger than") {
+		t.Errorf("oversized file: %v", err)
+	}
+	if _, err := ReadFile(filepath.Join(dir, "absent")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("missing file: %v", err)
+	}
+	if _, err := ReadFile(dir); err == nil || !errors.Is(err, ErrNotRegular) || !strings.Contains(err.Error(), "directory") {
+		t.Errorf("directory: %v", err)
+	}
+	if os.Getuid() != 0 {
+		locked := filepath.Join(dir, "locked")
+		if err := os.WriteFile(locked, []byte("x"), 0o000); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ReadFile(locked); !errors.Is(err, fs.ErrPermission) {
+			t.Errorf("unreadable: %v", err)
+		}
+	}
+}
+
+// FuzzParseToken: a token file is outside input; no input may panic, and a
+// parsed token's fields never contain the raw input.
+func FuzzParse(f *testing.F) {
+	for _, name := range []string{"valid-irsa.jwt", "wrong-audience.jwt", "multi-audience.jwt", "expires-10m.jwt"} {
+		f.Add(realToken(f, name))
+	}
+	f.Add([]byte("a.b.c"))
+	f.Add([]byte(seg(`{"alg":"none"}`) + "." + seg(`{"aud":["x",1],"exp":1e400}`) + ".c2ln"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		tok, err := Parse(b)
+		if err != nil {
+			return
+		}
+		_ = tok.StructuralProblem()
+		_ = tok.HasAudience("sts.amazonaws.com")
+	})
+}
+
+// BenchmarkParse: decoding the real projected token.
+func BenchmarkParse(b *testing.B) {
+	raw := ststest.RealFile(ststest.TokenValidIRSA)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Parse(raw); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

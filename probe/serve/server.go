@@ -1,0 +1,220 @@
+package serve
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"github.com/irsa-probe/irsa-probe/probe/check"
+	"github.com/irsa-probe/irsa-probe/probe/config"
+)
+
+// shutdownTimeout bounds SIGTERM handling: kubelet's default grace period
+// is 30s, and a probe has nothing worth waiting long for.
+const shutdownTimeout = 3 * time.Second
+
+// stuckAfter is how long past IRSA_PROBE_TIMEOUT a check may run before
+// /livez reports the loop stuck. Every step has its own deadline, so only a
+// bug gets there, and a restart is then the right fix.
+const stuckAfter = time.Minute
+
+// Server is `irsa-probe serve`: the check in a loop, and the endpoints
+// that answer from its latest result.
+type Server struct {
+	cfg     *config.Config
+	log     *slog.Logger
+	checker *check.Checker
+	metrics *serveMetrics
+	sched   scheduler
+	watch   tokenWatch
+	// snap is what every request reads; only the loop stores it.
+	snap atomic.Pointer[snapshot]
+	// checkStarted is the start of the running check in Unix nanoseconds,
+	// 0 between checks: /livez's view of the loop.
+	checkStarted atomic.Int64
+	loopExited   atomic.Bool
+	// checks counts completed checks, for tests.
+	checks atomic.Int64
+	// now is the loop's clock; tests may replace it.
+	now func() time.Time
+}
+
+// New returns a Server for cfg, which must have been Finished; version is
+// the build's, for irsa_probe_build_info.
+func New(cfg *config.Config, log *slog.Logger, version string) *Server {
+	s := &Server{
+		cfg:   cfg,
+		log:   log,
+		sched: scheduler{refresh: cfg.Refresh, rand: rand.Float64},
+		watch: tokenWatch{path: cfg.AWS.TokenFile},
+		now:   time.Now,
+	}
+	s.snap.Store(newSnapshot(&readiness{grace: cfg.Grace}, s.now(), time.Time{}))
+	s.metrics = newServeMetrics(version, s.snap.Load, func() time.Time { return s.now() })
+	s.checker = check.New(cfg, log)
+	s.checker.SetObserver(s.metrics.observeSTS)
+	return s
+}
+
+// Run serves on ln and checks in the background until ctx ends, then
+// shuts down within shutdownTimeout. It returns nil then: the identity's
+// state is for probes and logs, not the exit code; an error only when
+// serving failed.
+func (s *Server) Run(ctx context.Context, ln net.Listener) error {
+	loopCtx, stopLoop := context.WithCancel(ctx)
+	defer stopLoop()
+	loopDone := make(chan struct{})
+	go func() {
+		defer close(loopDone)
+		s.loop(loopCtx)
+	}()
+
+	srv := s.httpServer()
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	s.log.Info("serving", "addr", ln.Addr().String(), "refresh", s.cfg.Refresh, "grace", s.cfg.Grace,
+		"timeout", s.cfg.Timeout, "role_arn", s.cfg.AWS.RoleARN, "token_file", s.cfg.AWS.TokenFile)
+
+	var serveErr error
+	select {
+	case <-ctx.Done():
+		s.log.Info("shutting down", "reason", context.Cause(ctx).Error())
+	case serveErr = <-served:
+	}
+	stopLoop()
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		_ = srv.Close()
+	}
+	select {
+	case <-loopDone:
+	case <-sctx.Done():
+		s.log.Warn("the check loop did not stop in time", "timeout", shutdownTimeout)
+	}
+	if serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
+		return fmt.Errorf("serving HTTP on %s: %w", ln.Addr(), serveErr)
+	}
+	return nil
+}
+
+// loop checks at start, then when the scheduler says, or early when the
+// token file changes; and re-publishes when grace runs out between checks.
+func (s *Server) loop(ctx context.Context) {
+	defer s.loopExited.Store(true)
+	var state readiness
+	state.grace = s.cfg.Grace
+	var lastDone time.Time // when the latest check completed
+	lastKey := s.snap.Load().logKey()
+	publish := func() {
+		snap := newSnapshot(&state, s.now(), lastDone)
+		s.snap.Store(snap)
+		if key := snap.logKey(); key != lastKey {
+			lastKey = key
+			s.logChange(snap)
+		}
+	}
+
+	poll := time.NewTicker(tokenPollInterval)
+	defer poll.Stop()
+	due := s.now()
+	for {
+		checked := false
+		if now := s.now(); !now.Before(due) {
+			started := now
+			s.watch.mark()
+			s.checkStarted.Store(started.UnixNano())
+			rep := s.checker.Run(ctx)
+			s.checkStarted.Store(0)
+			if ctx.Err() != nil {
+				return // shutting down: a cancelled check proves nothing
+			}
+			lastDone = s.now()
+			state.record(rep, lastDone)
+			s.metrics.checkDone(rep)
+			s.checks.Add(1)
+			checked = true
+			due = s.sched.next(rep, started, lastDone)
+			s.log.Debug("check done", "result", rep.Verdict().String(), "duration_ms", rep.DurationMS, "next_in", due.Sub(lastDone).Round(time.Millisecond))
+		}
+		if checked || s.snap.Load().state != state.state(s.now()) {
+			publish() // a check completed, or grace ran out
+		}
+		wake := due
+		if g := state.graceUntil(s.now()); !g.IsZero() {
+			// Wake when grace runs out, so readiness and the log flip then.
+			wake = earliest(wake, g.Add(time.Millisecond))
+		}
+		timer := time.NewTimer(wake.Sub(s.now()))
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			return
+		case <-timer.C:
+		case <-poll.C:
+			timer.Stop()
+			if s.watch.changed() {
+				due = s.sched.early(due, lastDone, s.now())
+				s.log.Debug("token file changed", "token_file", s.watch.path, "check_in", due.Sub(s.now()).Round(time.Millisecond))
+				s.watch.mark() // one early check per change
+			}
+		}
+	}
+}
+
+// logChange logs a state change once, at a level that says whether anyone
+// must act, and leaves the summary for `kubectl describe pod` should the
+// container be killed (a startupProbe that never succeeds).
+func (s *Server) logChange(snap *snapshot) {
+	attrs := []any{"state", string(snap.state), "ready", snap.ready}
+	level := slog.LevelInfo
+	if rep := snap.rep; rep != nil {
+		attrs = append(attrs, "result", rep.Verdict().String())
+		if rep.Identity != nil {
+			attrs = append(attrs, "identity", rep.Identity.ARN)
+		}
+		if f := rep.FirstProblem(); f != nil && snap.state != stateReady {
+			attrs = append(attrs, "finding", string(f.Code), "message", f.Message, "fix", f.Fix)
+		}
+		if err := rep.WriteTerminationLog(s.cfg.TerminationLog); err != nil {
+			s.log.Warn("could not write the termination log", "error", err)
+		}
+	}
+	switch snap.state {
+	case stateGrace:
+		level = slog.LevelWarn
+		attrs = append(attrs, "grace_until", snap.graceUntil.UTC().Format(time.RFC3339))
+	case stateBroken, stateUndecided:
+		level = slog.LevelError
+	}
+	s.log.Log(context.Background(), level, stateMessages[snap.state], attrs...)
+}
+
+// stateMessages are the log messages of state changes: one line says
+// whether anyone must act.
+var stateMessages = map[serveState]string{
+	stateStarting:  "identity not checked yet",
+	stateReady:     "identity works",
+	stateGrace:     "identity undecided; still ready within grace",
+	stateBroken:    "identity broken; not ready",
+	stateUndecided: "identity undecided; not ready",
+}
+
+// alive is /livez: the loop runs, and no check outlived its deadline by far.
+func (s *Server) alive() (bool, string) {
+	if s.loopExited.Load() {
+		return false, "the check loop has exited"
+	}
+	if t := s.checkStarted.Load(); t != 0 {
+		if d := s.now().Sub(time.Unix(0, t)); d > s.cfg.Timeout+stuckAfter {
+			return false, fmt.Sprintf("a check has run for %s, past IRSA_PROBE_TIMEOUT (%s)", d.Round(time.Second), s.cfg.Timeout)
+		}
+	}
+	return true, ""
+}
