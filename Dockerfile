@@ -7,9 +7,9 @@ COPY go.mod go.sum ./
 RUN go mod download
 COPY cmd ./cmd
 COPY probe ./probe
-ARG TARGETOS TARGETARCH VERSION=dev
+ARG TARGETOS TARGETARCH VERSION=dev COMMIT= DATE=
 RUN CGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH \
-    go build -trimpath -ldflags "-s -w -X main.version=${VERSION}" -o /out/irsa-probe ./cmd/irsa-probe
+    go build -trimpath -ldflags "-s -w -X main.version=${VERSION} -X main.commit=${COMMIT} -X main.date=${DATE}" -o /out/irsa-probe ./cmd/irsa-probe
 
 # distroless static: CA certificates (HTTPS to STS and the OIDC issuer),
 # /etc/passwd for 65532, nothing else.

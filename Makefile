@@ -2,8 +2,11 @@
 BINARY   := irsa-probe
 PKG      := github.com/irsa-probe/irsa-probe
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+COMMIT   ?= $(shell git rev-parse HEAD 2>/dev/null)
+# The commit's time, not the clock's: the same commit builds the same binary.
+DATE     ?= $(shell git log -1 --format=%cd --date=format-local:%Y-%m-%dT%H:%M:%SZ 2>/dev/null)
 IMAGE    ?= ghcr.io/irsa-probe/irsa-probe:$(VERSION)
-LDFLAGS  := -s -w -X main.version=$(VERSION)
+LDFLAGS  := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.date=$(DATE)
 GOBIN    ?= $(shell go env GOPATH)/bin
 STATICCHECK_VERSION := v0.8.2
 
@@ -31,7 +34,7 @@ bench: ## run the benchmarks (figures go into the README)
 	go test -run '^$$' -bench . -benchmem ./...
 
 image: ## build the container image (needs a Docker engine)
-	docker build --build-arg VERSION=$(VERSION) -t $(IMAGE) .
+	docker build --build-arg VERSION=$(VERSION) --build-arg COMMIT=$(COMMIT) --build-arg DATE=$(DATE) -t $(IMAGE) .
 
 tools: ## install staticcheck
 	go install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)

@@ -2,6 +2,7 @@ package check
 
 import (
 	"context"
+	"crypto/tls"
 	"crypto/x509"
 	"errors"
 	"fmt"
@@ -43,3 +44,31 @@ func TestClassifyNetworkErrorIsTransient(t *testing.T) {
 		t.Errorf("proxy evidence %q must name the proxy without its password", got)
 	}
 }
+
+// TestNetworkLayerByType: the layer comes from the error's type, whatever
+// its text says.
+func TestNetworkLayerByType(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		want string
+	}{
+		{&url.Error{Op: "Post", URL: "https://sts", Err: tls.AlertError(40)}, "TLS"},
+		{&url.Error{Op: "Post", URL: "https://sts", Err: tls.RecordHeaderError{Msg: "first record does not look like a TLS handshake"}}, "TLS"},
+		{&url.Error{Op: "Post", URL: "https://sts", Err: timeoutError{}}, "timeout"},
+		// Texts that used to decide it, on errors of other types.
+		{errors.New("proxyconnect tcp: tls: timeout"), "HTTP"},
+		{&url.Error{Op: "Post", URL: "https://sts", Err: &net.OpError{Op: "read", Net: "tcp", Err: errors.New("proxyconnect")}}, "HTTP"},
+	} {
+		if got := networkLayer(tc.err); got != tc.want {
+			t.Errorf("%v: got %s, want %s", tc.err, got, tc.want)
+		}
+	}
+}
+
+// timeoutError is a net.Error that timed out, like the transport's
+// "TLS handshake timeout".
+type timeoutError struct{}
+
+func (timeoutError) Error() string   { return "net/http: TLS handshake timeout" }
+func (timeoutError) Timeout() bool   { return true }
+func (timeoutError) Temporary() bool { return true }

@@ -1,0 +1,97 @@
+package check
+
+import (
+	"context"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/irsa-probe/irsa-probe/probe/config"
+	"github.com/irsa-probe/irsa-probe/probe/finding"
+	"github.com/irsa-probe/irsa-probe/probe/ststest"
+	"github.com/irsa-probe/irsa-probe/probe/verdict"
+)
+
+// runAgainst runs one check in this process against st, the environment
+// being the pod's plus overrides ("NAME=" unsets NAME).
+func runAgainst(t *testing.T, st *ststest.Stack, overrides ...string) *Report {
+	t.Helper()
+	for _, kv := range os.Environ() {
+		name, _, _ := strings.Cut(kv, "=")
+		t.Setenv(name, "") // restored after the test
+		os.Unsetenv(name)
+	}
+	for _, kv := range ststest.PodEnv(st, append([]string{"IRSA_PROBE_VERIFY_SIGNATURE=never"}, overrides...)...) {
+		name, value, _ := strings.Cut(kv, "=")
+		t.Setenv(name, value)
+	}
+	cfg, err := config.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cfg.Finish(); err != nil {
+		t.Fatal(err)
+	}
+	return New(cfg, nil).Run(context.Background())
+}
+
+func step(rep *Report, name string) StepResult {
+	for _, s := range rep.Checks {
+		if s.Name == name {
+			return s
+		}
+	}
+	return StepResult{}
+}
+
+// TestDoubtsSettledBySTS: the token step's claim checks that STS also
+// judges are settled by STS's answer, in every direction.
+func TestDoubtsSettledBySTS(t *testing.T) {
+	t.Run("STS accepts: the doubt is dropped and named", func(t *testing.T) {
+		st := ststest.Start(ststest.StackOptions{})
+		defer st.Close()
+		// The OIDC provider accepts sts.amazonaws.com; the probe was told
+		// to expect another audience.
+		rep := runAgainst(t, st, "IRSA_PROBE_AUDIENCE=custom.example.com")
+		if rep.Verdict() != verdict.OK || rep.Has(finding.CodeTokenAudienceMismatch) {
+			t.Fatalf("verdict %v, findings %+v", rep.Verdict(), rep.Findings)
+		}
+		if s := step(rep, StepToken); s.Status != StatusWarn || !strings.HasSuffix(s.Detail, "; STS accepted the token despite token-audience-mismatch") {
+			t.Errorf("token step: %+v", s)
+		}
+	})
+	t.Run("STS rejects for the same reason: one finding with STS's evidence", func(t *testing.T) {
+		st := ststest.Start(ststest.StackOptions{})
+		defer st.Close()
+		tok := st.Issuer.ServiceAccountToken(ststest.TokenOptions{Namespace: st.Namespace, ServiceAccount: st.ServiceAccount,
+			Pod: "billing-api-7d9f8b6c5-x2k4q", Audiences: []string{"https://kubernetes.default.svc"}})
+		if err := st.WriteToken(tok); err != nil {
+			t.Fatal(err)
+		}
+		rep := runAgainst(t, st)
+		if rep.Verdict() != verdict.Broken || len(rep.Findings) != 1 || rep.Findings[0].Code != finding.CodeTokenAudienceMismatch {
+			t.Fatalf("verdict %v, findings %+v", rep.Verdict(), rep.Findings)
+		}
+		ev := rep.Findings[0].Evidence
+		if ev[finding.EvRequestID] == "" || ev[finding.EvErrorCode] != "InvalidIdentityToken" || ev[finding.EvAudience] != "https://kubernetes.default.svc" {
+			t.Errorf("the finding lacks STS's or the token's evidence: %v", ev)
+		}
+		if s := step(rep, StepToken); s.Status != StatusFail {
+			t.Errorf("token step: %+v", s)
+		}
+	})
+	t.Run("STS rejects for another reason: the doubt stands beside it", func(t *testing.T) {
+		st := ststest.Start(ststest.StackOptions{})
+		defer st.Close()
+		if err := st.STS.PutRole(st.RoleARN, ststest.TrustPolicyFor("aws", st.Account, st.Issuer.URL, "billing", "billing-api")); err != nil {
+			t.Fatal(err)
+		}
+		rep := runAgainst(t, st, "IRSA_PROBE_AUDIENCE=custom.example.com")
+		if !rep.Has(finding.CodeTokenAudienceMismatch) || !rep.Has(finding.CodeTrustPolicyDenied) {
+			t.Fatalf("findings %+v", rep.Findings)
+		}
+		if rep.Findings[0].Code != finding.CodeTokenAudienceMismatch {
+			t.Errorf("the token's finding comes first, in step order: %+v", rep.Findings)
+		}
+	})
+}
