@@ -7,8 +7,6 @@ import (
 	"slices"
 	"time"
 
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
-
 	"github.com/irsa-probe/irsa-probe/probe/config"
 	"github.com/irsa-probe/irsa-probe/probe/finding"
 	"github.com/irsa-probe/irsa-probe/probe/iam"
@@ -24,7 +22,7 @@ type Observer func(call string, d time.Duration, errCode string)
 // not to run concurrently.
 type Checker struct {
 	cfg     *config.Config
-	http    *awshttp.BuildableClient
+	http    *httpClient
 	log     *slog.Logger
 	observe Observer
 }
@@ -35,7 +33,7 @@ func New(cfg *config.Config, log *slog.Logger) *Checker {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Checker{cfg: cfg, http: newHTTPClient(), log: log}
+	return &Checker{cfg: cfg, http: newHTTPClient(cfg.CABundle()), log: log}
 }
 
 // SetObserver registers fn to be told of every STS call of every run.
@@ -52,9 +50,11 @@ type run struct {
 	token *satoken.Token
 	// rawToken is the token itself: only ever sent to STS and verified, never printed.
 	rawToken []byte
-	sig      oidc.Result
-	sigNote  string
-	redact   redactor
+	// held is what the SDK's web identity provider gets instead of the file.
+	held    *heldToken
+	sig     oidc.Result
+	sigNote string
+	redact  redactor
 }
 
 // entry is a finding as the run holds it until the report is final.
@@ -74,7 +74,7 @@ func (c *Checker) Run(ctx context.Context) *Report {
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
 	defer cancel()
 
-	r := &run{Checker: c, rep: &Report{CheckedAt: start.UTC()}, steps: map[string]StepResult{}, base: finding.Evidence{}}
+	r := &run{Checker: c, rep: &Report{CheckedAt: start.UTC()}, steps: map[string]StepResult{}, base: finding.Evidence{}, held: &heldToken{}}
 	envOK := r.checkEnvironment()
 	tok := r.checkToken()
 	if tok != nil {

@@ -21,7 +21,7 @@ func runAgainst(t *testing.T, st *ststest.Stack, overrides ...string) *Report {
 		t.Setenv(name, "") // restored after the test
 		os.Unsetenv(name)
 	}
-	for _, kv := range ststest.PodEnv(st, append([]string{"IRSA_PROBE_VERIFY_SIGNATURE=never"}, overrides...)...) {
+	for _, kv := range ststest.PodEnv(st, append([]string{"IRSA_PROBE_VERIFY_SIGNATURE=never", "IRSA_PROBE_TERMINATION_LOG="}, overrides...)...) {
 		name, value, _ := strings.Cut(kv, "=")
 		t.Setenv(name, value)
 	}
@@ -32,8 +32,12 @@ func runAgainst(t *testing.T, st *ststest.Stack, overrides ...string) *Report {
 	if err := cfg.Finish(); err != nil {
 		t.Fatal(err)
 	}
-	return New(cfg, nil).Run(context.Background())
+	lastChecker = New(cfg, nil)
+	return lastChecker.Run(context.Background())
 }
+
+// lastChecker is runAgainst's Checker, for tests that run it again.
+var lastChecker *Checker
 
 func step(rep *Report, name string) StepResult {
 	for _, s := range rep.Checks {

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/irsa-probe/irsa-probe/probe/safefile"
 )
 
 // MaxTerminationMessage is kubelet's limit for /dev/termination-log.
@@ -88,8 +90,9 @@ func (r *Report) WriteTerminationLog(path string) error {
 	if _, err := os.Stat(filepath.Dir(path)); err != nil {
 		return nil
 	}
-	if err := os.WriteFile(path, []byte(r.Summary()), 0o644); err != nil {
-		return fmt.Errorf("writing termination log %s: %w", path, err)
+	// Never blocks: a FIFO or device at path is refused, not written.
+	if err := safefile.Write(path, []byte(r.Summary())); err != nil {
+		return fmt.Errorf("termination log: %w", err)
 	}
 	return nil
 }

@@ -2,11 +2,11 @@ package check
 
 import (
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/irsa-probe/irsa-probe/probe/finding"
 	"github.com/irsa-probe/irsa-probe/probe/iam"
+	"github.com/irsa-probe/irsa-probe/probe/safefile"
 	"github.com/irsa-probe/irsa-probe/probe/satoken"
 )
 
@@ -82,7 +82,8 @@ func (r *run) learnPodFromKubeAPIToken() {
 	}
 	b, err := satoken.ReadFile(kubeAPITokenDir + "/token")
 	if err != nil {
-		if ns, err := os.ReadFile(kubeAPITokenDir + "/namespace"); err == nil && r.base[finding.EvNamespace] == "" && len(ns) < 254 {
+		// A namespace name is at most 63 bytes; 253 leaves room for junk we then ignore.
+		if ns, err := safefile.Read(kubeAPITokenDir+"/namespace", 253); err == nil && r.base[finding.EvNamespace] == "" {
 			r.base[finding.EvNamespace] = strings.TrimSpace(string(ns))
 		}
 		return

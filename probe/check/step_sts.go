@@ -1,7 +1,9 @@
 package check
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"regexp"
 	"time"
@@ -46,12 +48,13 @@ func (r *run) sessionName() string {
 var sessionNameRE = regexp.MustCompile(`[^\w+=,.@-]`)
 
 // assumeRole is the assume-role step: AssumeRoleWithWebIdentity with the
-// token file, exactly as the SDK's web identity provider does it. The
+// token, exactly as the SDK's web identity provider does it, but with the
+// bytes the token step read and validated, never a second read of the file. The
 // credentials it returns stay in memory for GetCallerIdentity and are
 // never printed.
 func (r *run) assumeRole(ctx context.Context) *aws.Credentials {
 	client := r.stsClient(nil)
-	prov := stscreds.NewWebIdentityRoleProvider(client, r.cfg.AWS.RoleARN, stscreds.IdentityTokenFile(r.cfg.AWS.TokenFile),
+	prov := stscreds.NewWebIdentityRoleProvider(client, r.cfg.AWS.RoleARN, r.held,
 		func(o *stscreds.WebIdentityRoleOptions) { o.RoleSessionName = r.sessionName() })
 	var creds aws.Credentials
 	ce := r.withRetry(ctx, "AssumeRoleWithWebIdentity", func(ctx context.Context) error {
@@ -139,4 +142,24 @@ func stsClockSkew(msg string, now time.Time) string {
 	}
 	skew := now.Sub(time.Unix(stsNow, 0)).Round(time.Second)
 	return fmt.Sprintf("this container's clock is %s ahead of STS's", skew)
+}
+
+// heldToken gives the SDK's web identity provider the token the token step
+// read, capped and validated, instead of letting it read the file again
+// (uncapped, and whatever the file is by then). Until the token step
+// accepts a token, it refuses.
+type heldToken struct {
+	raw []byte
+}
+
+// errTokenRefused is what the SDK gets when the token step found no token
+// STS could judge.
+var errTokenRefused = errors.New("irsa-probe refused the token file (see the token step)")
+
+// GetIdentityToken implements stscreds.IdentityTokenRetriever.
+func (h *heldToken) GetIdentityToken() ([]byte, error) {
+	if h.raw == nil {
+		return nil, errTokenRefused
+	}
+	return bytes.TrimSpace(h.raw), nil
 }
