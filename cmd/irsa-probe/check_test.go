@@ -291,6 +291,49 @@ func scenarios() []scenario {
 			},
 		},
 		{
+			name:  "STS endpoint override malformed",
+			exit:  verdict.ExitBroken,
+			codes: []finding.Code{finding.CodeSTSEndpointInvalid},
+			setup: func(t *testing.T, st *ststest.Stack) ([]string, []string) {
+				return []string{"AWS_ENDPOINT_URL_STS=::::"}, []string{`"::::" is not a URL`, "AWS_ENDPOINT_URL_STS=https://sts.us-west-2.amazonaws.com"}
+			},
+		},
+		{
+			name:  "STS endpoint override of another scheme",
+			exit:  verdict.ExitBroken,
+			codes: []finding.Code{finding.CodeSTSEndpointInvalid},
+			setup: func(t *testing.T, st *ststest.Stack) ([]string, []string) {
+				return []string{"AWS_ENDPOINT_URL_STS=ftp://x"}, []string{`"ftp://x" is not an http or https URL`}
+			},
+		},
+		{
+			name:  "STS endpoint redirects",
+			exit:  verdict.ExitBroken,
+			codes: []finding.Code{finding.CodeSTSEndpointInvalid},
+			setup: func(t *testing.T, st *ststest.Stack) ([]string, []string) {
+				st.STS.SetFault("AssumeRoleWithWebIdentity", ststest.Fault{NotAWS: &ststest.NotAWS{Status: 302, Location: "https://login.example.com/"}})
+				return nil, []string{`redirects (HTTP 302) to "https://login.example.com/"`}
+			},
+		},
+		{
+			name:  "STS endpoint answers 200 with something else",
+			exit:  verdict.ExitBroken,
+			codes: []finding.Code{finding.CodeSTSEndpointInvalid},
+			setup: func(t *testing.T, st *ststest.Stack) ([]string, []string) {
+				st.STS.SetFault("AssumeRoleWithWebIdentity", ststest.Fault{NotAWS: &ststest.NotAWS{Body: "<html>captive portal</html>"}})
+				return nil, []string{"answered HTTP 200 with a body that is not STS's answer"}
+			},
+		},
+		{
+			name:  "STS endpoint answers without end",
+			exit:  verdict.ExitBroken,
+			codes: []finding.Code{finding.CodeSTSEndpointInvalid},
+			setup: func(t *testing.T, st *ststest.Stack) ([]string, []string) {
+				st.STS.SetFault("AssumeRoleWithWebIdentity", ststest.Fault{NotAWS: &ststest.NotAWS{Status: 400, Endless: true}})
+				return nil, []string{"larger than 1024 KiB"}
+			},
+		},
+		{
 			name:  "STS not activated in the region",
 			exit:  verdict.ExitBroken,
 			codes: []finding.Code{finding.CodeSTSRegionDisabled},

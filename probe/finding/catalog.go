@@ -30,6 +30,7 @@ const (
 	CodeSTSThrottled            Code = "sts-throttled"
 	CodeSTSUnreachable          Code = "sts-unreachable"
 	CodeSTSError                Code = "sts-error"
+	CodeSTSEndpointInvalid      Code = "sts-endpoint-invalid"
 	CodeWrongRole               Code = "wrong-role"
 	CodeNodeRoleFallback        Code = "node-role-fallback"
 )
@@ -255,6 +256,16 @@ Set NO_PROXY to include {{endpointHost .endpoint}} if a proxy must not be used f
 		Message:  `STS returned {{.error_code}}: {{.error_message}} (request id {{.request_id}}).`,
 		Fix: `Look the request up in CloudTrail and the error code in the STS API reference:
   aws cloudtrail lookup-events --lookup-attributes AttributeKey=EventName,AttributeValue=AssumeRoleWithWebIdentity --max-results 5`,
+	},
+	CodeSTSEndpointInvalid: {
+		Severity: SeverityError,
+		Title:    "the STS endpoint is malformed, redirects, or answers as something other than STS",
+		Detected: "AWS_ENDPOINT_URL_STS / AWS_ENDPOINT_URL, or an answer STS never gives (a redirect, a body over 1 MiB, a 200 without STS's XML)",
+		Message:  `{{d .endpoint "The STS endpoint"}} is not a usable STS endpoint: {{.detail}}.`,
+		Fix: `STS is https://sts.REGION.amazonaws.com, or the DNS name of an STS interface VPC endpoint; retrying does not help. Check the endpoint overrides in this container and any proxy between the pod and STS:
+  kubectl get pod -n {{d .namespace "NAMESPACE"}} {{d .pod "POD"}} -o jsonpath='{.spec.containers[*].env}'
+Point the override at the region's endpoint, or remove it:
+  kubectl set env deployment/DEPLOYMENT -n {{d .namespace "NAMESPACE"}} AWS_ENDPOINT_URL_STS={{stsEndpoint .region}}`,
 	},
 	CodeWrongRole: {
 		Severity: SeverityError,

@@ -1,6 +1,7 @@
 package ststest
 
 import (
+	"cmp"
 	"crypto/x509"
 	"fmt"
 	"net/http"
@@ -359,6 +360,11 @@ func (s *STS) serveHTTP(w http.ResponseWriter, r *http.Request) {
 			s.finish(i, 0, "", "connection dropped by fault")
 			// Makes net/http close the connection without a response.
 			panic(http.ErrAbortHandler)
+		}
+		if f.NotAWS != nil {
+			s.finish(i, cmp.Or(f.NotAWS.Status, http.StatusOK), "", "injected answer that is not AWS's")
+			f.NotAWS.write(w)
+			return
 		}
 		if e := f.apiError(); e != nil {
 			s.finish(i, e.Status, e.Code, "injected fault")
