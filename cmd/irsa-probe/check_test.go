@@ -291,6 +291,16 @@ func scenarios() []scenario {
 			},
 		},
 		{
+			name:  "issuer keys not reachable by the pod, with verification required",
+			exit:  verdict.ExitBroken,
+			codes: []finding.Code{finding.CodeOIDCKeysUnreachable},
+			setup: func(t *testing.T, st *ststest.Stack) ([]string, []string) {
+				// STS reaches the issuer; the pod does not trust its CA.
+				return []string{"IRSA_PROBE_VERIFY_SIGNATURE=always", "SSL_CERT_FILE=" + filepath.Join(st.Dir, "no-ca")},
+					[]string{"this pod could not fetch the signing keys of " + st.Issuer.URL + " (issuer not reachable: fetching " + st.Issuer.URL + "/.well-known/openid-configuration", "[pass] assume-role"}
+			},
+		},
+		{
 			name:  "STS endpoint override malformed",
 			exit:  verdict.ExitBroken,
 			codes: []finding.Code{finding.CodeSTSEndpointInvalid},

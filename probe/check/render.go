@@ -9,6 +9,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/irsa-probe/irsa-probe/probe/finding"
 	"github.com/irsa-probe/irsa-probe/probe/safefile"
 )
 
@@ -20,7 +21,7 @@ func (r *Report) WriteText(w io.Writer) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "irsa-probe: %s", r.verdict.Word())
 	if r.Identity != nil {
-		fmt.Fprintf(&b, " — identity %s", r.Identity.ARN)
+		fmt.Fprintf(&b, " — identity %s", finding.Escape(r.Identity.ARN))
 	}
 	fmt.Fprintf(&b, " (%d ms)\n", r.DurationMS)
 	for _, c := range r.Checks {
@@ -56,7 +57,7 @@ func (r *Report) Summary() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "irsa-probe: %s", r.verdict.Word())
 	if r.Identity != nil {
-		fmt.Fprintf(&b, " identity=%s", r.Identity.ARN)
+		fmt.Fprintf(&b, " identity=%s", finding.Escape(r.Identity.ARN))
 	}
 	b.WriteString("\n")
 	if f := r.FirstProblem(); f != nil {

@@ -27,7 +27,7 @@ func (r *run) checkSignature(ctx context.Context) {
 		r.record(StepSignature, StatusWarn, "not checked: issuer not reachable from the pod: "+res.Err.Error())
 	case !res.Reachable:
 		r.sigNote = "issuer not reachable: " + res.Err.Error()
-		r.add(StepSignature, finding.CodeOIDCKeysUnreachable, finding.Evidence{finding.EvDetail: res.Err.Error()})
+		r.add(StepSignature, finding.CodeOIDCKeysUnreachable, finding.Evidence{finding.EvDetail: res.Err.Error(), finding.EvFetchedBy: "this pod"})
 		r.record(StepSignature, StatusFail, r.sigNote)
 	default:
 		r.sigNote = res.Err.Error()

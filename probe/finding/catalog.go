@@ -209,9 +209,9 @@ or with the AWS CLI:
 	},
 	CodeOIDCKeysUnreachable: {
 		Severity: SeverityError,
-		Title:    "STS could not fetch the issuer's discovery document or keys",
+		Title:    "STS (or, with IRSA_PROBE_VERIFY_SIGNATURE=always, the pod) could not fetch the issuer's discovery document or keys",
 		Detected: "STS InvalidIdentityToken: Couldn't retrieve verification key…, or IDPCommunicationError",
-		Message:  `STS could not fetch the signing keys of {{d .issuer "ISSUER"}}: {{.error_code}}: {{.error_message}} (request id {{.request_id}}).`,
+		Message:  `{{d .fetched_by "STS"}} could not fetch the signing keys of {{d .issuer "ISSUER"}}{{if .fetched_by}} ({{.signature}}){{end}}{{if .error_code}}: {{.error_code}}: {{.error_message}} (request id {{.request_id}}){{end}}.`,
 		Fix: `The issuer's discovery document and JWKS must be reachable from the internet (self-managed clusters: publish them, e.g. on S3 or CloudFront):
   curl -fsS {{d .issuer "ISSUER"}}/.well-known/openid-configuration
   curl -fsS {{d .issuer "ISSUER"}}/keys`,
