@@ -77,24 +77,25 @@ func (c *Checker) Run(ctx context.Context) *Report {
 	r := &run{Checker: c, rep: &Report{CheckedAt: start.UTC()}, steps: map[string]StepResult{}, base: finding.Evidence{}, held: &heldToken{}}
 	envOK := r.checkEnvironment()
 	tok := r.checkToken()
-	if tok != nil {
-		r.checkSignature(ctx)
-	} else {
-		r.record(StepSignature, StatusSkip, "no usable token")
+	// The signature check (two round trips to the issuer) runs beside the
+	// STS calls, inside the same deadline: it only adds evidence, and must
+	// not eat STS's share of the time. Both are recorded once both are done,
+	// since STS's errors are read in the light of what the pod found.
+	sig := r.startSignature(ctx, tok != nil)
+	var sts stsOutcome
+	if envOK && tok != nil {
+		sts = r.callSTS(ctx)
 	}
-	assumed := false
+	sig.wait()
+	r.recordSignature(sig)
 	switch {
 	case !envOK || tok == nil:
 		r.record(StepAssumeRole, StatusSkip, "fix the findings above first")
 		r.record(StepCallerIdentity, StatusSkip, "no credentials")
 	default:
-		creds := r.assumeRole(ctx)
-		if assumed = creds != nil; assumed {
-			r.callerIdentity(ctx, creds)
-		} else {
-			r.record(StepCallerIdentity, StatusSkip, "no credentials")
-		}
+		r.recordSTS(sts)
 	}
+	assumed := sts.creds != nil
 	if tok != nil {
 		r.settleDoubts(tok, assumed)
 	}

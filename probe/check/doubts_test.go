@@ -5,6 +5,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/irsa-probe/irsa-probe/probe/config"
 	"github.com/irsa-probe/irsa-probe/probe/finding"
@@ -21,7 +22,7 @@ func runAgainst(t *testing.T, st *ststest.Stack, overrides ...string) *Report {
 		t.Setenv(name, "") // restored after the test
 		os.Unsetenv(name)
 	}
-	for _, kv := range ststest.PodEnv(st, append([]string{"IRSA_PROBE_VERIFY_SIGNATURE=never", "IRSA_PROBE_TERMINATION_LOG="}, overrides...)...) {
+	for _, kv := range ststest.PodEnv(st, append([]string{"IRSA_PROBE_VERIFY_SIGNATURE=never"}, overrides...)...) {
 		name, value, _ := strings.Cut(kv, "=")
 		t.Setenv(name, value)
 	}
@@ -98,4 +99,25 @@ func TestDoubtsSettledBySTS(t *testing.T) {
 			t.Errorf("the token's finding comes first, in step order: %+v", rep.Findings)
 		}
 	})
+}
+
+// TestStalledIssuerLeavesSTSItsTime: an issuer that never answers cannot
+// eat the STS calls' share of a short deadline: the signature step runs
+// beside them and the check still decides.
+func TestStalledIssuerLeavesSTSItsTime(t *testing.T) {
+	st := ststest.Start(ststest.StackOptions{})
+	defer st.Close()
+	p := ststest.ProviderFor(st.Issuer, st.Account)
+	p.JWKS = st.Issuer.JWKS() // STS has the keys cached, as real STS does
+	st.STS.AddOIDCProvider(p)
+	st.Issuer.SetDelay(time.Minute)
+	start := time.Now()
+	rep := runAgainst(t, st, "IRSA_PROBE_TIMEOUT=2s", "IRSA_PROBE_VERIFY_SIGNATURE=auto")
+	took := time.Since(start)
+	if !rep.OK || step(rep, StepAssumeRole).Status != StatusPass || step(rep, StepSignature).Status != StatusWarn {
+		t.Fatalf("verdict %v, steps %+v, findings %+v", rep.Verdict(), rep.Checks, rep.Findings)
+	}
+	if took > 3*time.Second {
+		t.Errorf("took %s with IRSA_PROBE_TIMEOUT=2s", took)
+	}
 }
