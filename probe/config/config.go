@@ -15,6 +15,11 @@ import (
 // Prefix starts the name of every one of the probe's own variables.
 const Prefix = "IRSA_PROBE_"
 
+// MinRefresh is the shortest IRSA_PROBE_REFRESH: below it a typo (5ms for
+// 5m) would turn serve into a loop of STS calls. Each pod's checks cost
+// two STS calls; README's "STS load at scale" has the arithmetic.
+const MinRefresh = time.Second
+
 // DefaultListen is where `serve` listens unless IRSA_PROBE_LISTEN says otherwise.
 const DefaultListen = ":8086"
 
@@ -166,13 +171,14 @@ func (c *Config) Validate() error {
 		field string
 		v     time.Duration
 		min   time.Duration
-	}{{"Timeout", s.Timeout, 1}, {"Refresh", s.Refresh, 1}, {"Grace", s.Grace, 0}, {"ExpiryMargin", s.ExpiryMargin, 0}} {
-		if d.v < d.min {
-			want := "must not be negative"
-			if d.min > 0 {
-				want = "must be a positive duration"
-			}
-			return c.Invalid(d.field, d.v.String(), "%s", want)
+	}{{"Timeout", s.Timeout, 1}, {"Refresh", s.Refresh, MinRefresh}, {"Grace", s.Grace, 0}, {"ExpiryMargin", s.ExpiryMargin, 0}} {
+		switch {
+		case d.v < d.min && d.min > 1:
+			return c.Invalid(d.field, d.v.String(), "must be at least %s", d.min)
+		case d.v < d.min && d.min == 1:
+			return c.Invalid(d.field, d.v.String(), "must be a positive duration")
+		case d.v < d.min:
+			return c.Invalid(d.field, d.v.String(), "must not be negative")
 		}
 	}
 	if s.Audience == "" {
