@@ -9,8 +9,12 @@ IMAGE    ?= ghcr.io/irsa-probe/irsa-probe:$(VERSION)
 LDFLAGS  := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.date=$(DATE)
 GOBIN    ?= $(shell go env GOPATH)/bin
 STATICCHECK_VERSION := v0.8.2
+FUZZTIME ?= 3s
+# Every fuzz target, as package:Fuzz; a test keeps the list complete.
+FUZZ_TARGETS := ./probe/satoken:FuzzParse ./probe/check:FuzzClassify ./probe/finding:FuzzTemplate \
+	./probe/finding:FuzzCatalogValues ./probe/serve:FuzzServeRequest ./probe/serve:FuzzLabelValue
 
-.PHONY: help build test demo lint bench image tools clean
+.PHONY: help build test fuzz demo lint bench image tools clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-8s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -18,9 +22,16 @@ help: ## list the targets
 build: ## build the static binary into bin/
 	CGO_ENABLED=0 go build -trimpath -ldflags "$(LDFLAGS)" -o bin/$(BINARY) ./cmd/irsa-probe
 
-test: ## vet and run every test (race detector on), manifests and moto included
+test: ## vet, every test (race detector on; manifests and moto included), a short run of each fuzz target
 	go vet ./...
 	go test -race -count=1 ./...
+	$(MAKE) --no-print-directory fuzz FUZZTIME=2s
+
+fuzz: ## run each fuzz target for FUZZTIME (default 3s) on top of its checked-in corpus
+	@for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; fn=$${t##*:}; \
+		go test -run '^$$' -fuzz "^$$fn$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	done
 
 demo: build ## run the probe against a local simulated STS and cluster: a pass, then diagnosed failures
 	go run ./cmd/irsa-probe-demo -binary bin/$(BINARY)
