@@ -75,6 +75,28 @@ func (c *Checker) Run(ctx context.Context) *Report {
 	defer cancel()
 
 	r := &run{Checker: c, rep: &Report{CheckedAt: start.UTC()}, steps: map[string]StepResult{}, base: finding.Evidence{}}
+	mech := detectMechanism(c.cfg.AWS)
+	r.checkMechanism(mech)
+	var usable, assumed bool
+	if mech == MechanismPodIdentity {
+		r.Checker = c.forPodIdentity()
+		usable, assumed = r.podIdentityPath(ctx)
+	} else {
+		usable, assumed = r.irsaPath(ctx)
+	}
+	if mech == MechanismBoth {
+		r.conflict(ctx)
+	}
+	r.defaultChain(ctx, usable, assumed)
+
+	r.rep.DurationMS = c.cfg.Clock().Sub(start).Milliseconds()
+	r.finish()
+	return r.rep
+}
+
+// irsaPath runs the IRSA steps; it returns whether the environment and
+// token were usable and whether STS handed out credentials.
+func (r *run) irsaPath(ctx context.Context) (usable, assumed bool) {
 	envOK := r.checkEnvironment()
 	tok := r.checkToken()
 	if tok != nil {
@@ -82,7 +104,6 @@ func (c *Checker) Run(ctx context.Context) *Report {
 	} else {
 		r.record(StepSignature, StatusSkip, "no usable token")
 	}
-	assumed := false
 	switch {
 	case !envOK || tok == nil:
 		r.record(StepAssumeRole, StatusSkip, "fix the findings above first")
@@ -98,11 +119,7 @@ func (c *Checker) Run(ctx context.Context) *Report {
 	if tok != nil {
 		r.settleDoubts(tok, assumed)
 	}
-	r.defaultChain(ctx, envOK && tok != nil, assumed)
-
-	r.rep.DurationMS = c.cfg.Clock().Sub(start).Milliseconds()
-	r.finish()
-	return r.rep
+	return envOK && tok != nil, assumed
 }
 
 // record sets a step's outcome; each step records once.

@@ -19,23 +19,7 @@ const kubeAPITokenDir = "/var/run/secrets/kubernetes.io/serviceaccount"
 // present and well formed.
 func (r *run) checkEnvironment() bool {
 	aws := r.cfg.AWS
-	region := aws.EffectiveRegion()
-	expected, expectedRole, expectedErr := r.cfg.ExpectedRole()
-	r.rep.Region = region
-	r.rep.RoleARN = aws.RoleARN
-	r.base[finding.EvRole] = aws.RoleARN
-	r.base[finding.EvExpectedRole] = expected
-	r.base[finding.EvRegion] = region
-	r.base[finding.EvTokenFile] = aws.TokenFile
-	r.base[finding.EvExpectedAud] = r.cfg.Audience
-	r.base[finding.EvExpectedSA] = r.cfg.ExpectServiceAccount
-	r.base[finding.EvNamespace] = r.cfg.PodNamespace
-	r.base[finding.EvServiceAccount] = r.cfg.ServiceAccount
-	r.base[finding.EvPod] = r.cfg.PodName
-	r.base[finding.EvEndpoint] = r.cfg.STSEndpoint()
-	if expectedErr == nil {
-		r.base[finding.EvAccount], r.base[finding.EvPartition] = expectedRole.Account, expectedRole.Partition
-	}
+	region := r.baseEvidence()
 
 	var missing []string
 	if aws.RoleARN == "" {
@@ -71,6 +55,30 @@ func (r *run) checkEnvironment() bool {
 	}
 	r.record(StepEnvironment, StatusPass, fmt.Sprintf("role %s, region %s, endpoint %s", aws.RoleARN, region, r.cfg.STSEndpoint()))
 	return true
+}
+
+// baseEvidence fills the evidence every finding carries from the
+// environment and settings, and returns the region.
+func (r *run) baseEvidence() (region string) {
+	aws := r.cfg.AWS
+	region = aws.EffectiveRegion()
+	expected, expectedRole, expectedErr := r.cfg.ExpectedRole()
+	r.rep.Region = region
+	r.rep.RoleARN = aws.RoleARN
+	r.base[finding.EvRole] = aws.RoleARN
+	r.base[finding.EvExpectedRole] = expected
+	r.base[finding.EvRegion] = region
+	r.base[finding.EvTokenFile] = aws.TokenFile
+	r.base[finding.EvExpectedAud] = r.cfg.Audience
+	r.base[finding.EvExpectedSA] = r.cfg.ExpectServiceAccount
+	r.base[finding.EvNamespace] = r.cfg.PodNamespace
+	r.base[finding.EvServiceAccount] = r.cfg.ServiceAccount
+	r.base[finding.EvPod] = r.cfg.PodName
+	r.base[finding.EvEndpoint] = r.cfg.STSEndpoint()
+	if expectedErr == nil {
+		r.base[finding.EvAccount], r.base[finding.EvPartition] = expectedRole.Account, expectedRole.Partition
+	}
+	return region
 }
 
 // learnPodFromKubeAPIToken fills namespace and service account from the

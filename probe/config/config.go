@@ -28,6 +28,9 @@ type AWS struct {
 	EndpointURL          string `envconfig:"AWS_ENDPOINT_URL" desc:"endpoint override for every service, when AWS_ENDPOINT_URL_STS is unset"`
 	IMDSEndpoint         string `envconfig:"AWS_EC2_METADATA_SERVICE_ENDPOINT" desc:"IMDS endpoint override, for the default-chain step"`
 	IMDSDisabled         string `envconfig:"AWS_EC2_METADATA_DISABLED" desc:"true keeps the default-chain step off IMDS (the node role)"`
+	// EKS Pod Identity: the container credentials provider's variables.
+	ContainerCredentialsFullURI string `envconfig:"AWS_CONTAINER_CREDENTIALS_FULL_URI" show:"(webhook)" desc:"EKS Pod Identity agent endpoint (injected by the webhook for an associated service account)"`
+	ContainerAuthTokenFile      string `envconfig:"AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE" show:"(webhook)" desc:"EKS Pod Identity token, sent to the agent (injected by the webhook)"`
 }
 
 // EffectiveRegion is the region the SDK would use.
