@@ -1,6 +1,7 @@
 package main
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -159,5 +160,29 @@ func podIdentityScenarios() []scenario {
 						"works: arn:aws:sts::111122223333:assumed-role/billing-api/eks-", "eks.amazonaws.com/role-arn-"}
 			},
 		},
+	}
+}
+
+// TestTrustPolicyPodIdentityFixesDenied: the policy `trust-policy
+// --pod-identity` prints is the one EKS needs: applied to a role that
+// denied, the check passes.
+func TestTrustPolicyPodIdentityFixesDenied(t *testing.T) {
+	st := startStack(t, podIdentity)
+	if err := st.STS.PutRole(st.RoleARN, ststest.TrustPolicyFor("aws", st.Account, st.Issuer.URL, st.Namespace, st.ServiceAccount)); err != nil {
+		t.Fatal(err)
+	}
+	env := runEnv(st, "IRSA_PROBE_TERMINATION_LOG=", "IRSA_PROBE_EXPECT_ROLE_ARN="+st.RoleARN)
+	if res := runBinary(t, runOpts{env: env, args: []string{"check"}}); res.exit != verdict.ExitBroken {
+		t.Fatalf("before: exit %d\n%s", res.exit, res.stdout)
+	}
+	policy := runBinary(t, runOpts{env: env, args: []string{"trust-policy", "--pod-identity"}})
+	if policy.exit != 0 || !strings.Contains(policy.stderr, "--role-name billing-api") {
+		t.Fatalf("trust-policy --pod-identity: exit %d\n%s", policy.exit, policy.stderr)
+	}
+	if err := st.STS.PutRole(st.RoleARN, policy.stdout); err != nil {
+		t.Fatal(err)
+	}
+	if res := runBinary(t, runOpts{env: env, args: []string{"check"}}); res.exit != verdict.ExitOK {
+		t.Errorf("after applying the printed policy: exit %d\n%s", res.exit, res.stdout)
 	}
 }

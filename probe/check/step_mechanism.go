@@ -153,3 +153,12 @@ func (r *run) unpinnedRole(callerARN string) string {
 	}
 	return fmt.Sprintf("%s (role %s; pin it with IRSA_PROBE_EXPECT_ROLE_ARN=%s)", callerARN, role, role)
 }
+
+// tokenJudge is who verifies the token's signature: STS for IRSA, EKS
+// Auth (behind the agent) for Pod Identity.
+func (r *run) tokenJudge() string {
+	if r.base[finding.EvMechanism] == MechanismPodIdentity {
+		return "EKS Auth"
+	}
+	return "STS"
+}

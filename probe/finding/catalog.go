@@ -289,7 +289,7 @@ Set NO_PROXY to include {{endpointHost .endpoint}} if a proxy must not be used f
 		Title:    "the SDK's default credential chain does not resolve to the IRSA role",
 		Detected: "default chain GetCallerIdentity",
 		Message:  `An application using the AWS SDK's default credential chain in this container gets {{d .caller_arn "no identity"}} (from {{d .credential_source "an unknown source"}}), not {{d .expected_role_arn "the IRSA role"}}.{{if .error_code}} Those credentials fail: {{.error_code}}: {{.error_message}}.{{end}}`,
-		Fix: `{{if .mechanism "none"}}The pod has no identity of its own: give it one with a Pod Identity association or an IRSA annotation (see role-arn-missing).{{else}}If AWS_ROLE_ARN is missing, annotate the service account and recreate the pods (see role-arn-missing).{{end}} If it is set, something earlier in the chain wins: remove AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY and AWS_PROFILE from the container, and make sure the application's SDK supports web identity (see the README's minimum SDK versions).
+		Fix: `{{if .mechanism "none"}}The pod has no identity of its own: give it one with a Pod Identity association or an IRSA annotation (see role-arn-missing).{{else}}If AWS_ROLE_ARN is missing, annotate the service account and recreate the pods (see role-arn-missing). If it is set, something earlier in the chain wins: remove AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY and AWS_PROFILE from the container, and make sure the application's SDK supports web identity (see the README's minimum SDK versions).{{end}}
 Block the node role from pods: require IMDSv2 with hop limit 1 on the nodes:
   aws ec2 modify-instance-metadata-options --instance-id INSTANCE_ID --http-tokens required --http-put-response-hop-limit 1`,
 	},
