@@ -156,7 +156,7 @@ func podIdentityScenarios() []scenario {
 			codes: []finding.Code{finding.CodeIdentityMechanismConflict},
 			setup: func(t *testing.T, st *ststest.Stack) ([]string, []string) {
 				return []string{"AWS_ROLE_ARN=" + st.RoleARN, "AWS_WEB_IDENTITY_TOKEN_FILE=" + st.TokenFile},
-					[]string{"WARNING identity-mechanism-conflict", "Python (botocore)", "assumed-role/billing-api/irsa-probe-",
+					[]string{"WARNING identity-mechanism-conflict", "botocore", "assumed-role/billing-api/irsa-probe-",
 						"works: arn:aws:sts::111122223333:assumed-role/billing-api/eks-", "eks.amazonaws.com/role-arn-"}
 			},
 		},
