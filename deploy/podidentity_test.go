@@ -124,7 +124,7 @@ func TestPodIdentityWebhookGivesProbeEverything(t *testing.T) {
 func TestPodIdentityMutationFollowsUpstream(t *testing.T) {
 	spec := corev1.PodSpec{
 		InitContainers: []corev1.Container{{Name: "init"}},
-		Containers: []corev1.Container{{Name: "sidecar"}, {Name: "app", VolumeMounts: []corev1.VolumeMount{{Name: iam.PodIdentityVolume, MountPath: "/some/other/path"}}}},
+		Containers:     []corev1.Container{{Name: "sidecar"}, {Name: "app", VolumeMounts: []corev1.VolumeMount{{Name: iam.PodIdentityVolume, MountPath: "/some/other/path"}}}},
 	}
 	mutatePodIdentity(nil, map[string]string{skipContainersAnnotation: "sidecar"}, &spec, "us-west-2")
 	has := func(c corev1.Container) bool {

@@ -257,15 +257,7 @@ func (a *PodIdentityAgent) assumeRoleForPodIdentity(w http.ResponseWriter, c *ag
 		pod = pod[:max(n, 0)]
 	}
 	name += pod + uuid
-	sess := &session{
-		accessKeyID:  newAccessKeyID("ASIA"),
-		secret:       newSecretAccessKey(),
-		sessionToken: newSessionToken(),
-		arn:          arn.assumedRoleARN(name),
-		userID:       roleID + ":" + name,
-		account:      arn.account,
-		expires:      now.Add(6 * time.Hour),
-	}
+	sess := newRoleSession(arn, roleID, name, now.Add(6*time.Hour))
 	s.addSession(sess)
 	w.Header().Add("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(map[string]string{
@@ -341,4 +333,18 @@ func (c *agentClaims) basicValidation(now time.Time) string {
 		errs = append(errs, "token is not valid yet")
 	}
 	return strings.Join(errs, ", ")
+}
+
+// newRoleSession is a fresh session of a role, as STS issues for
+// AssumeRoleWithWebIdentity and EKS Auth (through STS) for Pod Identity.
+func newRoleSession(arn roleARN, roleID, name string, expires time.Time) *session {
+	return &session{
+		accessKeyID:  newAccessKeyID("ASIA"),
+		secret:       newSecretAccessKey(),
+		sessionToken: newSessionToken(),
+		arn:          arn.assumedRoleARN(name),
+		userID:       roleID + ":" + name,
+		account:      arn.account,
+		expires:      expires,
+	}
 }
