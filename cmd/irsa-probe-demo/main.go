@@ -1,5 +1,6 @@
 // Command irsa-probe-demo runs the irsa-probe binary against a local
-// simulated EKS cluster issuer, STS and node IMDS (package probe/ststest):
+// simulated EKS cluster issuer, STS, node IMDS and Pod Identity agent
+// (package probe/ststest):
 // one working identity, then the misconfigurations people hit most, each
 // with the diagnosis a user would see in kubectl logs. `make demo` runs it.
 package main
@@ -19,6 +20,7 @@ import (
 
 type step struct {
 	title string
+	opts  ststest.StackOptions // the world; PodIdentity for an associated service account
 	// breakIt changes the world; it returns env changes ("NAME=" unsets).
 	breakIt func(st *ststest.Stack) []string
 	args    []string
@@ -70,6 +72,29 @@ var steps = []step{
 		},
 		want: 3,
 	},
+	{
+		title: "A pod whose EKS Pod Identity works (the agent runs on 127.0.0.1 here, 169.254.170.23 on a node)",
+		opts:  ststest.StackOptions{PodIdentity: true},
+		want:  0,
+	},
+	{
+		title: "Pod Identity with the IRSA role reused as is: its trust policy does not trust pods.eks.amazonaws.com",
+		opts:  ststest.StackOptions{PodIdentity: true},
+		breakIt: func(st *ststest.Stack) []string {
+			must(st.STS.PutRole(st.RoleARN, ststest.TrustPolicyFor("aws", st.Account, st.Issuer.URL, st.Namespace, st.ServiceAccount)))
+			return []string{"IRSA_PROBE_EXPECT_ROLE_ARN=" + st.RoleARN}
+		},
+		want: 1,
+	},
+	{
+		title: "Pod Identity, but the association was never created (or was deleted)",
+		opts:  ststest.StackOptions{PodIdentity: true},
+		breakIt: func(st *ststest.Stack) []string {
+			st.Agent.Disassociate(st.Namespace, st.ServiceAccount)
+			return []string{"IRSA_PROBE_EXPECT_ROLE_ARN=" + st.RoleARN}
+		},
+		want: 1,
+	},
 }
 
 func main() {
@@ -84,7 +109,7 @@ func main() {
 func run(binary string, out io.Writer) error {
 	failed := 0
 	for i, s := range steps {
-		st := ststest.Start(ststest.StackOptions{})
+		st := ststest.Start(s.opts)
 		var extra []string
 		if s.breakIt != nil {
 			extra = s.breakIt(st)

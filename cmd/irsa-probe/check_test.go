@@ -24,6 +24,7 @@ type scenario struct {
 	exit  int
 	codes []finding.Code // all must be reported
 	uid   uint32         // run as this user (the token-permission case)
+	mech  string         // the mechanism reported; default irsa
 }
 
 func realTokenFile(t *testing.T, st *ststest.Stack, name string) string {
@@ -39,7 +40,7 @@ func realTokenFile(t *testing.T, st *ststest.Stack, name string) string {
 var noLocalSig = "IRSA_PROBE_VERIFY_SIGNATURE=never"
 
 func scenarios() []scenario {
-	return []scenario{
+	return append([]scenario{
 		{
 			name: "ok",
 			exit: verdict.ExitOK,
@@ -59,13 +60,15 @@ func scenarios() []scenario {
 		{
 			name:  "annotation missing falls back to the node role",
 			exit:  verdict.ExitBroken,
+			mech:  check.MechanismNone,
 			codes: []finding.Code{finding.CodeRoleARNMissing, finding.CodeNodeRoleFallback},
 			setup: func(t *testing.T, st *ststest.Stack) ([]string, []string) {
 				return []string{"AWS_ROLE_ARN=", "AWS_WEB_IDENTITY_TOKEN_FILE=", "AWS_REGION=", "AWS_DEFAULT_REGION=",
 						"IRSA_PROBE_POD_NAMESPACE=payments", "IRSA_PROBE_SERVICE_ACCOUNT=billing-api",
 						"IRSA_PROBE_EXPECT_ROLE_ARN=" + st.RoleARN},
 					[]string{st.IMDS.AssumedRoleARN(), "kubectl annotate serviceaccount -n payments billing-api eks.amazonaws.com/role-arn=" + st.RoleARN,
-						"rollout restart", "EC2 instance metadata"}
+						"rollout restart", "EC2 instance metadata", "mechanism none",
+						"aws eks create-pod-identity-association --cluster-name CLUSTER_NAME --namespace payments --service-account billing-api --role-arn " + st.RoleARN}
 			},
 		},
 		{
@@ -407,7 +410,14 @@ func scenarios() []scenario {
 					[]string{"arn:aws:iam::111122223333:role/billing-api-prod", "assumed-role/billing-api/"}
 			},
 		},
+	}, podIdentityScenarios()...)
+}
+
+func orDefault(v, def string) string {
+	if v == "" {
+		return def
 	}
+	return v
 }
 
 // TestCheckScenarios runs the built binary as kubelet would, once per
@@ -451,8 +461,15 @@ func TestCheckScenarios(t *testing.T) {
 				t.Errorf("json run: exit %d ok %v, want exit %d", js.exit, rep.OK, sc.exit)
 			}
 			assertFindings(t, rep, sc.codes)
-			if len(rep.Checks) != 6 {
-				t.Errorf("want the 6 steps recorded, got %+v", rep.Checks)
+			mech, steps := orDefault(sc.mech, check.MechanismIRSA), 7
+			if mech == check.MechanismBoth {
+				steps = 8 // and the Pod Identity path beside IRSA
+			}
+			if rep.Mechanism != mech || len(rep.Checks) != steps || rep.Checks[0].Name != check.StepMechanism {
+				t.Errorf("mechanism %q, want %q; want the %d steps recorded, got %+v", rep.Mechanism, mech, steps, rep.Checks)
+			}
+			if !strings.Contains(text.stdout, "mechanism "+mech) {
+				t.Errorf("the verdict line does not name mechanism %s", mech)
 			}
 			if sc.exit == verdict.ExitOK && (rep.Identity == nil || !strings.Contains(rep.Identity.ARN, "assumed-role/billing-api/")) {
 				t.Errorf("identity %+v", rep.Identity)
@@ -468,6 +485,9 @@ func TestCheckScenarios(t *testing.T) {
 				}
 				if sc.exit != verdict.ExitOK && !strings.Contains(string(b), string(sc.codes[0])) {
 					t.Errorf("termination log lacks %s:\n%s", sc.codes[0], b)
+				}
+				if !strings.Contains(string(b), "mechanism="+mech) {
+					t.Errorf("termination log lacks mechanism=%s:\n%s", mech, b)
 				}
 			}
 			outputs := []string{text.stdout, text.stderr, js.stdout, js.stderr}
@@ -512,7 +532,11 @@ func assertFindings(t *testing.T, rep check.Report, codes []finding.Code) {
 func assertNoSecrets(t *testing.T, st *ststest.Stack, outputs ...string) {
 	t.Helper()
 	secrets := st.STS.IssuedSecrets()
-	if tok, err := os.ReadFile(st.TokenFile); err == nil {
+	for _, f := range []string{st.TokenFile, st.PodIdentityTokenFile} {
+		tok, err := os.ReadFile(f)
+		if f == "" || err != nil {
+			continue
+		}
 		for _, part := range strings.Split(strings.TrimSpace(string(tok)), ".") {
 			if len(part) > 16 {
 				secrets = append(secrets, part)

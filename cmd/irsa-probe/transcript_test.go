@@ -24,6 +24,7 @@ type transcript struct {
 	// stack, when set, runs the binary in an emulated pod and returns the
 	// extra environment of the scenario.
 	stack func(t *testing.T, st *ststest.Stack) []string
+	opts  ststest.StackOptions // the emulated world
 }
 
 func transcripts() []transcript {
@@ -78,6 +79,10 @@ func transcripts() []transcript {
 			return []string{"AWS_ENDPOINT_URL_STS=http://127.0.0.1:1"}
 		}},
 		{name: "trust-policy", args: []string{"trust-policy"}, stack: func(*testing.T, *ststest.Stack) []string { return nil }},
+		{name: "check-pod-identity-ok", args: []string{"check"}, opts: podIdentity, stack: func(*testing.T, *ststest.Stack) []string { return nil }},
+		{name: "trust-policy-pod-identity", args: []string{"trust-policy", "--pod-identity"}, opts: podIdentity, stack: func(t *testing.T, st *ststest.Stack) []string {
+			return []string{"IRSA_PROBE_EXPECT_ROLE_ARN=" + st.RoleARN}
+		}},
 	}
 }
 
@@ -87,7 +92,7 @@ func TestTranscripts(t *testing.T) {
 			var st *ststest.Stack
 			env := tc.env
 			if tc.stack != nil {
-				st = startStack(t, ststest.StackOptions{})
+				st = startStack(t, tc.opts)
 				env = append(env, tc.stack(t, st)...)
 			}
 			env = append(env, "IRSA_PROBE_TERMINATION_LOG="+filepath.Join(t.TempDir(), "termination-log"))

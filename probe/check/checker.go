@@ -74,7 +74,34 @@ func (c *Checker) Run(ctx context.Context) *Report {
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
 	defer cancel()
 
-	r := &run{Checker: c, rep: &Report{CheckedAt: start.UTC()}, steps: map[string]StepResult{}, base: finding.Evidence{}, held: &heldToken{}}
+	r := newRun(c, &Report{CheckedAt: start.UTC()})
+	mech := detectMechanism(c.cfg.AWS)
+	r.checkMechanism(mech)
+	var usable, assumed bool
+	if mech == MechanismPodIdentity {
+		r.Checker = c.forPodIdentity()
+		usable, assumed = r.podIdentityPath(ctx)
+	} else {
+		usable, assumed = r.irsaPath(ctx)
+	}
+	if mech == MechanismBoth {
+		r.conflict(ctx)
+	}
+	r.defaultChain(ctx, usable, assumed)
+
+	r.rep.DurationMS = c.cfg.Clock().Sub(start).Milliseconds()
+	r.finish()
+	return r.rep
+}
+
+// newRun is a run of c that will fill rep.
+func newRun(c *Checker, rep *Report) *run {
+	return &run{Checker: c, rep: rep, steps: map[string]StepResult{}, base: finding.Evidence{}, held: &heldToken{}}
+}
+
+// irsaPath runs the IRSA steps; it returns whether the environment and
+// token were usable and whether STS handed out credentials.
+func (r *run) irsaPath(ctx context.Context) (usable, assumed bool) {
 	envOK := r.checkEnvironment()
 	tok := r.checkToken()
 	// The signature check (two round trips to the issuer) runs beside the
@@ -95,15 +122,11 @@ func (c *Checker) Run(ctx context.Context) *Report {
 	default:
 		r.recordSTS(sts)
 	}
-	assumed := sts.creds != nil
+	assumed = sts.creds != nil
 	if tok != nil {
 		r.settleDoubts(tok, assumed)
 	}
-	r.defaultChain(ctx, envOK && tok != nil, assumed)
-
-	r.rep.DurationMS = c.cfg.Clock().Sub(start).Milliseconds()
-	r.finish()
-	return r.rep
+	return envOK && tok != nil, assumed
 }
 
 // record sets a step's outcome; each step records once. The detail

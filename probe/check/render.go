@@ -19,11 +19,11 @@ const MaxTerminationMessage = 4096
 // WriteText renders the report for kubectl logs.
 func (r *Report) WriteText(w io.Writer) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "irsa-probe: %s", r.verdict.Word())
+	fmt.Fprintf(&b, "irsa-probe: %s —", r.verdict.Word())
 	if r.Identity != nil {
-		fmt.Fprintf(&b, " — identity %s", finding.Escape(r.Identity.ARN))
+		fmt.Fprintf(&b, " identity %s,", finding.Escape(r.Identity.ARN))
 	}
-	fmt.Fprintf(&b, " (%d ms)\n", r.DurationMS)
+	fmt.Fprintf(&b, " mechanism %s (%d ms)\n", orDefault(r.Mechanism, MechanismNone), r.DurationMS)
 	for _, c := range r.Checks {
 		fmt.Fprintf(&b, "  [%-4s] %-15s %s\n", c.Status, c.Name, c.Detail)
 	}
@@ -59,7 +59,7 @@ func (r *Report) Summary() string {
 	if r.Identity != nil {
 		fmt.Fprintf(&b, " identity=%s", finding.Escape(r.Identity.ARN))
 	}
-	b.WriteString("\n")
+	fmt.Fprintf(&b, " mechanism=%s\n", orDefault(r.Mechanism, MechanismNone))
 	if f := r.FirstProblem(); f != nil {
 		fmt.Fprintf(&b, "%s: %s\nfix: %s\n", f.Code, f.Message, f.Fix)
 		if n := len(r.Findings) - 1; n > 0 {

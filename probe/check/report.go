@@ -30,11 +30,16 @@ const (
 	StepAssumeRole     = "assume-role"
 	StepCallerIdentity = "caller-identity"
 	StepDefaultChain   = "default-chain"
+	// StepMechanism decides which of EKS's identity mechanisms the pod is
+	// set up for; StepPodIdentity is the Pod Identity path beside IRSA,
+	// when both are set (see step_mechanism.go).
+	StepMechanism   = "mechanism"
+	StepPodIdentity = "pod-identity"
 )
 
 // StepOrder lists the steps in the order a check runs and reports them.
 func StepOrder() []string {
-	return []string{StepEnvironment, StepToken, StepSignature, StepAssumeRole, StepCallerIdentity, StepDefaultChain}
+	return []string{StepMechanism, StepEnvironment, StepToken, StepSignature, StepAssumeRole, StepCallerIdentity, StepPodIdentity, StepDefaultChain}
 }
 
 func stepIndex(step string) int { return slices.Index(StepOrder(), step) }
@@ -57,8 +62,11 @@ type Identity struct {
 // `serve` caches it.
 type Report struct {
 	// OK is Verdict() == verdict.OK, for JSON readers.
-	OK        bool              `json:"ok"`
-	Identity  *Identity         `json:"identity"`
+	OK       bool      `json:"ok"`
+	Identity *Identity `json:"identity"`
+	// Mechanism is how the pod gets its identity: irsa, pod-identity,
+	// both or none (see Mechanism*).
+	Mechanism string            `json:"mechanism"`
 	Checks    []StepResult      `json:"checks"`
 	Findings  []finding.Finding `json:"findings"`
 	Token     *satoken.Token    `json:"token,omitempty"`

@@ -2,6 +2,7 @@ package check
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"time"
@@ -37,7 +38,10 @@ func (r *run) withRetry(ctx context.Context, call string, fn func(context.Contex
 			r.observeCall(call, time.Since(t0), "")
 			return nil
 		}
-		ce := classify(err, r.cfg.STSEndpoint())
+		var ce *callError
+		if !errors.As(err, &ce) { // calls other than STS classify their own errors
+			ce = classify(err, r.cfg.STSEndpoint())
+		}
 		r.observeCall(call, time.Since(t0), orDefault(ce.ev[finding.EvErrorCode], string(ce.finding)))
 		retryable := ce.transient || (ce.ev[finding.EvErrorCode] == "IDPCommunicationError" && attempt <= idpRetries)
 		if !retryable {

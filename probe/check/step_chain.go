@@ -53,7 +53,7 @@ func isWebIdentity(srcs []aws.CredentialSource) bool {
 // defaultChain is the default-chain step: what does an app using the SDK's default chain get?
 // That is the identity the pod really has; with IRSA missing it is usually the
 // node role through IMDS.
-func (r *run) defaultChain(ctx context.Context, irsaOK, assumedOK bool) {
+func (r *run) defaultChain(ctx context.Context, checkedOK, assumedOK bool) {
 	ctx, cancel := context.WithTimeout(ctx, chainTimeout)
 	defer cancel()
 	opts := []func(*config.LoadOptions) error{
@@ -85,12 +85,12 @@ func (r *run) defaultChain(ctx context.Context, irsaOK, assumedOK bool) {
 		srcs = cc.ProviderSources()
 	}
 	src := sourceName(srcs)
-	if isWebIdentity(srcs) {
+	if r.resolvesToChecked(srcs) {
 		// Same provider, same env, same token as the assume-role and
 		// caller-identity steps: calling STS again would only double the
 		// load, and when those steps did not run, the token or the
 		// environment failed above and must not reach the network.
-		if irsaOK && assumedOK {
+		if checkedOK && assumedOK {
 			r.record(StepDefaultChain, StatusPass, "resolves to "+src+": the identity checked above")
 		} else {
 			r.record(StepDefaultChain, StatusSkip, "resolves to "+src+", which failed above")
@@ -114,21 +114,22 @@ func (r *run) defaultChain(ctx context.Context, irsaOK, assumedOK bool) {
 	out, err := client.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	if err != nil {
 		ce := classify(err, r.cfg.STSEndpoint())
-		if r.cfg.AWS.RoleARN != "" && !ce.transient {
+		if r.identityConfigured() && !ce.transient {
 			// IRSA is configured, yet apps would use other credentials,
 			// working or not: that shadowing is the problem.
 			r.add(StepDefaultChain, finding.CodeNodeRoleFallback, finding.Evidence{finding.EvSource: src, finding.EvErrorCode: ce.ev[finding.EvErrorCode], finding.EvErrorMessage: ce.ev[finding.EvErrorMessage], finding.EvRequestID: ce.ev[finding.EvRequestID]})
-			r.record(StepDefaultChain, StatusFail, "credentials from "+src+" shadow IRSA; GetCallerIdentity: "+orDefault(ce.ev[finding.EvErrorCode], rootCause(err)))
+			r.record(StepDefaultChain, StatusFail, "credentials from "+src+" shadow "+r.mechanismName()+"; GetCallerIdentity: "+orDefault(ce.ev[finding.EvErrorCode], rootCause(err)))
 			return
 		}
 		r.record(StepDefaultChain, StatusUndecided, fmt.Sprintf("credentials from %s, but GetCallerIdentity failed: %s", src, orDefault(ce.ev[finding.EvErrorCode], rootCause(err))))
 		return
 	}
 	got := aws.ToString(out.Arn)
+	checked := r.rep.Identity
 	if r.rep.Identity == nil {
 		r.rep.Identity = &Identity{ARN: got, Account: aws.ToString(out.Account), UserID: aws.ToString(out.UserId)}
 	}
-	if _, want, err := r.cfg.ExpectedRole(); err == nil && want.MatchesCaller(got) {
+	if r.chainMatches(got, checked) {
 		r.record(StepDefaultChain, StatusPass, got+" from "+src)
 		return
 	}

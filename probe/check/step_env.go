@@ -20,23 +20,7 @@ const kubeAPITokenDir = "/var/run/secrets/kubernetes.io/serviceaccount"
 // present and well formed.
 func (r *run) checkEnvironment() bool {
 	aws := r.cfg.AWS
-	region := aws.EffectiveRegion()
-	expected, expectedRole, expectedErr := r.cfg.ExpectedRole()
-	r.rep.Region = region
-	r.rep.RoleARN = aws.RoleARN
-	r.base[finding.EvRole] = aws.RoleARN
-	r.base[finding.EvExpectedRole] = expected
-	r.base[finding.EvRegion] = region
-	r.base[finding.EvTokenFile] = aws.TokenFile
-	r.base[finding.EvExpectedAud] = r.cfg.Audience
-	r.base[finding.EvExpectedSA] = r.cfg.ExpectServiceAccount
-	r.base[finding.EvNamespace] = r.cfg.PodNamespace
-	r.base[finding.EvServiceAccount] = r.cfg.ServiceAccount
-	r.base[finding.EvPod] = r.cfg.PodName
-	r.base[finding.EvEndpoint] = r.cfg.STSEndpoint()
-	if expectedErr == nil {
-		r.base[finding.EvAccount], r.base[finding.EvPartition] = expectedRole.Account, expectedRole.Partition
-	}
+	region := r.baseEvidence()
 
 	var missing []string
 	if aws.RoleARN == "" {
@@ -59,7 +43,7 @@ func (r *run) checkEnvironment() bool {
 	}
 	r.role = role
 	r.base[finding.EvAccount], r.base[finding.EvPartition] = role.Account, role.Partition
-	if detail := endpointProblem(aws.STSEndpointOverride()); detail != "" {
+	if detail := stsEndpointProblem(aws.STSEndpointOverride()); detail != "" {
 		// Retrying cannot fix a malformed URL: a finding, not "unreachable".
 		r.add(StepEnvironment, finding.CodeSTSEndpointInvalid, finding.Evidence{finding.EvDetail: detail})
 		r.record(StepEnvironment, StatusFail, "STS endpoint override malformed: "+detail)
@@ -78,6 +62,30 @@ func (r *run) checkEnvironment() bool {
 	}
 	r.record(StepEnvironment, StatusPass, fmt.Sprintf("role %s, region %s, endpoint %s", aws.RoleARN, region, r.cfg.STSEndpoint()))
 	return true
+}
+
+// baseEvidence fills the evidence every finding carries from the
+// environment and settings, and returns the region.
+func (r *run) baseEvidence() (region string) {
+	aws := r.cfg.AWS
+	region = aws.EffectiveRegion()
+	expected, expectedRole, expectedErr := r.cfg.ExpectedRole()
+	r.rep.Region = region
+	r.rep.RoleARN = aws.RoleARN
+	r.base[finding.EvRole] = aws.RoleARN
+	r.base[finding.EvExpectedRole] = expected
+	r.base[finding.EvRegion] = region
+	r.base[finding.EvTokenFile] = aws.TokenFile
+	r.base[finding.EvExpectedAud] = r.cfg.Audience
+	r.base[finding.EvExpectedSA] = r.cfg.ExpectServiceAccount
+	r.base[finding.EvNamespace] = r.cfg.PodNamespace
+	r.base[finding.EvServiceAccount] = r.cfg.ServiceAccount
+	r.base[finding.EvPod] = r.cfg.PodName
+	r.base[finding.EvEndpoint] = r.cfg.STSEndpoint()
+	if expectedErr == nil {
+		r.base[finding.EvAccount], r.base[finding.EvPartition] = expectedRole.Account, expectedRole.Partition
+	}
+	return region
 }
 
 // learnPodFromKubeAPIToken fills namespace and service account from the
@@ -118,9 +126,9 @@ func orDefault(v, def string) string {
 	return v
 }
 
-// endpointProblem says what is wrong with an STS endpoint override, or ""
+// stsEndpointProblem says what is wrong with an STS endpoint override, or ""
 // when it is a usable http(s) URL (or not set).
-func endpointProblem(override string) string {
+func stsEndpointProblem(override string) string {
 	if override == "" {
 		return ""
 	}

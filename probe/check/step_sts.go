@@ -76,17 +76,23 @@ func (r *run) callSTS(ctx context.Context) stsOutcome {
 	}
 	o.creds = &creds
 	r.redact.add(creds.SecretAccessKey, creds.SessionToken)
+	o.id, o.idErr = r.getCallerIdentity(ctx, creds)
+	return o
+}
+
+// getCallerIdentity asks STS who creds are.
+func (r *run) getCallerIdentity(ctx context.Context, creds aws.Credentials) (*Identity, *callError) {
 	client := r.stsClient(credentials.StaticCredentialsProvider{Value: creds})
 	var out *sts.GetCallerIdentityOutput
-	o.idErr = r.withRetry(ctx, "GetCallerIdentity", func(ctx context.Context) error {
+	ce := r.withRetry(ctx, "GetCallerIdentity", func(ctx context.Context) error {
 		var err error
 		out, err = client.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 		return err
 	})
-	if o.idErr == nil {
-		o.id = &Identity{ARN: aws.ToString(out.Arn), Account: aws.ToString(out.Account), UserID: aws.ToString(out.UserId)}
+	if ce != nil {
+		return nil, ce
 	}
-	return o
+	return &Identity{ARN: aws.ToString(out.Arn), Account: aws.ToString(out.Account), UserID: aws.ToString(out.UserId)}, nil
 }
 
 // recordSTS records the assume-role and caller-identity steps.
@@ -98,19 +104,35 @@ func (r *run) recordSTS(o stsOutcome) {
 	}
 	r.rep.CredentialsExpiry = o.creds.Expires.UTC()
 	r.record(StepAssumeRole, StatusPass, fmt.Sprintf("assumed %s; credentials expire %s", r.cfg.AWS.RoleARN, o.creds.Expires.UTC().Format(time.RFC3339)))
-	if o.idErr != nil {
-		r.stsFailure(StepCallerIdentity, "GetCallerIdentity", o.idErr)
+	r.recordCallerIdentity(o.id, o.idErr)
+}
+
+// callerIdentity is the caller-identity step with credentials from
+// elsewhere (the Pod Identity agent): the call, then its record.
+func (r *run) callerIdentity(ctx context.Context, creds *aws.Credentials) {
+	r.recordCallerIdentity(r.getCallerIdentity(ctx, *creds))
+}
+
+// recordCallerIdentity records the caller-identity step: is it the
+// expected role?
+func (r *run) recordCallerIdentity(id *Identity, ce *callError) {
+	if ce != nil {
+		r.stsFailure(StepCallerIdentity, "GetCallerIdentity", ce)
 		return
 	}
-	r.rep.Identity = o.id
-	r.base[finding.EvGotARN] = o.id.ARN
+	r.rep.Identity = id
+	r.base[finding.EvGotARN] = id.ARN
 	expected, want, err := r.cfg.ExpectedRole()
-	if err != nil || !want.MatchesCaller(o.id.ARN) {
-		r.add(StepCallerIdentity, finding.CodeWrongRole, nil)
-		r.record(StepCallerIdentity, StatusFail, fmt.Sprintf("%s is not a session of %s", o.id.ARN, expected))
+	if expected == "" { // Pod Identity without IRSA_PROBE_EXPECT_ROLE_ARN
+		r.record(StepCallerIdentity, StatusPass, r.unpinnedRole(id.ARN))
 		return
 	}
-	r.record(StepCallerIdentity, StatusPass, o.id.ARN)
+	if err != nil || !want.MatchesCaller(id.ARN) {
+		r.add(StepCallerIdentity, finding.CodeWrongRole, nil)
+		r.record(StepCallerIdentity, StatusFail, fmt.Sprintf("%s is not a session of %s", id.ARN, expected))
+		return
+	}
+	r.record(StepCallerIdentity, StatusPass, id.ARN)
 }
 
 // stsFailure records a classified STS failure of step.

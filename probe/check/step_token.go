@@ -79,8 +79,8 @@ func (r *run) checkToken() *tokenCheck {
 	r.held.raw = raw // STS may judge it: the SDK gets these bytes
 	now := r.cfg.Clock()
 	nowEv := now.UTC().Format(time.RFC3339)
-	tc := &tokenCheck{status: StatusPass, detail: fmt.Sprintf("sub %s, aud %s, %s left (claims only; STS verifies the signature)",
-		t.Subject, strings.Join(t.Audience, ","), t.Expiry.Sub(now).Round(time.Second))}
+	tc := &tokenCheck{status: StatusPass, detail: fmt.Sprintf("sub %s, aud %s, %s left (claims only; %s verifies the signature)",
+		t.Subject, strings.Join(t.Audience, ","), t.Expiry.Sub(now).Round(time.Second), r.tokenJudge())}
 	fail := func(code finding.Code, ev finding.Evidence, doubt bool) {
 		if doubt {
 			r.addDoubt(StepToken, code, ev)

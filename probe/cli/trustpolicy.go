@@ -22,6 +22,7 @@ that applies it to stderr.`,
   aws iam update-assume-role-policy --role-name ROLE --policy-document file://trust-policy.json`,
 	flags: []flagDoc{
 		{name: "namespace-wide", kind: "", desc: "trust every service account of the token's namespace (StringLike NS:*)"},
+		{name: "pod-identity", kind: "", desc: "print EKS Pod Identity's trust policy and association command instead"},
 		{name: "token-file", kind: "string", desc: "token to build the policy for", def: "AWS_WEB_IDENTITY_TOKEN_FILE"},
 		{name: "role-arn", kind: "string", desc: "role whose account owns the OIDC provider", def: "AWS_ROLE_ARN"},
 	},
@@ -29,15 +30,19 @@ that applies it to stderr.`,
 }
 
 func runTrustPolicy(c *CLI, _ context.Context, args []string) int {
-	var namespaceWide bool
+	var namespaceWide, podIdentity bool
 	var tokenFile, roleARN string
 	cfg, err := c.loadConfig(CmdTrustPolicy, args, func(fs *flag.FlagSet) {
 		fs.BoolVar(&namespaceWide, "namespace-wide", false, "")
+		fs.BoolVar(&podIdentity, "pod-identity", false, "")
 		fs.StringVar(&tokenFile, "token-file", "", "")
 		fs.StringVar(&roleARN, "role-arn", "", "")
 	})
 	if err != nil {
 		return c.fail(err)
+	}
+	if podIdentity {
+		return printPodIdentityTrust(c, cfg, roleARN)
 	}
 	if tokenFile == "" {
 		tokenFile = cfg.AWS.TokenFile

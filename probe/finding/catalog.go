@@ -33,19 +33,37 @@ const (
 	CodeSTSEndpointInvalid      Code = "sts-endpoint-invalid"
 	CodeWrongRole               Code = "wrong-role"
 	CodeNodeRoleFallback        Code = "node-role-fallback"
+
+	// EKS Pod Identity (detected in package check's step_podidentity.go
+	// and podidentity_errors.go).
+	CodePodIdentityEndpointInvalid    Code = "pod-identity-endpoint-invalid"
+	CodePodIdentityAgentUnreachable   Code = "pod-identity-agent-unreachable"
+	CodePodIdentityProxy              Code = "pod-identity-proxy"
+	CodePodIdentityDenied             Code = "pod-identity-denied"
+	CodePodIdentityAssociationMissing Code = "pod-identity-association-missing"
+	CodePodIdentityAgentError         Code = "pod-identity-agent-error"
+	CodePodIdentityThrottled          Code = "pod-identity-throttled"
+	CodeIdentityMechanismConflict     Code = "identity-mechanism-conflict"
 )
 
-const annotateFix = `Annotate the pod's service account with the role, then recreate the pods: the EKS pod identity webhook only mutates pods when they are created.
+const annotateFix = `{{if .mechanism "none"}}Give the pod an IAM role in one of EKS's two ways, then recreate the pods (the EKS pod identity webhook only mutates pods when they are created).
+EKS Pod Identity (recommended for new workloads; needs the eks-pod-identity-agent add-on):
+  {{associationCommand .}}
+IRSA (needs the cluster's IAM OIDC provider):
+  kubectl annotate serviceaccount -n {{d .namespace "NAMESPACE"}} {{d .service_account "SERVICE_ACCOUNT"}} eks.amazonaws.com/role-arn={{d .expected_role_arn "arn:aws:iam::ACCOUNT_ID:role/ROLE_NAME"}} --overwrite
+Then:
+  kubectl rollout restart -n {{d .namespace "NAMESPACE"}} deployment/DEPLOYMENT
+Check that the webhook ran: kubectl get pod -n {{d .namespace "NAMESPACE"}} {{d .pod "POD"}} -o jsonpath='{.spec.containers[*].env}' must list AWS_CONTAINER_CREDENTIALS_FULL_URI (Pod Identity) or AWS_ROLE_ARN (IRSA).{{else}}Annotate the pod's service account with the role, then recreate the pods: the EKS pod identity webhook only mutates pods when they are created.
   kubectl annotate serviceaccount -n {{d .namespace "NAMESPACE"}} {{d .service_account "SERVICE_ACCOUNT"}} eks.amazonaws.com/role-arn={{d .expected_role_arn "arn:aws:iam::ACCOUNT_ID:role/ROLE_NAME"}} --overwrite
   kubectl rollout restart -n {{d .namespace "NAMESPACE"}} deployment/DEPLOYMENT
-Check that the webhook ran: kubectl get pod -n {{d .namespace "NAMESPACE"}} {{d .pod "POD"}} -o jsonpath='{.spec.containers[*].env}' must list AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE.`
+Check that the webhook ran: kubectl get pod -n {{d .namespace "NAMESPACE"}} {{d .pod "POD"}} -o jsonpath='{.spec.containers[*].env}' must list AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE.{{end}}`
 
 var catalog = map[Code]entry{
 	CodeRoleARNMissing: {
 		Severity: SeverityError,
 		Title:    "AWS_ROLE_ARN or AWS_WEB_IDENTITY_TOKEN_FILE is not set: the webhook did not inject IRSA",
 		Detected: "environment",
-		Message:  `This container has no {{d .env_var "AWS_ROLE_ARN"}}, so the AWS SDK cannot use IRSA and falls through to the next credentials in its chain (usually the node's instance role).`,
+		Message:  `{{if .mechanism "none"}}This container has neither IRSA's AWS_ROLE_ARN nor EKS Pod Identity's AWS_CONTAINER_CREDENTIALS_FULL_URI, so the AWS SDK falls through to the next credentials in its chain (usually the node's instance role).{{else}}This container has no {{d .env_var "AWS_ROLE_ARN"}}, so the AWS SDK cannot use IRSA and falls through to the next credentials in its chain (usually the node's instance role).{{end}}`,
 		Fix:      annotateFix,
 	},
 	CodeRoleARNMalformed: {
@@ -70,11 +88,11 @@ China (aws-cn) and GovCloud roles need their own region set explicitly: the glob
 		Severity: SeverityError,
 		Title:    "AWS_WEB_IDENTITY_TOKEN_FILE points at a file that does not exist",
 		Detected: "token file",
-		Message:  `The token file {{.token_file}} does not exist: the projected aws-iam-token volume is not mounted in this container.`,
-		Fix: `The webhook adds the aws-iam-token volume and its mount when it mutates the pod. It was skipped for this container, or the spec was written by hand:
+		Message:  `The token file {{d .token_file "(not set)"}} does not exist: the projected {{d .token_volume "aws-iam-token"}} volume is not mounted in this container.`,
+		Fix: `The webhook adds the {{d .token_volume "aws-iam-token"}} volume and its mount when it mutates the pod. It was skipped for this container, or the spec was written by hand:
   kubectl get pod -n {{d .namespace "NAMESPACE"}} {{d .pod "POD"}} -o jsonpath='{.metadata.annotations.eks\.amazonaws\.com/skip-containers}'
-  kubectl get pod -n {{d .namespace "NAMESPACE"}} {{d .pod "POD"}} -o jsonpath='{.spec.volumes[?(@.name=="aws-iam-token")]}'
-Remove this container from eks.amazonaws.com/skip-containers, or mount a projected serviceAccountToken volume (audience sts.amazonaws.com) at {{.token_file}}'s directory, then recreate the pod.`,
+  kubectl get pod -n {{d .namespace "NAMESPACE"}} {{d .pod "POD"}} -o jsonpath='{.spec.volumes[?(@.name=="{{d .token_volume "aws-iam-token"}}")]}'
+Remove this container from eks.amazonaws.com/skip-containers, or mount a projected serviceAccountToken volume (audience {{d .expected_aud "sts.amazonaws.com"}}) at {{d .token_file "the token file"}}'s directory, then recreate the pod.`,
 	},
 	CodeTokenFileUnreadable: {
 		Severity: SeverityError,
@@ -90,35 +108,36 @@ Remove this container from eks.amazonaws.com/skip-containers, or mount a project
 		Title:    "the token file does not hold a JWT",
 		Detected: "token file",
 		Message:  `The token in {{.token_file}} is not a valid JWT: {{.detail}}.`,
-		Fix: `The file must hold one projected service-account token (header.payload.signature). Check that AWS_WEB_IDENTITY_TOKEN_FILE names the projected token, not a directory, a config file or a hand-copied value:
-  kubectl get pod -n {{d .namespace "NAMESPACE"}} {{d .pod "POD"}} -o jsonpath='{.spec.volumes[?(@.name=="aws-iam-token")].projected}'`,
+		Fix: `The file must hold one projected service-account token (header.payload.signature). Check that {{d .token_env "AWS_WEB_IDENTITY_TOKEN_FILE"}} names the projected token, not a directory, a config file or a hand-copied value:
+  kubectl get pod -n {{d .namespace "NAMESPACE"}} {{d .pod "POD"}} -o jsonpath='{.spec.volumes[?(@.name=="{{d .token_volume "aws-iam-token"}}")].projected}'`,
 	},
 	CodeTokenLegacy: {
 		Severity: SeverityError,
 		Title:    "a legacy Secret-based service-account token is mounted instead of a projected one",
 		Detected: "token claims",
-		Message:  `The token in {{.token_file}} is a legacy service-account token (iss {{d .issuer "kubernetes/serviceaccount"}}, no aud, no exp). STS only accepts projected tokens issued for audience sts.amazonaws.com.`,
+		Message:  `The token in {{.token_file}} is a legacy service-account token (iss {{d .issuer "kubernetes/serviceaccount"}}, no aud, no exp). {{if .mechanism "pod-identity"}}EKS Auth{{else}}STS{{end}} only accepts projected tokens issued for audience {{d .expected_aud "sts.amazonaws.com"}}.`,
 		Fix: `Mount a projected token instead of the service account's Secret:
-  volumes: [{name: aws-iam-token, projected: {sources: [{serviceAccountToken: {audience: sts.amazonaws.com, expirationSeconds: 86400, path: token}}]}}]
-and point AWS_WEB_IDENTITY_TOKEN_FILE at it (the EKS webhook does both when the service account is annotated).`,
+  volumes: [{name: {{d .token_volume "aws-iam-token"}}, projected: {sources: [{serviceAccountToken: {audience: {{d .expected_aud "sts.amazonaws.com"}}, expirationSeconds: 86400, path: {{if .mechanism "pod-identity"}}eks-pod-identity-token{{else}}token{{end}}}}]}}]
+and point {{d .token_env "AWS_WEB_IDENTITY_TOKEN_FILE"}} at it (the EKS webhook does both when {{if .mechanism "pod-identity"}}the service account has a Pod Identity association{{else}}the service account is annotated{{end}}).`,
 	},
 	CodeTokenAudienceMismatch: {
 		Severity: SeverityError,
 		Title:    "the token's audience is not the one STS or the OIDC provider expects",
 		Detected: "token claims, or STS InvalidIdentityToken: Incorrect token audience",
-		Message:  `The token's audience is {{d .aud "(none)"}}, but {{d .expected_aud "sts.amazonaws.com"}} is expected{{if .error_code}} (STS said {{.error_code}}: {{.error_message}}){{end}}.`,
-		Fix: `Either issue the token for {{d .expected_aud "sts.amazonaws.com"}}: remove or correct the audience annotation and recreate the pods,
+		Message:  `The token's audience is {{d .aud "(none)"}}, but {{d .expected_aud "sts.amazonaws.com"}} is expected{{if .error_code}} ({{answerer .mechanism}} said {{.error_code}}: {{.error_message}}){{end}}.`,
+		Fix: `{{if .mechanism "pod-identity"}}The EKS pod identity webhook projects the token with audience pods.eks.amazonaws.com; a hand-written volume must too. Remove it from the pod spec (the webhook adds its own) or set its audience, then recreate the pods:
+  kubectl get pod -n {{d .namespace "NAMESPACE"}} {{d .pod "POD"}} -o jsonpath='{.spec.volumes[?(@.name=="eks-pod-identity-token")].projected}'{{else}}Either issue the token for {{d .expected_aud "sts.amazonaws.com"}}: remove or correct the audience annotation and recreate the pods,
   kubectl annotate serviceaccount -n {{d .namespace "NAMESPACE"}} {{d .service_account "SERVICE_ACCOUNT"}} eks.amazonaws.com/audience-
 or accept the token's audience on the IAM OIDC provider:
-  aws iam add-client-id-to-open-id-connect-provider --open-id-connect-provider-arn {{oidcProviderARN .}} --client-id {{d .aud "AUDIENCE"}}`,
+  aws iam add-client-id-to-open-id-connect-provider --open-id-connect-provider-arn {{oidcProviderARN .}} --client-id {{d .aud "AUDIENCE"}}{{end}}`,
 	},
 	CodeTokenExpired: {
 		Severity: SeverityError,
 		Title:    "the token has expired",
 		Detected: "token claims, or STS ExpiredTokenException",
-		Message:  `The token expired at {{.exp}}; it is now {{.now}}{{if .clock_skew}} (clock skew seen: {{.clock_skew}}){{end}}{{if .error_code}} (STS said {{.error_code}}: {{.error_message}}){{end}}.`,
+		Message:  `The token expired at {{.exp}}; it is now {{.now}}{{if .clock_skew}} (clock skew seen: {{.clock_skew}}){{end}}{{if .error_code}} ({{answerer .mechanism}} said {{.error_code}}: {{.error_message}}){{end}}.`,
 		Fix: `kubelet rewrites a projected token when 80% of its lifetime has passed (or after 24 h) and the SDKs re-read the file; an expired token means the file is not the projected volume, kubelet cannot refresh it, or the node's clock is wrong:
-  kubectl get pod -n {{d .namespace "NAMESPACE"}} {{d .pod "POD"}} -o jsonpath='{.spec.volumes[?(@.name=="aws-iam-token")]}'
+  kubectl get pod -n {{d .namespace "NAMESPACE"}} {{d .pod "POD"}} -o jsonpath='{.spec.volumes[?(@.name=="{{d .token_volume "aws-iam-token"}}")]}'
   kubectl get events -n {{d .namespace "NAMESPACE"}} --field-selector involvedObject.name={{d .pod "POD"}}
   (on the node) chronyc tracking`,
 	},
@@ -281,8 +300,93 @@ Point the override at the region's endpoint, or remove it:
 		Title:    "the SDK's default credential chain does not resolve to the IRSA role",
 		Detected: "default chain GetCallerIdentity",
 		Message:  `An application using the AWS SDK's default credential chain in this container gets {{d .caller_arn "no identity"}} (from {{d .credential_source "an unknown source"}}), not {{d .expected_role_arn "the IRSA role"}}.{{if .error_code}} Those credentials fail: {{.error_code}}: {{.error_message}}.{{end}}`,
-		Fix: `If AWS_ROLE_ARN is missing, annotate the service account and recreate the pods (see role-arn-missing). If it is set, something earlier in the chain wins: remove AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY and AWS_PROFILE from the container, and make sure the application's SDK supports web identity (see the README's minimum SDK versions).
+		Fix: `{{if .mechanism "none"}}The pod has no identity of its own: give it one with a Pod Identity association or an IRSA annotation (see role-arn-missing).{{else}}If AWS_ROLE_ARN is missing, annotate the service account and recreate the pods (see role-arn-missing). If it is set, something earlier in the chain wins: remove AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY and AWS_PROFILE from the container, and make sure the application's SDK supports web identity (see the README's minimum SDK versions).{{end}}
 Block the node role from pods: require IMDSv2 with hop limit 1 on the nodes:
   aws ec2 modify-instance-metadata-options --instance-id INSTANCE_ID --http-tokens required --http-put-response-hop-limit 1`,
+	},
+	CodePodIdentityEndpointInvalid: {
+		Severity: SeverityError,
+		Title:    "AWS_CONTAINER_CREDENTIALS_FULL_URI is not a URL the SDKs will call",
+		Detected: "environment (the SDK's allowed hosts)",
+		Message:  `AWS_CONTAINER_CREDENTIALS_FULL_URI={{.agent_url}} cannot serve credentials: {{.detail}}.`,
+		Fix: `The EKS pod identity webhook sets http://169.254.170.23/v1/credentials (http://[fd00:ec2::23]/v1/credentials in IPv6 clusters); over plain http the SDKs only call loopback addresses and the ECS and EKS container addresses. Remove the hand-written value from the pod spec so the webhook's applies, then recreate the pods:
+  kubectl get pod -n {{d .namespace "NAMESPACE"}} {{d .pod "POD"}} -o jsonpath='{.spec.containers[*].env[?(@.name=="AWS_CONTAINER_CREDENTIALS_FULL_URI")]}'`,
+	},
+	CodePodIdentityAgentUnreachable: {
+		Severity: SeverityUndecided,
+		Title:    "the EKS Pod Identity agent on the node did not answer before the deadline",
+		Detected: "connection refused or timed out to AWS_CONTAINER_CREDENTIALS_FULL_URI, after retries",
+		Message:  `Could not reach the EKS Pod Identity agent at {{.agent_url}} ({{d .layer "network"}} failed: {{.detail}}); the identity was not decided.`,
+		Fix: `{{if .layer "refused"}}Nothing listens on the agent's address on this node: the eks-pod-identity-agent add-on is not installed, or its pod on this node is not running:
+  aws eks describe-addon --cluster-name {{d .cluster "CLUSTER_NAME"}} --addon-name eks-pod-identity-agent
+  aws eks create-addon --cluster-name {{d .cluster "CLUSTER_NAME"}} --addon-name eks-pod-identity-agent
+  kubectl get daemonset -n kube-system eks-pod-identity-agent
+  kubectl get pods -n kube-system -l app.kubernetes.io/name=eks-pod-identity-agent -o wide{{else}}Packets to the agent are dropped: a NetworkPolicy or security group blocks egress to 169.254.170.23 (fd00:ec2::23) port 80, or the node's agent is hung:
+  kubectl get networkpolicy -n {{d .namespace "NAMESPACE"}}
+  kubectl get pods -n kube-system -l app.kubernetes.io/name=eks-pod-identity-agent -o wide
+Allow egress to 169.254.170.23/32 and fd00:ec2::23/128 on TCP 80 in the pod's network policies.{{end}}`,
+	},
+	CodePodIdentityProxy: {
+		Severity: SeverityError,
+		Title:    "an HTTP proxy stands between the pod and the Pod Identity agent",
+		Detected: "agent 403 \"Called agent through invalid address\", or a proxy failure, with HTTP_PROXY set and the agent not in NO_PROXY",
+		Message:  `The request for credentials did not reach the EKS Pod Identity agent at {{.agent_url}} directly{{if .proxy}} (proxy in effect: {{.proxy}}){{end}}{{if .error_message}}; the agent answered HTTP {{.http_status}}: {{.error_message}}{{else}}: {{.detail}}{{end}}.`,
+		Fix: `The agent only answers requests addressed to 169.254.170.23 or fd00:ec2::23, and only on this node: keep them away from the proxy. Add both to NO_PROXY (no_proxy too, for tools that read only the lower-case name) in the pod spec, then recreate the pods:
+  env: [{name: NO_PROXY, value: "169.254.170.23,fd00:ec2::23,{{d .no_proxy "localhost,127.0.0.1"}}"}]`,
+	},
+	CodePodIdentityDenied: {
+		Severity: SeverityError,
+		Title:    "EKS cannot assume the associated role: its trust policy does not trust pods.eks.amazonaws.com",
+		Detected: "agent passes EKS Auth AccessDeniedException (EKS does not have permissions to assume the associated role)",
+		Message:  `EKS Pod Identity could not assume the role associated with {{d .namespace "NAMESPACE"}}/{{d .service_account "SERVICE_ACCOUNT"}}: {{.error_code}}: {{.error_message}} (request id {{d .request_id "none"}}).`,
+		Fix: `The role's trust policy must let the pods.eks.amazonaws.com service principal call sts:AssumeRole and sts:TagSession (an IRSA role trusts only the cluster's OIDC provider). Replace it, or add this statement to it:
+  cat > trust-policy.json <<'JSON'
+{{podIdentityTrustPolicy .}}
+JSON
+  aws iam update-assume-role-policy --role-name {{roleName .expected_role_arn}} --policy-document file://trust-policy.json
+Find the associated role with:
+  aws eks list-pod-identity-associations --cluster-name {{d .cluster "CLUSTER_NAME"}} --namespace {{d .namespace "NAMESPACE"}} --service-account {{d .service_account "SERVICE_ACCOUNT"}}
+Print this policy any time with: irsa-probe trust-policy --pod-identity`,
+	},
+	CodePodIdentityAssociationMissing: {
+		Severity: SeverityError,
+		Title:    "no Pod Identity association for this service account",
+		Detected: "agent passes EKS Auth ResourceNotFoundException",
+		Message:  `EKS has no Pod Identity association for service account {{d .namespace "NAMESPACE"}}/{{d .service_account "SERVICE_ACCOUNT"}}{{if .cluster}} in cluster {{.cluster}}{{end}}: {{.error_code}}: {{.error_message}} (request id {{d .request_id "none"}}).`,
+		Fix: `Associate the service account with its role, then recreate the pods (the webhook injects Pod Identity only into pods created after the association):
+  {{associationCommand .}}
+  kubectl rollout restart -n {{d .namespace "NAMESPACE"}} deployment/DEPLOYMENT
+Check with: aws eks list-pod-identity-associations --cluster-name {{d .cluster "CLUSTER_NAME"}} --namespace {{d .namespace "NAMESPACE"}}`,
+	},
+	CodePodIdentityAgentError: {
+		Severity: SeverityError,
+		Title:    "the Pod Identity agent could not get credentials from EKS Auth",
+		Detected: "agent 5xx, or EKS Auth AccessDeniedException for the node role, after retries",
+		Message:  `The EKS Pod Identity agent at {{.agent_url}} failed to get credentials from EKS Auth: HTTP {{d .http_status "?"}}: {{d .error_message .detail}}.`,
+		Fix: `The agent calls EKS Auth (eks-auth:AssumeRoleForPodIdentity) with the node's role. Check that the node role has the AmazonEKSWorkerNodePolicy (it grants eks-auth:AssumeRoleForPodIdentity) and, in a private cluster, that the VPC has an eks-auth endpoint:
+  aws iam list-attached-role-policies --role-name NODE_ROLE_NAME
+  aws iam attach-role-policy --role-name NODE_ROLE_NAME --policy-arn arn:{{d .partition "aws"}}:iam::aws:policy/AmazonEKSWorkerNodePolicy
+  aws ec2 describe-vpc-endpoints --filters Name=service-name,Values=com.amazonaws.{{d .region "REGION"}}.eks-auth
+The agent's own log names the failing call:
+  kubectl logs -n kube-system -l app.kubernetes.io/name=eks-pod-identity-agent --tail=50`,
+	},
+	CodePodIdentityThrottled: {
+		Severity: SeverityUndecided,
+		Title:    "the Pod Identity agent or EKS Auth throttled every try until the deadline",
+		Detected: "agent 429 Too Many Requests, or EKS Auth ThrottlingException, after retries",
+		Message:  `The EKS Pod Identity agent at {{.agent_url}} throttled the probe until its deadline (HTTP {{d .http_status "429"}}: {{.error_message}}); the identity was not decided.`,
+		Fix:      `The probe backed off and gave up; this is not a broken identity. Too many pods on this node ask for credentials at once (the agent allows about 1000 requests a second and caches credentials), or EKS Auth throttles the cluster's account {{d .account "ACCOUNT_ID"}}. Raise IRSA_PROBE_TIMEOUT or IRSA_PROBE_REFRESH, and spread pod starts.`,
+	},
+	CodeIdentityMechanismConflict: {
+		Severity: SeverityWarning,
+		Title:    "both IRSA and EKS Pod Identity variables are set: the SDKs pick IRSA",
+		Detected: "environment: AWS_ROLE_ARN/AWS_WEB_IDENTITY_TOKEN_FILE and AWS_CONTAINER_CREDENTIALS_FULL_URI together",
+		Message:  `This container has both IRSA's AWS_ROLE_ARN ({{d .role_arn "unset"}}) and EKS Pod Identity's AWS_CONTAINER_CREDENTIALS_FULL_URI ({{d .agent_url "unset"}}). aws-sdk-go-v2 (config/resolve_credentials.go) and botocore, so Python and the AWS CLI (credentials.py, create_credential_resolver), try web identity (IRSA) before container credentials, so those applications use IRSA (check other SDKs' default chains){{if .irsa}} ({{.irsa}}){{end}}; Pod Identity {{d .pod_identity "was not checked"}}.`,
+		Fix: `The EKS pod identity webhook never injects both: Pod Identity takes precedence and it then leaves IRSA out. The IRSA variables were written into the pod spec by hand (or the pod predates the association). To finish the migration to Pod Identity, make sure it works (above), then remove AWS_ROLE_ARN, AWS_WEB_IDENTITY_TOKEN_FILE and the aws-iam-token volume from the pod spec and the IRSA annotation from the service account, and recreate the pods:
+  kubectl annotate serviceaccount -n {{d .namespace "NAMESPACE"}} {{d .service_account "SERVICE_ACCOUNT"}} eks.amazonaws.com/role-arn-
+  kubectl rollout restart -n {{d .namespace "NAMESPACE"}} deployment/DEPLOYMENT
+To stay on IRSA instead, delete the association:
+  aws eks list-pod-identity-associations --cluster-name {{d .cluster "CLUSTER_NAME"}} --namespace {{d .namespace "NAMESPACE"}} --service-account {{d .service_account "SERVICE_ACCOUNT"}}
+  aws eks delete-pod-identity-association --cluster-name {{d .cluster "CLUSTER_NAME"}} --association-id ASSOCIATION_ID`,
 	},
 }

@@ -48,15 +48,25 @@ const (
 	EvEnvVar         = "env_var"
 	// EvFetchedBy names who failed to reach the issuer when it was not STS.
 	EvFetchedBy = "fetched_by"
+	// EKS Pod Identity.
+	EvMechanism   = "mechanism"    // irsa, pod-identity, both or none
+	EvCluster     = "cluster"      // the EKS cluster, from a Pod Identity session name
+	EvTokenEnv    = "token_env"    // the variable naming the token file
+	EvTokenVolume = "token_volume" // the projected volume the webhook adds
+	EvAgentURL    = "agent_url"    // AWS_CONTAINER_CREDENTIALS_FULL_URI
+	EvPodIdentity = "pod_identity" // the Pod Identity path's outcome, when IRSA wins
+	EvIRSA        = "irsa"         // the IRSA path's outcome, beside Pod Identity
+	EvNoProxy     = "no_proxy"     // NO_PROXY as set, extended by the fix
 )
 
 // keyOrder is how evidence is listed: identity first, then the token,
 // then the AWS call. Keys not listed follow, sorted.
 var keyOrder = []string{
-	EvRole, EvExpectedRole, EvGotARN, EvSource, EvAccount, EvPartition, EvRegion, EvEndpoint,
-	EvTokenFile, EvIssuer, EvSTSIssuer, EvSubject, EvAudience, EvExpectedAud, EvNamespace, EvServiceAccount,
+	EvMechanism, EvRole, EvExpectedRole, EvGotARN, EvSource, EvCluster, EvAgentURL, EvAccount, EvPartition, EvRegion, EvEndpoint,
+	EvTokenFile, EvTokenEnv, EvTokenVolume, EvIssuer, EvSTSIssuer, EvSubject, EvAudience, EvExpectedAud, EvNamespace, EvServiceAccount,
 	EvExpectedSA, EvPod, EvExpiry, EvIssuedAt, EvNotBefore, EvNow, EvTimeLeft, EvClockSkew,
 	EvErrorCode, EvErrorMessage, EvRequestID, EvHTTPStatus, EvLayer, EvProxy, EvFetchedBy, EvDetail, EvSignature,
+	EvIRSA, EvPodIdentity,
 }
 
 var keyRank = func() map[string]int {

@@ -15,6 +15,10 @@ var evidenceFuncs = map[string]func(Evidence) string{
 		}
 		return iam.OIDCProviderARN(orDefault(ev[EvPartition], "aws"), orDefault(ev[EvAccount], "ACCOUNT_ID"), ev[EvIssuer])
 	},
+	"associationCommand": func(ev Evidence) string {
+		return iam.AssociationCommand(ev[EvCluster], ev[EvNamespace], ev[EvServiceAccount], ev[EvExpectedRole])
+	},
+	"podIdentityTrustPolicy": func(Evidence) string { return iam.PodIdentityTrustPolicy() },
 	"trustPolicy": func(ev Evidence) string {
 		return iam.TrustPolicy(iam.TrustPolicyInput{
 			Partition: orDefault(ev[EvPartition], "aws"),
@@ -35,6 +39,13 @@ var valueFuncs = map[string]func(string) string{
 			return r.Name
 		}
 		return "ROLE_NAME"
+	},
+	// answerer names who judged the token: the agent passes EKS Auth's word.
+	"answerer": func(mechanism string) string {
+		if mechanism == "pod-identity" {
+			return "the Pod Identity agent"
+		}
+		return "STS"
 	},
 	"issuerHost":   func(issuer string) string { return hostOr(issuer, "ISSUER_HOST") },
 	"endpointHost": func(endpoint string) string { return hostOr(endpoint, "sts.REGION.amazonaws.com") },

@@ -15,6 +15,8 @@ import (
 //	{{fn .key}}           a valueFuncs function of the value
 //	{{fn .}}              an evidenceFuncs function of all the evidence
 //	{{if .key}}…{{end}}   the text when the value is set (not nested)
+//	{{if .key "V"}}…{{end}}  the text when the value is V
+//	{{if …}}…{{else}}…{{end}}  and the other text otherwise
 type template struct {
 	name  string
 	nodes []tnode
@@ -25,12 +27,13 @@ type tnode struct {
 	fn   string   // "", "d", or a function name
 	args []string // ".key", "." or a quoted literal
 	body []tnode  // for "if"
+	alt  []tnode  // for "if": the {{else}} part
 }
 
 // parseTemplate parses src; catalog templates are constants, so a
 // syntax error is a bug the tests catch at init.
 func parseTemplate(name, src string) (*template, error) {
-	nodes, rest, err := parseNodes(src, false)
+	nodes, rest, _, err := parseNodes(src, false)
 	if err != nil {
 		return nil, fmt.Errorf("template %s: %w", name, err)
 	}
@@ -40,7 +43,9 @@ func parseTemplate(name, src string) (*template, error) {
 	return &template{name: name, nodes: nodes}, nil
 }
 
-func parseNodes(src string, inIf bool) (nodes []tnode, rest string, err error) {
+// parseNodes parses up to the {{else}} or {{end}} closing an {{if}} (inIf),
+// which it returns as closer.
+func parseNodes(src string, inIf bool) (nodes []tnode, rest, closer string, err error) {
 	for src != "" {
 		i := strings.Index(src, "{{")
 		if i < 0 {
@@ -53,56 +58,65 @@ func parseNodes(src string, inIf bool) (nodes []tnode, rest string, err error) {
 		}
 		j := strings.Index(src[i:], "}}")
 		if j < 0 {
-			return nil, "", fmt.Errorf("unclosed {{ at %q", src[i:min(len(src), i+20)])
+			return nil, "", "", fmt.Errorf("unclosed {{ at %q", src[i:min(len(src), i+20)])
 		}
 		action := strings.TrimSpace(src[i+2 : i+j])
 		src = src[i+j+2:]
 		words, err := splitAction(action)
 		if err != nil {
-			return nil, "", err
+			return nil, "", "", err
 		}
 		switch {
-		case words[0] == "end":
+		case words[0] == "end" || words[0] == "else":
 			if !inIf {
-				return nil, "", fmt.Errorf("{{end}} without {{if}}")
+				return nil, "", "", fmt.Errorf("{{%s}} without {{if}}", words[0])
 			}
-			return nodes, src, nil
+			return nodes, src, words[0], nil
 		case words[0] == "if":
 			if inIf {
-				return nil, "", fmt.Errorf("nested {{if}} is not supported")
+				return nil, "", "", fmt.Errorf("nested {{if}} is not supported")
 			}
-			if len(words) != 2 || !strings.HasPrefix(words[1], ".") {
-				return nil, "", fmt.Errorf("want {{if .key}}, got {{%s}}", action)
+			if len(words) < 2 || len(words) > 3 || !strings.HasPrefix(words[1], ".") || (len(words) == 3 && !strings.HasPrefix(words[2], `"`)) {
+				return nil, "", "", fmt.Errorf(`want {{if .key}} or {{if .key "VALUE"}}, got {{%s}}`, action)
 			}
-			body, after, err := parseNodes(src, true)
+			body, after, closer, err := parseNodes(src, true)
 			if err != nil {
-				return nil, "", err
+				return nil, "", "", err
 			}
-			nodes = append(nodes, tnode{fn: "if", args: words[1:], body: body})
+			n := tnode{fn: "if", args: words[1:], body: body}
+			if closer == "else" {
+				if n.alt, after, closer, err = parseNodes(after, true); err != nil {
+					return nil, "", "", err
+				}
+				if closer != "end" {
+					return nil, "", "", fmt.Errorf("{{else}} twice in one {{if}}")
+				}
+			}
+			nodes = append(nodes, n)
 			src = after
 		case strings.HasPrefix(words[0], "."):
 			if len(words) != 1 {
-				return nil, "", fmt.Errorf("bad action {{%s}}", action)
+				return nil, "", "", fmt.Errorf("bad action {{%s}}", action)
 			}
 			nodes = append(nodes, tnode{fn: "", args: words})
 		case words[0] == "d":
 			if len(words) != 3 {
-				return nil, "", fmt.Errorf("want {{d .key DEFAULT}}, got {{%s}}", action)
+				return nil, "", "", fmt.Errorf("want {{d .key DEFAULT}}, got {{%s}}", action)
 			}
 			nodes = append(nodes, tnode{fn: "d", args: words[1:]})
 		default:
 			_, isEv := evidenceFuncs[words[0]]
 			_, isVal := valueFuncs[words[0]]
 			if len(words) != 2 || (words[1] == "." && !isEv) || (words[1] != "." && !isVal) {
-				return nil, "", fmt.Errorf("unknown function or wrong argument in {{%s}}", action)
+				return nil, "", "", fmt.Errorf("unknown function or wrong argument in {{%s}}", action)
 			}
 			nodes = append(nodes, tnode{fn: words[0], args: words[1:]})
 		}
 	}
 	if inIf {
-		return nil, "", fmt.Errorf("{{if}} without {{end}}")
+		return nil, "", "", fmt.Errorf("{{if}} without {{end}}")
 	}
-	return nodes, "", nil
+	return nodes, "", "", nil
 }
 
 // splitAction splits an action into words, keeping quoted literals whole.
@@ -147,8 +161,11 @@ func execNodes(b *strings.Builder, nodes []tnode, ev Evidence) {
 				b.WriteString(arg(n.args[0], ev))
 			}
 		case "if":
-			if arg(n.args[0], ev) != "" {
+			v := arg(n.args[0], ev)
+			if (len(n.args) == 1 && v != "") || (len(n.args) == 2 && v == arg(n.args[1], ev)) {
 				execNodes(b, n.body, ev)
+			} else {
+				execNodes(b, n.alt, ev)
 			}
 		case "d":
 			b.WriteString(orDefault(arg(n.args[0], ev), arg(n.args[1], ev)))

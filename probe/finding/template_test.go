@@ -17,6 +17,9 @@ func TestFixTemplate(t *testing.T) {
 		{`{{ d  .pod  "a b}" }}`, "a b}"},
 		{"{{if .namespace}}in {{.namespace}}{{end}}.", "in payments."},
 		{"{{if .pod}}pod {{.pod}}{{end}}.", "."},
+		{`{{if .namespace "payments"}}eq{{else}}ne{{end}}`, "eq"},
+		{`{{if .namespace "billing"}}eq{{else}}ne{{end}}`, "ne"},
+		{`{{if .pod}}set{{else}}unset{{end}}`, "unset"},
 		{"{{roleName .role_arn}}", "billing-api"},
 		{"{{roleName .pod}}", "ROLE_NAME"},
 		{"{{issuerHost .issuer}}", "oidc.eks.us-west-2.amazonaws.com"},
@@ -37,6 +40,7 @@ func TestFixTemplateErrors(t *testing.T) {
 	for _, src := range []string{
 		"{{.a", "{{end}}", "{{if .a}}x", "{{if .a}}{{if .b}}{{end}}{{end}}", "{{nope .a}}", "{{trustPolicy .a}}",
 		"{{roleName .}}", `{{d .a}}`, `{{d .a "x}}`, "{{}}", "{{.a .b}}", "{{if a}}{{end}}",
+		"{{else}}", "{{if .a}}x{{else}}y{{else}}z{{end}}", "{{if .a}}x{{else}}y", `{{if .a b}}{{end}}`,
 	} {
 		if _, err := parseTemplate("t", src); err == nil {
 			t.Errorf("%q parsed", src)

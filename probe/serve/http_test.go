@@ -36,7 +36,7 @@ func TestServeHealthEndpoints(t *testing.T) {
 		{"JSON before the first check", nil, PathReadyz, "application/json", 503, "application/json", `"state":"starting"`},
 		{"livez whatever IAM says", []*check.Report{brokenReport()}, PathLivez, "", 200, "text/plain", "ok"},
 		{"livez before the first check", nil, PathLivez, "", 200, "text/plain", "ok"},
-		{"metrics", []*check.Report{okReport()}, PathMetrics, "", 200, "text/plain; version=0.0.4", MetricCheckSuccess + " 1"},
+		{"metrics", []*check.Report{okReport()}, PathMetrics, "", 200, "text/plain; version=0.0.4", MetricCheckSuccess + `{mechanism="pod-identity"} 1`},
 		{"unknown path", nil, "/", "", 404, "text/plain", "not found"},
 		{"no pprof", nil, "/debug/pprof/", "", 404, "text/plain", "not found"},
 		{"no prefix match", nil, PathHealthz + "/x", "", 404, "text/plain", "not found"},

@@ -127,7 +127,8 @@ func (m *serveMetrics) writeState(w io.Writer) {
 	if rep == nil {
 		return // no check yet: nothing below is known
 	}
-	gauge(MetricCheckSuccess, "1 if the last completed check found a working identity, else 0.", " "+boolGauge(rep.OK))
+	gauge(MetricCheckSuccess, "1 if the last completed check found a working identity, else 0; mechanism is irsa, pod-identity, both or none.",
+		fmt.Sprintf(`{mechanism=%q} %s`, labelValue(rep.Mechanism), boolGauge(rep.OK)))
 	gauge(MetricCheckTimestamp, "When the last check completed, in seconds since the Unix epoch.", fmt.Sprintf(" %.3f", float64(s.checkedAt.UnixMilli())/1e3))
 	if rep.Token != nil && !rep.Token.Expiry.IsZero() {
 		gauge(MetricTokenExpiry, "Seconds until the projected service-account token the last check read expires (negative once expired).",

@@ -11,7 +11,7 @@ import (
 
 // Reports of each verdict, as a check would finalize them.
 func okReport() *check.Report {
-	return finalized(&check.Report{Identity: &check.Identity{ARN: "arn:aws:sts::111122223333:assumed-role/billing-api/s"}})
+	return finalized(&check.Report{Mechanism: check.MechanismPodIdentity, Identity: &check.Identity{ARN: "arn:aws:sts::111122223333:assumed-role/billing-api/s"}})
 }
 func brokenReport() *check.Report {
 	return finalized(&check.Report{Findings: []finding.Finding{finding.New(finding.CodeTrustPolicyDenied, nil)}})

@@ -25,6 +25,11 @@ type StackOptions struct {
 	// testdata/k8s-tokens (RealEKSProvider) and trusts it in the role's
 	// policy, so those real tokens can be exchanged too.
 	RealEKSIssuer bool
+	// PodIdentity gives the service account a Pod Identity association
+	// with its role instead of an IRSA annotation: Agent runs, the role
+	// trusts pods.eks.amazonaws.com too, and Environ is what the webhook
+	// injects for Pod Identity (IRSA's variables left out).
+	PodIdentity bool
 }
 
 // Stack is a whole IRSA world: an issuer registered as an OIDC provider, an
@@ -34,6 +39,8 @@ type Stack struct {
 	Issuer *Issuer
 	STS    *STS
 	IMDS   *IMDS
+	// Agent is the node's Pod Identity agent (StackOptions.PodIdentity).
+	Agent *PodIdentityAgent
 
 	Account        string
 	Region         string
@@ -49,6 +56,9 @@ type Stack struct {
 	Dir       string // scratch directory, removed by Close
 	TokenFile string // holds a fresh service-account token
 	CAFile    string // the issuer's CA, PEM
+	// PodIdentityTokenFile holds a fresh Pod Identity token
+	// (StackOptions.PodIdentity).
+	PodIdentityTokenFile string
 }
 
 // Start starts and wires a Stack. It panics on failure, like the servers.
@@ -86,6 +96,11 @@ func Start(o StackOptions) *Stack {
 		st.STS.AddOIDCProvider(RealEKSProvider(o.Account))
 		statements = append(statements, TrustStatementFor("aws", o.Account, RealEKSIssuerURL, o.Namespace, o.ServiceAccount))
 	}
+	if o.PodIdentity {
+		statements = append(statements, PodIdentityTrustStatements()...)
+		st.Agent = NewPodIdentityAgent(st.STS)
+		st.Agent.Associate(o.Namespace, o.ServiceAccount, st.RoleARN)
+	}
 	if err := st.STS.PutRole(st.RoleARN, TrustPolicy(statements...)); err != nil {
 		st.Close()
 		panic(fmt.Sprintf("ststest: Start: %v", err))
@@ -108,11 +123,20 @@ func (st *Stack) initDir() error {
 	if err := st.WriteToken(st.Token()); err != nil {
 		return err
 	}
+	if st.Agent != nil {
+		st.PodIdentityTokenFile = filepath.Join(dir, "eks-pod-identity-token")
+		if err := st.WritePodIdentityToken(st.PodIdentityToken()); err != nil {
+			return err
+		}
+	}
 	return st.Issuer.WriteCAFile(st.CAFile)
 }
 
 // Close stops every server and removes Dir.
 func (st *Stack) Close() {
+	if st.Agent != nil {
+		st.Agent.Close()
+	}
 	if st.IMDS != nil {
 		st.IMDS.Close()
 	}
@@ -150,16 +174,43 @@ func (st *Stack) WriteToken(token string) error {
 // ~/.aws cannot interfere. Append it to os.Environ() minus AWS_* for a
 // subprocess.
 func (st *Stack) Environ() []string {
-	return []string{
-		"AWS_ROLE_ARN=" + st.RoleARN,
-		"AWS_WEB_IDENTITY_TOKEN_FILE=" + st.TokenFile,
-		"AWS_REGION=" + st.Region,
-		"AWS_DEFAULT_REGION=" + st.Region,
-		"AWS_STS_REGIONAL_ENDPOINTS=regional",
-		"AWS_ENDPOINT_URL_STS=" + st.STS.URL,
-		"AWS_EC2_METADATA_SERVICE_ENDPOINT=" + st.IMDS.URL,
-		"AWS_CONFIG_FILE=" + filepath.Join(st.Dir, "no-config"),
-		"AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(st.Dir, "no-credentials"),
-		"SSL_CERT_FILE=" + st.CAFile,
+	identity := []string{"AWS_ROLE_ARN=" + st.RoleARN, "AWS_WEB_IDENTITY_TOKEN_FILE=" + st.TokenFile}
+	if st.Agent != nil {
+		identity = st.PodIdentityEnviron()
 	}
+	return append(identity,
+		"AWS_REGION="+st.Region,
+		"AWS_DEFAULT_REGION="+st.Region,
+		"AWS_STS_REGIONAL_ENDPOINTS=regional",
+		"AWS_ENDPOINT_URL_STS="+st.STS.URL,
+		"AWS_EC2_METADATA_SERVICE_ENDPOINT="+st.IMDS.URL,
+		"AWS_CONFIG_FILE="+filepath.Join(st.Dir, "no-config"),
+		"AWS_SHARED_CREDENTIALS_FILE="+filepath.Join(st.Dir, "no-credentials"),
+		"SSL_CERT_FILE="+st.CAFile,
+	)
+}
+
+// PodIdentityEnviron is what the webhook injects for a Pod Identity
+// association, with the agent on 127.0.0.1 in place of 169.254.170.23.
+func (st *Stack) PodIdentityEnviron() []string {
+	return []string{
+		"AWS_CONTAINER_CREDENTIALS_FULL_URI=" + st.Agent.URL,
+		"AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE=" + st.PodIdentityTokenFile,
+	}
+}
+
+// PodIdentityToken mints a fresh Pod Identity token for the service
+// account's pod: audience pods.eks.amazonaws.com, as the webhook projects it.
+func (st *Stack) PodIdentityToken() string {
+	return st.Issuer.ServiceAccountToken(TokenOptions{
+		Namespace: st.Namespace, ServiceAccount: st.ServiceAccount, Pod: DefaultPod, Audiences: []string{PodIdentityAudience},
+	})
+}
+
+// WritePodIdentityToken replaces the content of PodIdentityTokenFile.
+func (st *Stack) WritePodIdentityToken(token string) error {
+	if err := os.WriteFile(st.PodIdentityTokenFile, []byte(token), 0o600); err != nil {
+		return fmt.Errorf("write Pod Identity token file: %w", err)
+	}
+	return nil
 }

@@ -196,15 +196,7 @@ func (s *STS) assumeRoleWithWebIdentity(r *http.Request, form url.Values) (*assu
 		return nil, why, errValidation(MsgDurationExceedsMax)
 	}
 
-	sess := &session{
-		accessKeyID:  newAccessKeyID("ASIA"),
-		secret:       newSecretAccessKey(),
-		sessionToken: newSessionToken(),
-		arn:          arn.assumedRoleARN(sessionName),
-		userID:       roleID + ":" + sessionName,
-		account:      arn.account,
-		expires:      now.Add(duration),
-	}
+	sess := newRoleSession(arn, roleID, sessionName, now.Add(duration))
 	s.addSession(sess)
 	return &assumeRoleWithWebIdentityResult{
 		SubjectFromWebIdentityToken: claims.Subject,

@@ -28,6 +28,7 @@ type statement struct {
 	deny         bool
 	anyPrincipal bool     // "Principal": "*" or {"AWS": "*"}
 	federated    []string // Principal.Federated
+	services     []string // Principal.Service
 	actions      []string
 	notAction    bool // the list is NotAction
 	conditions   []condition
@@ -246,7 +247,9 @@ func parsePrincipal(raw json.RawMessage, s *statement) error {
 					s.anyPrincipal = true
 				}
 			}
-		case "Service", "CanonicalUser":
+		case "Service":
+			s.services = append(s.services, ids...)
+		case "CanonicalUser":
 			// Valid, but never a web identity.
 		default:
 			return malformed("invalid principal type %q", kind)
@@ -287,6 +290,7 @@ func parseCondition(op, key string, values stringList) (condition, error) {
 // trustRequest is what a trust policy is evaluated against.
 type trustRequest struct {
 	federated string              // the OIDC provider's ARN
+	service   string              // or the service principal (pods.eks.amazonaws.com)
 	action    string              // sts:AssumeRoleWithWebIdentity
 	context   map[string][]string // condition keys, lower case
 }
@@ -314,7 +318,7 @@ func (p *trustPolicy) evaluate(req trustRequest) (allowed bool, why string) {
 }
 
 func (s statement) applies(req trustRequest) bool {
-	if !s.anyPrincipal && !contains(s.federated, req.federated) {
+	if !s.anyPrincipal && !(req.federated != "" && contains(s.federated, req.federated)) && !(req.service != "" && contains(s.services, req.service)) {
 		return false
 	}
 	matched := false
@@ -465,4 +469,14 @@ func TrustPolicy(statements ...TrustStatement) string {
 // TrustPolicyFor is the standard EKS trust policy for one service account.
 func TrustPolicyFor(partition, account, issuerURL, namespace, serviceAccount string) string {
 	return TrustPolicy(TrustStatementFor(partition, account, issuerURL, namespace, serviceAccount))
+}
+
+// PodIdentityTrustStatements are what EKS Pod Identity needs in a role's
+// trust policy (EKS user guide, "Create IAM role with trust policy required
+// by EKS Pod Identity"): the pods.eks.amazonaws.com service principal may
+// call sts:AssumeRole and sts:TagSession. The guide writes one statement
+// with both actions; two, one each, are equivalent.
+func PodIdentityTrustStatements() []TrustStatement {
+	p := map[string]string{"Service": PodIdentityAudience}
+	return []TrustStatement{{Effect: "Allow", Principal: p, Action: "sts:AssumeRole"}, {Effect: "Allow", Principal: p, Action: "sts:TagSession"}}
 }
