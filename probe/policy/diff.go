@@ -28,8 +28,8 @@ func unifiedDiff(a, b string) string {
 		}
 	}
 	type op struct {
-		kind byte // ' ', '-', '+'
-		text string
+		kind   byte // ' ', '-', '+'
+		text   string
 		ai, bi int // line numbers (0-based) in a and b before this op
 	}
 	var ops []op

@@ -52,8 +52,8 @@ const (
 )
 
 var podIdentityUnknownKeys = map[string]bool{
-	"aws:requesttag/eks-cluster-arn":    true,
-	"aws:requesttag/eks-cluster-name":   true,
+	"aws:requesttag/eks-cluster-arn":     true,
+	"aws:requesttag/eks-cluster-name":    true,
 	"aws:requesttag/kubernetes-pod-name": true,
 	"aws:requesttag/kubernetes-pod-uid":  true,
 	"aws:sourceaccount":                  true,
