@@ -73,8 +73,7 @@ func Malformed(err error) (*Explanation, string) {
 	r := Reason{Code: CodeMalformed, Statement: -1, Message: err.Error()}
 	src := ""
 	if me := asMalformed(err); me != nil {
-		r.Line, r.Column, r.Message, src = me.Line, me.Column, err.Error(), me.src
-		r.Message = strings.TrimPrefix(r.Message, fmt.Sprintf("line %d, column %d: ", me.Line, me.Column))
+		r.Line, r.Column, r.Message, src = me.Line, me.Column, me.Msg, me.src
 	}
 	return &Explanation{Verdict: Denies, Reasons: []Reason{r}, Warnings: []Reason{}, Statements: []StatementResult{}}, src
 }

@@ -297,7 +297,7 @@ func buildStatement(text string, i int, o *node) (*Statement, error) {
 	s.action = a
 	vals, err := stringList(text, a, false)
 	if err != nil {
-		return nil, fmt.Errorf("statement %d: Action: %w", i, err)
+		return nil, within(err, fmt.Sprintf("statement %d: Action: ", i))
 	}
 	if len(vals) == 0 {
 		return nil, bad(a, "Action is empty")
@@ -315,7 +315,7 @@ func buildStatement(text string, i int, o *node) (*Statement, error) {
 			for _, k := range op.val.members {
 				vals, err := stringList(text, k.val, true)
 				if err != nil {
-					return nil, fmt.Errorf("statement %d: condition %s %s: %w", i, op.key, k.key, err)
+					return nil, within(err, fmt.Sprintf("statement %d: condition %s %s: ", i, op.key, k.key))
 				}
 				if len(vals) == 0 {
 					return nil, malformedAt(text, k.val.start, "statement %d: condition %s on %s has no values", i, op.key, k.key)
@@ -360,7 +360,7 @@ func buildPrincipal(text string, i int, p *node, out *Principal) error {
 	for _, m := range p.members {
 		vals, err := stringList(text, m.val, false)
 		if err != nil {
-			return fmt.Errorf("statement %d: Principal %s: %w", i, m.key, err)
+			return within(err, fmt.Sprintf("statement %d: Principal %s: ", i, m.key))
 		}
 		switch m.key {
 		case "Federated":
@@ -412,4 +412,14 @@ func stringList(text string, n *node, scalars bool) ([]Value, error) {
 
 func kindName(k byte) string {
 	return map[byte]string{'o': "an object", 'a': "a list", 's': "a string", 'n': "a number", 'b': "a boolean", 'z': "null"}[k]
+}
+
+// within says which element a malformed value is in.
+func within(err error, prefix string) error {
+	if me := asMalformed(err); me != nil {
+		c := *me
+		c.Msg = prefix + c.Msg
+		return &c
+	}
+	return err
 }
