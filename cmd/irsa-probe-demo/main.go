@@ -235,20 +235,7 @@ func env(st *ststest.Stack, extra []string) []string {
 }
 
 func exec1(binary string, env []string, args ...string) (string, int, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, binary, args...)
-	cmd.Env = env
-	cmd.Stderr = io.Discard
-	b, err := cmd.Output()
-	var ee *exec.ExitError
-	if errors.As(err, &ee) {
-		return string(b), ee.ExitCode(), nil
-	}
-	if err != nil {
-		return "", 0, fmt.Errorf("running %s: %w", binary, err)
-	}
-	return string(b), 0, nil
+	return execIn(binary, env, "", args...)
 }
 
 func must(err error) {

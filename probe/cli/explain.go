@@ -1,12 +1,14 @@
 package cli
 
 import (
+	"cmp"
 	"errors"
 	"flag"
 	"fmt"
 	"io/fs"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/irsa-probe/irsa-probe/probe/config"
@@ -78,7 +80,7 @@ func (c *CLI) explain(cfg *config.Config, ex explainFlags) int {
 	if ex.account != "" && !accountRE.MatchString(ex.account) {
 		return c.fail(usageErrorf(hint, "--account=%q: an AWS account id is 12 digits", ex.account))
 	}
-	if ex.partition != "" && !contains(iam.PartitionNames(), ex.partition) {
+	if ex.partition != "" && !slices.Contains(iam.PartitionNames(), ex.partition) {
 		return c.fail(usageErrorf(hint, "--partition=%q: one of %s", ex.partition, strings.Join(iam.PartitionNames(), ", ")))
 	}
 	req := policy.Request{PodIdentity: ex.podIdentity, Audience: cfg.Audience, Issuer: ex.issuer, Subject: ex.subject}
@@ -161,8 +163,8 @@ func (c *CLI) fillAccount(req *policy.Request, ex explainFlags, doc *policy.Docu
 	req.Account, req.Partition = ex.account, ex.partition
 	for _, arn := range []string{ex.roleARN, os.Getenv("AWS_ROLE_ARN"), doc.RoleARN} {
 		if r, err := iam.ParseRoleARN(arn); err == nil {
-			req.Account = orDefault(req.Account, r.Account)
-			req.Partition = orDefault(req.Partition, r.Partition)
+			req.Account = cmp.Or(req.Account, r.Account)
+			req.Partition = cmp.Or(req.Partition, r.Partition)
 		}
 	}
 	if req.Partition == "" {
@@ -225,20 +227,4 @@ func (c *CLI) readPolicy(file string) ([]byte, error) {
 		return nil, fmt.Errorf("reading the policy: %w", err)
 	}
 	return b, nil
-}
-
-func orDefault(v, def string) string {
-	if v == "" {
-		return def
-	}
-	return v
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }

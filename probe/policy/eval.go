@@ -206,7 +206,8 @@ func matchOne(base, got, want string) bool {
 }
 
 // glob matches s against an IAM pattern: * is any run of characters, ? any
-// one character.
+// one character. Written apart from probe/ststest's on purpose: the two
+// evaluators cross-check each other, so they share no code.
 func glob(pattern, s string) bool {
 	p, str := []rune(pattern), []rune(s)
 	pi, si, star, mark := 0, 0, -1, 0

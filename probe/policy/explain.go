@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/irsa-probe/irsa-probe/probe/config"
 )
 
 // Verdict is the policy's answer for the request.
@@ -668,27 +670,11 @@ func closestValue(vals []Value, want string) Value {
 	return best
 }
 
-// distance is the Levenshtein distance, capped in cost by the caller's
-// short inputs (policy values are at most a few hundred bytes).
+// distance is the edit distance of two policy values, capped in cost:
+// values from outside may be long, and a typo is a short distance anyway.
 func distance(a, b string) int {
 	if len(a) > 512 || len(b) > 512 {
 		return max(len(a), len(b))
 	}
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
+	return config.EditDistance(a, b)
 }
