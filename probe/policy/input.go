@@ -1,35 +1,19 @@
 package policy
 
 import (
-	"errors"
 	"fmt"
 	"io"
-	"os"
+
+	"github.com/irsa-probe/irsa-probe/probe/safefile"
 )
 
-// ErrNotRegular is wrapped by ReadFile's error for a path that is not a
-// regular file: reading a FIFO or a device could block forever (pipe the
-// policy into "-" instead).
-var ErrNotRegular = errors.New("not a regular file")
-
-// ReadFile reads at most MaxInput bytes of a regular file.
+// ReadFile reads at most MaxInput bytes of a regular file, without
+// blocking on a FIFO or a device (pipe the policy into "-" instead).
 func ReadFile(path string) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s: %w (pipe it into --explain - instead)", path, ErrNotRegular)
-	}
-	return ReadCapped(f)
+	return safefile.Read(path, MaxInput)
 }
 
-// ReadCapped reads r up to MaxInput bytes; more is an error, not a
+// ReadCapped reads r (stdin) up to MaxInput bytes; more is an error, not a
 // truncation.
 func ReadCapped(r io.Reader) ([]byte, error) {
 	b, err := io.ReadAll(io.LimitReader(r, MaxInput+1))

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/irsa-probe/irsa-probe/probe/finding"
 )
 
 // Report is an explanation with what it needs to be printed: the
@@ -171,17 +173,9 @@ func (r *Report) JSON() []byte {
 	return append(b, '\n')
 }
 
-// printable quotes control characters so a value from outside cannot
-// forge lines or terminal escapes.
-func printable(s string) string {
-	for _, r := range s {
-		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
-			q := strconv.QuoteToGraphic(s)
-			return q[1 : len(q)-1]
-		}
-	}
-	return s
-}
+// printable escapes what could forge a line or a terminal escape in a
+// value from outside.
+func printable(s string) string { return finding.Escape(s) }
 
 // shellWord quotes s for a POSIX shell unless it is plainly safe.
 func shellWord(s string) string {
