@@ -12,7 +12,8 @@ STATICCHECK_VERSION := v0.8.2
 FUZZTIME ?= 3s
 # Every fuzz target, as package:Fuzz; a test keeps the list complete.
 FUZZ_TARGETS := ./probe/satoken:FuzzParse ./probe/check:FuzzClassify ./probe/finding:FuzzTemplate \
-	./probe/finding:FuzzCatalogValues ./probe/serve:FuzzServeRequest ./probe/serve:FuzzLabelValue
+	./probe/finding:FuzzCatalogValues ./probe/serve:FuzzServeRequest ./probe/serve:FuzzLabelValue \
+	./probe/policy:FuzzLoad
 
 .PHONY: help build test fuzz demo lint bench image tools clean
 

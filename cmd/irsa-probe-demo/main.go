@@ -7,12 +7,14 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
+	"strings"
 	"time"
 
 	"github.com/irsa-probe/irsa-probe/probe/ststest"
@@ -56,6 +58,11 @@ var steps = []step{
 		},
 		args: []string{"trust-policy"},
 		want: 0,
+	},
+	{
+		title: "The trust policy has the subject under the :aud key (as a published tutorial does): explain it, apply the minimal edit",
+		args:  []string{"explain"},
+		want:  0,
 	},
 	{
 		title: "The cluster's OIDC provider was never created in the account",
@@ -114,7 +121,14 @@ func run(binary string, out io.Writer) error {
 		if s.breakIt != nil {
 			extra = s.breakIt(st)
 		}
-		if len(s.args) > 0 && s.args[0] == "trust-policy" {
+		if len(s.args) > 0 && s.args[0] == "explain" {
+			fmt.Fprintf(out, "\n=== %d. %s\n", i+1, s.title)
+			err := explainStep(binary, st, out)
+			if err != nil {
+				st.Close()
+				return err
+			}
+		} else if len(s.args) > 0 && s.args[0] == "trust-policy" {
 			// Break the policy, print the fix, apply it, check again.
 			must(st.STS.PutRole(st.RoleARN, ststest.TrustPolicyFor("aws", st.Account, st.Issuer.URL, "billing", "billing-api")))
 			fmt.Fprintf(out, "\n=== %d. %s\n$ irsa-probe trust-policy\n", i+1, s.title)
@@ -151,16 +165,83 @@ func run(binary string, out io.Writer) error {
 	return nil
 }
 
-// env is a pod's environment wired to the simulated world.
-func env(st *ststest.Stack, extra []string) []string {
-	return ststest.PodEnv(st, append([]string{"IRSA_PROBE_TERMINATION_LOG=", "IRSA_PROBE_POD_NAME=billing-api-7d9f8b6c5-x2k4q"}, extra...)...)
+// swappedKeyPolicy is the mistake of a published tutorial: the subject
+// under the :aud key. Indented like aws iam get-role prints it.
+func swappedKeyPolicy(st *ststest.Stack) string {
+	hp := ststest.IssuerHostPath(st.Issuer.URL)
+	return `{
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Principal": {
+                "Federated": "` + ststest.OIDCProviderARN("aws", st.Account, st.Issuer.URL) + `"
+            },
+            "Action": "sts:AssumeRoleWithWebIdentity",
+            "Condition": {
+                "StringEquals": {
+                    "` + hp + `:aud": "system:serviceaccount:` + st.Namespace + `:` + st.ServiceAccount + `"
+                }
+            }
+        }
+    ]
+}
+`
 }
 
-func exec1(binary string, env []string, args ...string) (string, int, error) {
+// explainStep breaks the policy, shows check's denial, pipes the policy
+// into trust-policy --explain (as the fix says), and applies the minimal
+// edit it proposes to the simulated IAM; run() then checks again.
+func explainStep(binary string, st *ststest.Stack, out io.Writer) error {
+	policy := swappedKeyPolicy(st)
+	must(st.STS.PutRole(st.RoleARN, policy))
+	fmt.Fprintln(out, "$ irsa-probe check")
+	stdout, code, err := exec1(binary, env(st, nil), "check")
+	if err != nil {
+		return err
+	}
+	fmt.Fprint(out, firstLines(stdout, 5))
+	fmt.Fprintf(out, "  …\n(exit %d)\n", code)
+	fmt.Fprintln(out, "$ aws iam get-role --role-name billing-api --query Role.AssumeRolePolicyDocument --output json | kubectl exec -i … -c irsa-probe -- irsa-probe trust-policy --explain -")
+	text, code, err := execIn(binary, env(st, nil), policy, "trust-policy", "--explain", "-")
+	if err != nil {
+		return err
+	}
+	fmt.Fprint(out, text)
+	fmt.Fprintf(out, "(exit %d)\n", code)
+	js, _, err := execIn(binary, env(st, nil), policy, "trust-policy", "--explain", "-", "--output", "json")
+	if err != nil {
+		return err
+	}
+	var rep struct {
+		Reasons []struct{ Code string }  `json:"reasons"`
+		Edit    *struct{ Policy string } `json:"edit"`
+	}
+	if err := json.Unmarshal([]byte(js), &rep); err != nil {
+		return fmt.Errorf("explain --output json: %w", err)
+	}
+	if len(rep.Reasons) == 0 || rep.Reasons[0].Code != "condition-key-swapped" || rep.Edit == nil {
+		return fmt.Errorf("explain did not name the swapped key with an edit: %s", js)
+	}
+	if err := st.STS.PutRole(st.RoleARN, rep.Edit.Policy); err != nil {
+		return fmt.Errorf("the minimal edit does not parse: %w", err)
+	}
+	fmt.Fprintln(out, "$ aws iam update-assume-role-policy --role-name billing-api --policy-document file://trust-policy.json   (the minimal edit, applied to the simulated IAM)")
+	return nil
+}
+
+func firstLines(s string, n int) string {
+	lines := strings.SplitAfter(s, "\n")
+	return strings.Join(lines[:min(n, len(lines))], "")
+}
+
+// execIn runs the binary with stdin.
+func execIn(binary string, env []string, stdin string, args ...string) (string, int, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, binary, args...)
 	cmd.Env = env
+	cmd.Stdin = strings.NewReader(stdin)
 	cmd.Stderr = io.Discard
 	b, err := cmd.Output()
 	var ee *exec.ExitError
@@ -171,6 +252,15 @@ func exec1(binary string, env []string, args ...string) (string, int, error) {
 		return "", 0, fmt.Errorf("running %s: %w", binary, err)
 	}
 	return string(b), 0, nil
+}
+
+// env is a pod's environment wired to the simulated world.
+func env(st *ststest.Stack, extra []string) []string {
+	return ststest.PodEnv(st, append([]string{"IRSA_PROBE_TERMINATION_LOG=", "IRSA_PROBE_POD_NAME=billing-api-7d9f8b6c5-x2k4q"}, extra...)...)
+}
+
+func exec1(binary string, env []string, args ...string) (string, int, error) {
+	return execIn(binary, env, "", args...)
 }
 
 func must(err error) {

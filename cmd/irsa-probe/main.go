@@ -19,6 +19,7 @@ func main() {
 	// SIGTERM (kubelet) and SIGINT cancel the context; every step honours it.
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	c := &cli.CLI{
+		Stdin:  os.Stdin,
 		Stdout: os.Stdout,
 		Stderr: os.Stderr,
 		Build:  cli.BuildInfo{Version: version, Commit: commit, Date: date}.Complete(),

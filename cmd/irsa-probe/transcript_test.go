@@ -62,6 +62,10 @@ func transcripts() []transcript {
 		{name: "unknown-variable", args: []string{"check"}, env: []string{"IRSA_PROBE_TIMOUT=5s"}},
 		{name: "unknown-variable-far", args: []string{"serve"}, env: []string{"IRSA_PROBE_COLOUR=never"}},
 		{name: "listen-invalid", args: []string{"serve", "--listen=127.0.0.1:bad"}},
+		{name: "explain-flag-without-explain", args: []string{"trust-policy", "--issuer", "https://oidc.eks.us-west-2.amazonaws.com/id/X"}},
+		{name: "explain-namespace-alone", args: []string{"trust-policy", "--explain", "-", "--namespace", "payments"}},
+		{name: "explain-bad-subject", args: []string{"trust-policy", "--explain", "-", "--subject", "payments:billing-api"}},
+		{name: "explain-no-such-file", args: []string{"trust-policy", "--explain", "policy.json", "--issuer", realIssuer, "--subject", realSubject}},
 		{name: "trust-policy-no-token", args: []string{"trust-policy"}, env: []string{"AWS_ROLE_ARN=arn:aws:iam::111122223333:role/billing-api"}},
 
 		// The text report of the scenarios users meet most.
@@ -83,8 +87,22 @@ func transcripts() []transcript {
 		{name: "trust-policy-pod-identity", args: []string{"trust-policy", "--pod-identity"}, opts: podIdentity, stack: func(t *testing.T, st *ststest.Stack) []string {
 			return []string{"IRSA_PROBE_EXPECT_ROLE_ARN=" + st.RoleARN}
 		}},
+
+		// trust-policy --explain on policies of the corpus (probe/policy/testdata/corpus).
+		{name: "explain-swapped-key", args: []string{"trust-policy", "--explain", corpus + "get-role-swapped.json", "--issuer", realIssuer, "--subject", realSubject}},
+		{name: "explain-multi-statement-typo", args: []string{"trust-policy", "--explain", corpus + "multi-cluster-ours-wrong.json", "--issuer", realIssuer, "--namespace", "payments", "--service-account", "billing-api", "--account", "111122223333"}},
+		{name: "explain-allows-json", args: []string{"trust-policy", "--explain", corpus + "console-aud-only.json", "--issuer", realIssuer, "--subject", realSubject, "--output", "json"}},
+		{name: "explain-malformed", args: []string{"trust-policy", "--explain", corpus + "malformed-trailing-comma.json", "--issuer", realIssuer, "--subject", realSubject}},
+		{name: "explain-pod-identity", args: []string{"trust-policy", "--explain", corpus + "pod-identity-no-tag-session.json", "--pod-identity", "--subject", realSubject}},
 	}
 }
+
+// The corpus of probe/policy and the identity of its requests.
+const (
+	corpus      = "../../probe/policy/testdata/corpus/"
+	realIssuer  = ststest.RealEKSIssuerURL
+	realSubject = "system:serviceaccount:payments:billing-api"
+)
 
 func TestTranscripts(t *testing.T) {
 	for _, tc := range transcripts() {

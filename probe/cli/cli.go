@@ -13,6 +13,8 @@ import (
 
 // CLI is the binary's behaviour; main only wires it to the process.
 type CLI struct {
+	// Stdin feeds `trust-policy --explain -`; nil reads nothing.
+	Stdin          io.Reader
 	Stdout, Stderr io.Writer
 	Build          BuildInfo
 	// Now is the clock (nil: time.Now); tests set it.

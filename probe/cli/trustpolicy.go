@@ -12,36 +12,59 @@ import (
 
 var trustPolicyCommand = &command{
 	name:    CmdTrustPolicy,
-	summary: "print the trust policy this pod's token needs",
+	summary: "print the trust policy this pod's token needs, or explain why a policy denies it",
 	about: `Print, from the pod's own token, the IAM trust policy that lets this service
 account assume the role: the cluster's OIDC provider as the Federated
 principal, sts:AssumeRoleWithWebIdentity, and the token's audience and
 subject as StringEquals conditions. The policy goes to stdout, the command
-that applies it to stderr.`,
+that applies it to stderr.
+
+With --explain FILE (or - for stdin), evaluate the role's existing trust
+policy as IAM would instead: the policy JSON, the URL-encoded document the
+raw IAM API returns, or the whole output of aws iam get-role. It prints
+whether the policy allows or denies, each statement and condition line with
+why it does not match, and for a denial the minimal edit of your own policy
+(other statements kept byte for byte) with the command that applies it.
+The identity is this pod's token, or the values given as flags (for a
+workstation). Exit 0: allows; 1: denies or malformed; 2: usage error.`,
 	example: `  kubectl exec POD -c irsa-probe -- irsa-probe trust-policy > trust-policy.json
-  aws iam update-assume-role-policy --role-name ROLE --policy-document file://trust-policy.json`,
+  aws iam update-assume-role-policy --role-name ROLE --policy-document file://trust-policy.json
+  aws iam get-role --role-name ROLE --output json | kubectl exec -i POD -c irsa-probe -- irsa-probe trust-policy --explain -
+  aws iam get-role --role-name ROLE --output json | irsa-probe trust-policy --explain - --issuer https://oidc.eks.REGION.amazonaws.com/id/ID --subject system:serviceaccount:NS:SA`,
 	flags: []flagDoc{
 		{name: "namespace-wide", kind: "", desc: "trust every service account of the token's namespace (StringLike NS:*)"},
-		{name: "pod-identity", kind: "", desc: "print EKS Pod Identity's trust policy and association command instead"},
 		{name: "token-file", kind: "string", desc: "token to build the policy for", def: "AWS_WEB_IDENTITY_TOKEN_FILE"},
 		{name: "role-arn", kind: "string", desc: "role whose account owns the OIDC provider", def: "AWS_ROLE_ARN"},
+		{name: "explain", kind: "string", desc: "trust policy to evaluate: a file, or - for stdin"},
+		{name: "issuer", kind: "string", desc: "with --explain: the cluster's OIDC issuer URL instead of the token's"},
+		{name: "subject", kind: "string", desc: "with --explain: system:serviceaccount:NS:NAME instead of the token's"},
+		{name: "namespace", kind: "string", desc: "with --explain: the service account's namespace (with --service-account)"},
+		{name: "service-account", kind: "string", desc: "with --explain: the service account's name (with --namespace)"},
+		{name: "account", kind: "string", desc: "with --explain: the role's account", def: "AWS_ROLE_ARN's, get-role's"},
+		{name: "partition", kind: "string", desc: "with --explain: the role's partition", def: "the issuer's region's"},
+		{name: "pod-identity", kind: "", desc: "EKS Pod Identity (pods.eks.amazonaws.com): print its trust policy and association command; with --explain, evaluate for it"},
 	},
 	run: runTrustPolicy,
 }
 
 func runTrustPolicy(c *CLI, _ context.Context, args []string) int {
-	var namespaceWide, podIdentity bool
+	var namespaceWide bool
 	var tokenFile, roleARN string
+	var ex explainFlags
 	cfg, err := c.loadConfig(CmdTrustPolicy, args, func(fs *flag.FlagSet) {
 		fs.BoolVar(&namespaceWide, "namespace-wide", false, "")
-		fs.BoolVar(&podIdentity, "pod-identity", false, "")
 		fs.StringVar(&tokenFile, "token-file", "", "")
 		fs.StringVar(&roleARN, "role-arn", "", "")
+		ex.bind(fs)
 	})
 	if err != nil {
 		return c.fail(err)
 	}
-	if podIdentity {
+	if ex.file != "" || ex.set() != "" {
+		ex.tokenFile, ex.roleARN = tokenFile, roleARN
+		return c.explain(cfg, ex)
+	}
+	if ex.podIdentity {
 		return printPodIdentityTrust(c, cfg, roleARN)
 	}
 	if tokenFile == "" {

@@ -68,7 +68,7 @@ type Settings struct {
 	Audience             string        `default:"sts.amazonaws.com" flag:"audience" cmd:"check,serve,trust-policy" desc:"audience the token must carry"`
 	ExpectRoleARN        string        `envconfig:"EXPECT_ROLE_ARN" flag:"expect-role-arn" cmd:"check,serve" show:"AWS_ROLE_ARN" desc:"role the pod must end up with"`
 	ExpectServiceAccount string        `envconfig:"EXPECT_SERVICE_ACCOUNT" flag:"expect-service-account" cmd:"check,serve" desc:"namespace:name the token must be for; catches a wrong serviceAccountName"`
-	Output               string        `default:"text" flag:"output" cmd:"check" desc:"report format: text or json"`
+	Output               string        `default:"text" flag:"output" cmd:"check,trust-policy" desc:"report format: text or json"`
 	TerminationLog       string        `envconfig:"TERMINATION_LOG" default:"/dev/termination-log" flag:"termination-log" cmd:"check,serve" desc:"failure summary for kubectl describe pod; empty disables"`
 	VerifySignature      string        `envconfig:"VERIFY_SIGNATURE" default:"auto" flag:"verify-signature" cmd:"check,serve" desc:"check the token's signature against the issuer's JWKS: auto (warn if unreachable), always or never"`
 	ExpiryMargin         time.Duration `envconfig:"EXPIRY_MARGIN" show:"10% of the token's lifetime" desc:"warn (token-expiring-soon) when less is left"`

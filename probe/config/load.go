@@ -88,15 +88,15 @@ func unknownVariables(environ []string) error {
 func Closest(name string, known []string) string {
 	best, bestD := "", len(name)/2+1
 	for _, k := range known {
-		if d := editDistance(name, k); d < bestD {
+		if d := EditDistance(name, k); d < bestD {
 			best, bestD = k, d
 		}
 	}
 	return best
 }
 
-// editDistance is the Levenshtein distance between a and b.
-func editDistance(a, b string) int {
+// EditDistance is the Levenshtein distance between a and b (in bytes).
+func EditDistance(a, b string) int {
 	prev := make([]int, len(b)+1)
 	cur := make([]int, len(b)+1)
 	for j := range prev {

@@ -184,6 +184,8 @@ or accept the token's audience on the IAM OIDC provider:
 {{trustPolicy .}}
 JSON
   aws iam update-assume-role-policy --role-name {{roleName .role_arn}} --policy-document file://trust-policy.json
+Or keep your policy and see which line refuses this pod, with the minimal edit of it (from a workstation; or pipe the first half into kubectl exec -i -n {{d .namespace "NAMESPACE"}} {{d .pod "POD"}} -c irsa-probe -- irsa-probe trust-policy --explain -, which reads this pod's token):
+  aws iam get-role --role-name {{roleName .role_arn}} --output json | irsa-probe trust-policy --explain - --issuer {{d .issuer "ISSUER"}} --subject {{d .sub "system:serviceaccount:NAMESPACE:SERVICE_ACCOUNT"}} --audience {{d .expected_aud "sts.amazonaws.com"}}
 Usual mistakes: "https://" in the condition keys, a provider of another cluster (oidc.REGION.eks.amazonaws.com/id/ID must be this cluster's), the sub in the :aud key, a wrong namespace or service account name. Print this policy any time with: irsa-probe trust-policy`,
 	},
 	CodeSTSInvalidIdentityToken: {
@@ -346,6 +348,8 @@ JSON
   aws iam update-assume-role-policy --role-name {{roleName .expected_role_arn}} --policy-document file://trust-policy.json
 Find the associated role with:
   aws eks list-pod-identity-associations --cluster-name {{d .cluster "CLUSTER_NAME"}} --namespace {{d .namespace "NAMESPACE"}} --service-account {{d .service_account "SERVICE_ACCOUNT"}}
+Or keep your policy and see which line refuses EKS, with the minimal edit of it:
+  aws iam get-role --role-name {{roleName .expected_role_arn}} --output json | irsa-probe trust-policy --explain - --pod-identity --subject {{d .sub "system:serviceaccount:NAMESPACE:SERVICE_ACCOUNT"}}
 Print this policy any time with: irsa-probe trust-policy --pod-identity`,
 	},
 	CodePodIdentityAssociationMissing: {

@@ -41,6 +41,7 @@ type condition struct {
 	base     string // StringEquals, StringLike, ..., Null
 	forAll   bool   // ForAllValues: prefix
 	ifExists bool   // ...IfExists suffix
+	forAny   bool   // ForAnyValue: prefix
 	key      string // lower case: IAM condition keys are case-insensitive
 	values   []string
 }
@@ -263,6 +264,9 @@ var conditionBases = map[string]bool{
 	"StringEqualsIgnoreCase": true, "StringNotEqualsIgnoreCase": true,
 	"StringLike": true, "StringNotLike": true,
 	"Null": true,
+	// The Terraform EKS IRSA module's self-assume statement uses ArnLike
+	// on aws:PrincipalArn.
+	"ArnEquals": true, "ArnLike": true, "ArnNotEquals": true, "ArnNotLike": true,
 }
 
 func parseCondition(op, key string, values stringList) (condition, error) {
@@ -270,7 +274,7 @@ func parseCondition(op, key string, values stringList) (condition, error) {
 	base := op
 	switch {
 	case strings.HasPrefix(base, "ForAnyValue:"):
-		base = strings.TrimPrefix(base, "ForAnyValue:")
+		base, c.forAny = strings.TrimPrefix(base, "ForAnyValue:"), true
 	case strings.HasPrefix(base, "ForAllValues:"):
 		base, c.forAll = strings.TrimPrefix(base, "ForAllValues:"), true
 	}
@@ -278,7 +282,7 @@ func parseCondition(op, key string, values stringList) (condition, error) {
 		base, c.ifExists = b, true
 	}
 	if !conditionBases[base] {
-		return c, malformed("unsupported condition operator %q (ststest knows the String* operators and Null)", op)
+		return c, malformed("unsupported condition operator %q (ststest knows the String* and Arn* operators and Null)", op)
 	}
 	if len(values) == 0 {
 		return c, malformed("condition %s on %s has no values", op, key)
@@ -340,8 +344,11 @@ func (s statement) applies(req trustRequest) bool {
 }
 
 // eval follows IAM's rules: a key missing from the request makes a positive
-// operator false but a negated one (StringNotEquals, StringNotLike) true;
-// IfExists makes a missing key true; ForAllValues over no values is true.
+// operator false but a negated one (StringNotEquals, ArnNotLike...) true;
+// IfExists makes a missing key true; ForAllValues over no values is true
+// and ForAnyValue false, whatever the operator ("ForAnyValue... if the key
+// in the request is not present ... the condition returns false", IAM User
+// Guide, "Condition operators for multivalued context keys").
 func (c condition) eval(ctx map[string][]string) bool {
 	vals, present := ctx[c.key]
 	present = present && len(vals) > 0
@@ -349,9 +356,15 @@ func (c condition) eval(ctx map[string][]string) bool {
 		wantAbsent := strings.EqualFold(c.values[0], "true")
 		return present != wantAbsent
 	}
-	negated := strings.HasPrefix(c.base, "StringNot")
+	negated := strings.HasPrefix(c.base, "StringNot") || strings.HasPrefix(c.base, "ArnNot")
 	if !present {
-		return c.ifExists || c.forAll || negated
+		switch {
+		case c.forAll:
+			return true
+		case c.forAny:
+			return false
+		}
+		return c.ifExists || negated
 	}
 	test := func(v string) bool {
 		hit := false
@@ -385,8 +398,21 @@ func (c condition) matchOne(got, want string) bool {
 		return got == want
 	case "StringEqualsIgnoreCase", "StringNotEqualsIgnoreCase":
 		return strings.EqualFold(got, want)
-	default: // StringLike, StringNotLike
+	case "StringLike", "StringNotLike":
 		return globMatch(want, got)
+	default: // Arn*: "each of the six colon-delimited components of the ARN
+		// is checked separately and each can include ... wildcards" (IAM
+		// User Guide, "Amazon Resource Name (ARN) condition operators").
+		gp, wp := strings.SplitN(got, ":", 6), strings.SplitN(want, ":", 6)
+		if len(gp) != 6 || len(wp) != 6 {
+			return false
+		}
+		for i := range gp {
+			if !globMatch(wp[i], gp[i]) {
+				return false
+			}
+		}
+		return true
 	}
 }
 

@@ -65,6 +65,14 @@ func TestTrustPolicyEvaluation(t *testing.T) {
 		{name: "Null true on a missing key", policy: doc(stmt("Allow", `{"Null":{"`+testHP+`:amr":"true"}}`)), want: true},
 		{name: "Null true on a present key", policy: doc(stmt("Allow", `{"Null":{"`+testHP+`:sub":"true"}}`))},
 		{name: "StringEqualsIgnoreCase", policy: doc(stmt("Allow", `{"StringEqualsIgnoreCase":{"`+testHP+`:sub":"SYSTEM:serviceaccount:payments:billing-api"}}`)), want: true},
+		{name: "ForAnyValue on a key the request lacks is false", policy: doc(stmt("Allow", `{"ForAnyValue:StringNotEquals":{"`+testHP+`:amr":"x"}}`))},
+		{name: "ForAllValues on a key the request lacks is true", policy: doc(stmt("Allow", `{"ForAllValues:StringEquals":{"`+testHP+`:amr":"x"}}`)), want: true},
+		{name: "ForAllValues:StringLike, every value matches", policy: doc(stmt("Allow", `{"ForAllValues:StringLike":{"`+testHP+`:sub":["*:payments:*","x"]}}`)), want: true},
+		{name: "ForAllValues:StringEquals, a value matches none", policy: doc(stmt("Allow", `{"ForAllValues:StringEquals":{"`+testHP+`:sub":"x"}}`))},
+		{name: "StringNotLike on another namespace", policy: doc(stmt("Allow", `{"StringNotLike":{"`+testHP+`:sub":"*:kube-system:*"}}`)), want: true},
+		{name: "StringNotEqualsIfExists", policy: doc(stmt("Allow", `{"StringNotEqualsIfExists":{"`+testHP+`:sub":"`+billingSub+`"}}`))},
+		{name: "ArnLike on a key the request lacks", policy: doc(stmt("Allow", `{"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::111122223333:role/*"}}`))},
+		{name: "ArnNotLike on a key the request lacks", policy: doc(stmt("Allow", `{"ArnNotLike":{"aws:PrincipalArn":"arn:aws:iam::111122223333:role/*"}}`)), want: true},
 		{name: "ForAnyValue:StringLike", policy: doc(stmt("Allow", `{"ForAnyValue:StringLike":{"`+testHP+`:sub":"*billing*"}}`)), want: true},
 		{name: "sts:* action", policy: doc(policyWith("Allow", `"sts:*"`, allow)), want: true},
 		{name: "action list", policy: doc(policyWith("Allow", `["sts:TagSession","sts:AssumeRoleWithWebIdentity"]`, allow)), want: true},
@@ -224,5 +232,25 @@ func TestTrustPolicyThroughSTS(t *testing.T) {
 			}
 			wantAPIError(t, err, st.STS, CodeAccessDenied, MsgAccessDenied, 403)
 		})
+	}
+}
+
+func TestArnMatch(t *testing.T) {
+	c := condition{base: "ArnLike"}
+	tests := []struct {
+		got, want string
+		match     bool
+	}{
+		{"arn:aws:iam::111122223333:role/billing-api", "arn:aws:iam::111122223333:role/billing-*", true},
+		{"arn:aws:iam::111122223333:role/billing-api", "arn:aws:iam::*:role/billing-api", true},
+		{"arn:aws:iam::111122223333:role/billing-api", "arn:aws:iam::444455556666:role/*", false},
+		// * stays inside its component: it does not swallow colons.
+		{"arn:aws:iam::111122223333:role/billing-api", "arn:*:role/billing-api", false},
+		{"not-an-arn", "*", false},
+	}
+	for _, tt := range tests {
+		if got := c.matchOne(tt.got, tt.want); got != tt.match {
+			t.Errorf("ArnLike %q against %q = %v, want %v", tt.got, tt.want, got, tt.match)
+		}
 	}
 }

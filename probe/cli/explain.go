@@ -1,0 +1,223 @@
+package cli
+
+import (
+	"cmp"
+	"errors"
+	"flag"
+	"fmt"
+	"io/fs"
+	"os"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/irsa-probe/irsa-probe/probe/config"
+	"github.com/irsa-probe/irsa-probe/probe/iam"
+	"github.com/irsa-probe/irsa-probe/probe/policy"
+	"github.com/irsa-probe/irsa-probe/probe/satoken"
+	"github.com/irsa-probe/irsa-probe/probe/verdict"
+)
+
+// explainFlags are trust-policy's --explain and the values that stand in
+// for the token.
+type explainFlags struct {
+	file, issuer, subject, namespace, serviceAccount, account, partition string
+	podIdentity                                                          bool
+	tokenFile, roleARN                                                   string
+}
+
+func (e *explainFlags) bind(fs *flag.FlagSet) {
+	fs.StringVar(&e.file, "explain", "", "")
+	fs.StringVar(&e.issuer, "issuer", "", "")
+	fs.StringVar(&e.subject, "subject", "", "")
+	fs.StringVar(&e.namespace, "namespace", "", "")
+	fs.StringVar(&e.serviceAccount, "service-account", "", "")
+	fs.StringVar(&e.account, "account", "", "")
+	fs.StringVar(&e.partition, "partition", "", "")
+	fs.BoolVar(&e.podIdentity, "pod-identity", false, "")
+}
+
+// set names one --explain-only flag that was given, or "".
+func (e *explainFlags) set() string {
+	for _, f := range []struct{ name, v string }{{"issuer", e.issuer}, {"subject", e.subject}, {"namespace", e.namespace},
+		{"service-account", e.serviceAccount}, {"account", e.account}, {"partition", e.partition}} {
+		if f.v != "" {
+			return f.name
+		}
+	}
+	return ""
+}
+
+var accountRE = regexp.MustCompile(`^[0-9]{12}$`)
+
+// explain runs `trust-policy --explain`.
+func (c *CLI) explain(cfg *config.Config, ex explainFlags) int {
+	hint := commandHint(CmdTrustPolicy)
+	if ex.file == "" {
+		return c.fail(usageErrorf(hint, "--%s is for --explain: say which policy, --explain FILE or --explain - for stdin", ex.set()))
+	}
+	if ex.subject != "" && (ex.namespace != "" || ex.serviceAccount != "") {
+		return c.fail(usageErrorf(hint, "--subject or --namespace with --service-account, not both"))
+	}
+	if (ex.namespace == "") != (ex.serviceAccount == "") {
+		return c.fail(usageErrorf(hint, "--namespace and --service-account go together: the subject is system:serviceaccount:NAMESPACE:NAME"))
+	}
+	if ex.namespace != "" {
+		ex.subject = "system:serviceaccount:" + ex.namespace + ":" + ex.serviceAccount
+	}
+	if ex.subject != "" {
+		if _, _, ok := satoken.ParseSubject(ex.subject); !ok {
+			return c.fail(usageErrorf(hint, "--subject=%q: not system:serviceaccount:NAMESPACE:NAME", ex.subject))
+		}
+	}
+	if ex.account != "" && !accountRE.MatchString(ex.account) {
+		return c.fail(usageErrorf(hint, "--account=%q: an AWS account id is 12 digits", ex.account))
+	}
+	if ex.partition != "" && !slices.Contains(iam.PartitionNames(), ex.partition) {
+		return c.fail(usageErrorf(hint, "--partition=%q: one of %s", ex.partition, strings.Join(iam.PartitionNames(), ", ")))
+	}
+	req := policy.Request{PodIdentity: ex.podIdentity, Audience: cfg.Audience, Issuer: ex.issuer, Subject: ex.subject}
+	source := "flags"
+	if ex.issuer == "" && ex.subject == "" {
+		src, err := c.fromToken(cfg, ex, &req)
+		if err != nil {
+			return c.fail(err)
+		}
+		source = src
+	} else if ex.subject == "" {
+		return c.fail(usageErrorf(hint, "--issuer needs the service account too: --subject system:serviceaccount:NS:NAME, or --namespace and --service-account"))
+	}
+	if req.Issuer != "" && !strings.Contains(req.Issuer, "://") {
+		req.Issuer = "https://" + req.Issuer
+	}
+	if !req.PodIdentity && req.Issuer == "" {
+		return c.fail(usageErrorf(hint, "--issuer is needed for IRSA without a token: aws eks describe-cluster --name CLUSTER --query cluster.identity.oidc.issuer --output text (or --pod-identity)"))
+	}
+
+	raw, err := c.readPolicy(ex.file)
+	if err != nil {
+		return c.fail(err)
+	}
+	rep := &policy.Report{Request: req, Source: source, RoleName: "ROLE_NAME"}
+	doc, err := policy.Load(raw)
+	if err != nil {
+		rep.Explanation, rep.Input = policy.Malformed(err)
+	} else {
+		rep.Doc = doc
+		c.fillAccount(&rep.Request, ex, doc, &rep.Source)
+		rep.RoleName = roleName(doc.RoleName, doc.RoleARN, ex.roleARN, cfg)
+		rep.Explanation = policy.Explain(doc, rep.Request)
+	}
+	if cfg.Output == "json" {
+		_, _ = c.Stdout.Write(rep.JSON())
+	} else {
+		fmt.Fprint(c.Stdout, rep.Text())
+	}
+	if rep.Explanation.Verdict == policy.Allows {
+		return verdict.ExitOK
+	}
+	return verdict.ExitBroken
+}
+
+// fromToken fills req from the pod's token: IRSA's, or Pod Identity's.
+func (c *CLI) fromToken(cfg *config.Config, ex explainFlags, req *policy.Request) (string, error) {
+	path := ex.tokenFile
+	if path == "" && !ex.podIdentity {
+		path = cfg.AWS.TokenFile
+	}
+	if path == "" {
+		path = cfg.AWS.ContainerAuthTokenFile
+	}
+	if path == "" {
+		return "", usageErrorf(commandHint(CmdTrustPolicy), "no token to explain the policy for: AWS_WEB_IDENTITY_TOKEN_FILE and AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE are not set; pass --token-file, or the values: --issuer and --subject")
+	}
+	raw, err := satoken.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("reading the token: %w", err)
+	}
+	tok, err := satoken.Parse(raw)
+	if err != nil {
+		return "", fmt.Errorf("decoding the token %s: %w", path, err)
+	}
+	req.Issuer, req.Subject = tok.Issuer, tok.Subject
+	if tok.HasAudience("pods.eks.amazonaws.com") && !tok.HasAudience(cfg.Audience) {
+		req.PodIdentity = true
+	}
+	if !tok.HasAudience(cfg.Audience) && len(tok.Audience) > 0 && !req.PodIdentity {
+		req.Audience = tok.Audience[0]
+	}
+	return "the token " + path, nil
+}
+
+// fillAccount sets the account and partition: flags, then the role ARN
+// (AWS_ROLE_ARN or get-role's), then the policy's own provider ARN, which
+// then cannot be blamed for a wrong account.
+func (c *CLI) fillAccount(req *policy.Request, ex explainFlags, doc *policy.Document, source *string) {
+	req.Account, req.Partition = ex.account, ex.partition
+	for _, arn := range []string{ex.roleARN, os.Getenv("AWS_ROLE_ARN"), doc.RoleARN} {
+		if r, err := iam.ParseRoleARN(arn); err == nil {
+			req.Account = cmp.Or(req.Account, r.Account)
+			req.Partition = cmp.Or(req.Partition, r.Partition)
+		}
+	}
+	if req.Partition == "" {
+		req.Partition = iam.PartitionOfRegion(issuerRegion(req.Issuer))
+	}
+	if req.Account == "" && !req.PodIdentity {
+		req.Account = "ACCOUNT_ID"
+		for _, s := range doc.Statements {
+			for _, f := range s.Principal.Federated {
+				if p := strings.SplitN(f.S, ":", 6); len(p) == 6 && accountRE.MatchString(p[4]) {
+					req.Account = p[4]
+					*source += "; account " + p[4] + " taken from the policy (pass --account to check it)"
+					return
+				}
+			}
+		}
+	}
+}
+
+// issuerRegion is REGION of https://oidc.eks.REGION.amazonaws.com/id/ID.
+func issuerRegion(issuer string) string {
+	hp := iam.IssuerHostPath(issuer)
+	host, _, _ := strings.Cut(hp, "/")
+	if rest, ok := strings.CutPrefix(host, "oidc.eks."); ok {
+		region, _, _ := strings.Cut(rest, ".")
+		return region
+	}
+	return ""
+}
+
+func roleName(fromDoc, docARN, flagARN string, cfg *config.Config) string {
+	if fromDoc != "" {
+		return fromDoc
+	}
+	for _, arn := range []string{docARN, flagARN, cfg.AWS.RoleARN} {
+		if r, err := iam.ParseRoleARN(arn); err == nil {
+			return r.Name
+		}
+	}
+	return "ROLE_NAME"
+}
+
+// readPolicy reads --explain's file, or stdin for "-".
+func (c *CLI) readPolicy(file string) ([]byte, error) {
+	if file == "-" {
+		if c.Stdin == nil {
+			return nil, errors.New("--explain -: no standard input")
+		}
+		b, err := policy.ReadCapped(c.Stdin)
+		if err != nil {
+			return nil, fmt.Errorf("reading the policy from stdin: %w", err)
+		}
+		return b, nil
+	}
+	b, err := policy.ReadFile(file)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, usageErrorf(commandHint(CmdTrustPolicy), "--explain %q: no such file (use - to read stdin)", file)
+	case err != nil:
+		return nil, fmt.Errorf("reading the policy: %w", err)
+	}
+	return b, nil
+}
