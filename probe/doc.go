@@ -5,10 +5,12 @@
 //
 //	verdict   the outcome of a check (ok, broken, undecided) and the exit codes
 //	iam       role ARNs, partitions, regions, STS endpoints, trust policies
+//	safefile  files named by the environment: opened without blocking, regular only, capped
 //	satoken   reading and decoding projected service-account tokens
 //	oidc      the token's signature, verified against the issuer's JWKS as STS does
 //	finding   the diagnosis catalog: codes, severities, messages and fixes
 //	config    the AWS environment and the IRSA_PROBE_* settings, as one table
+//	policy    trust policies evaluated as IAM does: which line denies, the minimal edit
 //	check     one check, step by step (env → token → signature → STS → default
 //	          chain), STS error classification, the report and its renderings
 //	serve     the check in a loop, readiness, /healthz /readyz /livez /metrics

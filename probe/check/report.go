@@ -110,6 +110,16 @@ func (r *Report) FirstProblem() *finding.Finding {
 	return nil
 }
 
+// Step is the recorded outcome of the step called name.
+func (r *Report) Step(name string) (StepResult, bool) {
+	for _, s := range r.Checks {
+		if s.Name == name {
+			return s, true
+		}
+	}
+	return StepResult{}, false
+}
+
 // Has reports whether a finding with code is present.
 func (r *Report) Has(code finding.Code) bool {
 	for i := range r.Findings {

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -41,6 +42,9 @@ type NotAWS struct {
 	Body     string
 	// Endless follows Body with bytes until the client hangs up.
 	Endless bool
+	// Cut drops the connection after Body, mid-answer: what the SDK's
+	// "use of closed network connection" race looks like to a client.
+	Cut bool
 }
 
 // write answers with n.
@@ -49,6 +53,14 @@ func (n *NotAWS) write(w http.ResponseWriter) {
 		w.Header().Set("Location", n.Location)
 	}
 	w.Header().Set("Content-Type", "text/xml")
+	if n.Cut {
+		// A length the body never reaches, then the connection goes.
+		w.Header().Set("Content-Length", strconv.Itoa(len(n.Body)+1024))
+		w.WriteHeader(cmp.Or(n.Status, http.StatusOK))
+		_, _ = io.WriteString(w, n.Body)
+		w.(http.Flusher).Flush()
+		panic(http.ErrAbortHandler)
+	}
 	w.WriteHeader(cmp.Or(n.Status, http.StatusOK))
 	_, _ = io.WriteString(w, n.Body)
 	if !n.Endless {

@@ -41,12 +41,8 @@ func runAgainst(t *testing.T, st *ststest.Stack, overrides ...string) *Report {
 var lastChecker *Checker
 
 func step(rep *Report, name string) StepResult {
-	for _, s := range rep.Checks {
-		if s.Name == name {
-			return s
-		}
-	}
-	return StepResult{}
+	s, _ := rep.Step(name)
+	return s
 }
 
 // TestDoubtsSettledBySTS: the token step's claim checks that STS also
@@ -119,5 +115,21 @@ func TestStalledIssuerLeavesSTSItsTime(t *testing.T) {
 	}
 	if took > 3*time.Second {
 		t.Errorf("took %s with IRSA_PROBE_TIMEOUT=2s", took)
+	}
+}
+
+// TestConnectionCutUnder200IsRetried: a 200 whose connection breaks
+// mid-body (aws-sdk-go-v2 issues 1825, 2737, 2935) is a transient failure,
+// retried on a new connection, whatever its status said.
+func TestConnectionCutUnder200IsRetried(t *testing.T) {
+	st := ststest.Start(ststest.StackOptions{})
+	defer st.Close()
+	st.STS.SetFault("GetCallerIdentity", ststest.Fault{Times: 1, NotAWS: &ststest.NotAWS{Status: 200, Body: "<GetCallerIdentityResponse>", Cut: true}})
+	rep := runAgainst(t, st)
+	if !rep.OK {
+		t.Fatalf("verdict %v, findings %+v", rep.Verdict(), rep.Findings)
+	}
+	if n := st.STS.Calls("GetCallerIdentity"); n != 2 {
+		t.Errorf("GetCallerIdentity calls: %d, want 2 (the cut one, then a retry)", n)
 	}
 }
