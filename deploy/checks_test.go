@@ -15,8 +15,9 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 )
 
-// The released image the manifests pin; bump it with a release.
-const wantImage = "ghcr.io/irsa-probe/irsa-probe:v0.1.0"
+// The released image the manifests pin: the repository's VERSION
+// (version_test.go).
+var wantImage = imageRepo + ":" + version
 
 const probeContainer = "irsa-probe"
 
