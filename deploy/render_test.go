@@ -32,8 +32,11 @@ var apiTypes = map[string]func() any{
 	"v1/Namespace":       func() any { return new(corev1.Namespace) },
 	"v1/ServiceAccount":  func() any { return new(corev1.ServiceAccount) },
 	"v1/Service":         func() any { return new(corev1.Service) },
-	"apps/v1/Deployment": func() any { return new(appsv1.Deployment) },
-	"batch/v1/Job":       func() any { return new(batchv1.Job) },
+	"apps/v1/Deployment":  func() any { return new(appsv1.Deployment) },
+	"apps/v1/StatefulSet": func() any { return new(appsv1.StatefulSet) },
+	"apps/v1/DaemonSet":   func() any { return new(appsv1.DaemonSet) },
+	"batch/v1/Job":        func() any { return new(batchv1.Job) },
+	"batch/v1/CronJob":    func() any { return new(batchv1.CronJob) },
 }
 
 var (
@@ -141,8 +144,14 @@ func podTemplate(o object) (*corev1.PodTemplateSpec, bool) {
 	switch w := o.Obj.(type) {
 	case *appsv1.Deployment:
 		return &w.Spec.Template, true
+	case *appsv1.StatefulSet:
+		return &w.Spec.Template, true
+	case *appsv1.DaemonSet:
+		return &w.Spec.Template, true
 	case *batchv1.Job:
 		return &w.Spec.Template, true
+	case *batchv1.CronJob:
+		return &w.Spec.JobTemplate.Spec.Template, true
 	}
 	return nil, false
 }
