@@ -23,7 +23,7 @@ var version = func() string {
 
 // Where a version is written in what users copy: the image tag, the
 // kustomize remote ref, `go install …@`.
-var versionRefs = regexp.MustCompile(`(?:` + regexp.QuoteMeta(imageRepo) + `:|\?ref=|/cmd/irsa-probe@)([A-Za-z0-9._-]+)`)
+var versionRefs = regexp.MustCompile(`(?:` + regexp.QuoteMeta(imageRepo) + `:|/irsa-probe:|\?ref=|/cmd/irsa-probe@|newTag: )([A-Za-z0-9._-]+)`)
 
 // TestVersionIsOneValue: every image tag, kustomize ?ref= and go install
 // version in the README, the deploy docs, the components and the examples
