@@ -29,9 +29,9 @@ func (o object) ref() string { return o.Kind + "/" + o.Name }
 // apiTypes are the kinds the manifests may contain. A kind missing here is an
 // error rather than skipped, so nothing rendered escapes strict decoding.
 var apiTypes = map[string]func() any{
-	"v1/Namespace":       func() any { return new(corev1.Namespace) },
-	"v1/ServiceAccount":  func() any { return new(corev1.ServiceAccount) },
-	"v1/Service":         func() any { return new(corev1.Service) },
+	"v1/Namespace":        func() any { return new(corev1.Namespace) },
+	"v1/ServiceAccount":   func() any { return new(corev1.ServiceAccount) },
+	"v1/Service":          func() any { return new(corev1.Service) },
 	"apps/v1/Deployment":  func() any { return new(appsv1.Deployment) },
 	"apps/v1/StatefulSet": func() any { return new(appsv1.StatefulSet) },
 	"apps/v1/DaemonSet":   func() any { return new(appsv1.DaemonSet) },
