@@ -19,8 +19,12 @@ ACTIONLINT_VERSION  := v1.7.7
 IMAGE_PLATFORMS   := linux/amd64 linux/arm64
 RELEASE_PLATFORMS := linux/amd64 linux/arm64 darwin/amd64 darwin/arm64
 IMAGE_LAYOUT      := dist/image
+FUZZTIME ?= 3s
+# Every fuzz target, as package:Fuzz; a test keeps the list complete.
+FUZZ_TARGETS := ./probe/satoken:FuzzParse ./probe/check:FuzzClassify ./probe/finding:FuzzTemplate \
+	./probe/finding:FuzzCatalogValues ./probe/serve:FuzzServeRequest ./probe/serve:FuzzLabelValue
 
-.PHONY: help build cross test demo lint bench image image-push docker-image dist tools clean
+.PHONY: help build cross test fuzz demo lint bench image image-push docker-image dist tools clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -34,9 +38,16 @@ cross: ## build the static binary for each of PLATFORMS into bin/OS-ARCH/
 		CGO_ENABLED=0 GOOS=$${p%/*} GOARCH=$${p#*/} go build -trimpath -ldflags "$(LDFLAGS)" -o bin/$${p%/*}-$${p#*/}/$(BINARY) ./cmd/irsa-probe || exit 1; \
 	done
 
-test: ## vet and run every test (race detector on), manifests, alerts and moto included
+test: ## vet, every test (race detector on; manifests, alerts and moto included), a short run of each fuzz target
 	go vet ./...
 	go test -race -count=1 ./...
+	$(MAKE) --no-print-directory fuzz FUZZTIME=2s
+
+fuzz: ## run each fuzz target for FUZZTIME (default 3s) on top of its checked-in corpus
+	@for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; fn=$${t##*:}; \
+		go test -run '^$$' -fuzz "^$$fn$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	done
 
 demo: build ## run the probe against a local simulated STS and cluster: a pass, then diagnosed failures
 	go run ./cmd/irsa-probe-demo -binary bin/$(BINARY)

@@ -2,7 +2,10 @@ package probe_test
 
 import (
 	"flag"
+	"io/fs"
 	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -45,3 +48,32 @@ func TestREADMEGenerated(t *testing.T) {
 		}
 	}
 }
+
+// TestMakefileFuzzesEveryTarget: `make fuzz` (and so `make test`) runs
+// every fuzz target there is.
+func TestMakefileFuzzesEveryTarget(t *testing.T) {
+	mk, err := os.ReadFile("../Makefile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = filepath.WalkDir(".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(path, "_test.go") {
+			return err
+		}
+		src, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		for _, m := range fuzzFuncRE.FindAllStringSubmatch(string(src), -1) {
+			if want := "./probe/" + filepath.Dir(path) + ":" + m[1]; !strings.Contains(string(mk), want) {
+				t.Errorf("the Makefile's FUZZ_TARGETS lacks %s", want)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+var fuzzFuncRE = regexp.MustCompile(`(?m)^func (Fuzz\w+)\(f \*testing\.F\)`)

@@ -291,6 +291,59 @@ func scenarios() []scenario {
 			},
 		},
 		{
+			name:  "issuer keys not reachable by the pod, with verification required",
+			exit:  verdict.ExitBroken,
+			codes: []finding.Code{finding.CodeOIDCKeysUnreachable},
+			setup: func(t *testing.T, st *ststest.Stack) ([]string, []string) {
+				// STS reaches the issuer; the pod does not trust its CA.
+				return []string{"IRSA_PROBE_VERIFY_SIGNATURE=always", "SSL_CERT_FILE=" + filepath.Join(st.Dir, "no-ca")},
+					[]string{"this pod could not fetch the signing keys of " + st.Issuer.URL + " (issuer not reachable: fetching " + st.Issuer.URL + "/.well-known/openid-configuration", "[pass] assume-role"}
+			},
+		},
+		{
+			name:  "STS endpoint override malformed",
+			exit:  verdict.ExitBroken,
+			codes: []finding.Code{finding.CodeSTSEndpointInvalid},
+			setup: func(t *testing.T, st *ststest.Stack) ([]string, []string) {
+				return []string{"AWS_ENDPOINT_URL_STS=::::"}, []string{`"::::" is not a URL`, "AWS_ENDPOINT_URL_STS=https://sts.us-west-2.amazonaws.com"}
+			},
+		},
+		{
+			name:  "STS endpoint override of another scheme",
+			exit:  verdict.ExitBroken,
+			codes: []finding.Code{finding.CodeSTSEndpointInvalid},
+			setup: func(t *testing.T, st *ststest.Stack) ([]string, []string) {
+				return []string{"AWS_ENDPOINT_URL_STS=ftp://x"}, []string{`"ftp://x" is not an http or https URL`}
+			},
+		},
+		{
+			name:  "STS endpoint redirects",
+			exit:  verdict.ExitBroken,
+			codes: []finding.Code{finding.CodeSTSEndpointInvalid},
+			setup: func(t *testing.T, st *ststest.Stack) ([]string, []string) {
+				st.STS.SetFault("AssumeRoleWithWebIdentity", ststest.Fault{NotAWS: &ststest.NotAWS{Status: 302, Location: "https://login.example.com/"}})
+				return nil, []string{`redirects (HTTP 302) to "https://login.example.com/"`}
+			},
+		},
+		{
+			name:  "STS endpoint answers 200 with something else",
+			exit:  verdict.ExitBroken,
+			codes: []finding.Code{finding.CodeSTSEndpointInvalid},
+			setup: func(t *testing.T, st *ststest.Stack) ([]string, []string) {
+				st.STS.SetFault("AssumeRoleWithWebIdentity", ststest.Fault{NotAWS: &ststest.NotAWS{Body: "<html>captive portal</html>"}})
+				return nil, []string{"answered HTTP 200 with a body that is not STS's answer"}
+			},
+		},
+		{
+			name:  "STS endpoint answers without end",
+			exit:  verdict.ExitBroken,
+			codes: []finding.Code{finding.CodeSTSEndpointInvalid},
+			setup: func(t *testing.T, st *ststest.Stack) ([]string, []string) {
+				st.STS.SetFault("AssumeRoleWithWebIdentity", ststest.Fault{NotAWS: &ststest.NotAWS{Status: 400, Endless: true}})
+				return nil, []string{"larger than 1024 KiB"}
+			},
+		},
+		{
 			name:  "STS not activated in the region",
 			exit:  verdict.ExitBroken,
 			codes: []finding.Code{finding.CodeSTSRegionDisabled},

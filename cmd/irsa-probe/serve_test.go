@@ -237,7 +237,7 @@ func TestServeLifecycle(t *testing.T) {
 	if err := st.WriteToken(token); err != nil {
 		t.Fatal(err)
 	}
-	p := startServe(t, st, "IRSA_PROBE_REFRESH=300ms", "IRSA_PROBE_GRACE=10s", "IRSA_PROBE_TIMEOUT=2s")
+	p := startServe(t, st, "IRSA_PROBE_REFRESH=1s", "IRSA_PROBE_GRACE=10s", "IRSA_PROBE_TIMEOUT=2s")
 	livez := ststest.WatchStatus(p.client, p.base+serve.PathLivez)
 	status := func() int { code, _ := p.get(t, serve.PathReadyz); return code }
 

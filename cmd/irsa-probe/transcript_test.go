@@ -54,6 +54,7 @@ func transcripts() []transcript {
 		{name: "version-argument", args: []string{"version", "--short"}},
 		{name: "bad-duration-env", args: []string{"check"}, env: []string{"IRSA_PROBE_TIMEOUT=soon"}},
 		{name: "negative-duration-env", args: []string{"serve"}, env: []string{"IRSA_PROBE_REFRESH=-5m"}},
+		{name: "refresh-below-minimum", args: []string{"serve", "--refresh=5ms"}},
 		{name: "bad-choice-env", args: []string{"check"}, env: []string{"IRSA_PROBE_VERIFY_SIGNATURE=sometimes"}},
 		{name: "bad-expected-role-env", args: []string{"check"}, env: []string{"IRSA_PROBE_EXPECT_ROLE_ARN=billing-api"}},
 		{name: "bad-expected-service-account-flag", args: []string{"check", "--expect-service-account=billing-api"}},

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/irsa-probe/irsa-probe/probe/config"
 	"github.com/irsa-probe/irsa-probe/probe/ststest"
@@ -33,4 +34,44 @@ func BenchmarkCheck(b *testing.B) {
 			b.Fatalf("check failed: %+v", rep.Findings)
 		}
 	}
+}
+
+// BenchmarkCheckWithLatency: a check against an issuer 80 ms and an STS
+// 20 ms away (per round trip). The signature check (discovery + JWKS,
+// 160 ms) runs beside the two STS calls (40 ms), so a check takes about
+// the longer path, not the sum (200 ms). Reported: ms per check, and that
+// over the longer path (1.0 is ideal; the goal is within 1.1).
+func BenchmarkCheckWithLatency(b *testing.B) {
+	const issuerRTT, stsRTT = 80 * time.Millisecond, 20 * time.Millisecond
+	st := ststest.Start(ststest.StackOptions{})
+	defer st.Close()
+	// STS knows the keys (real STS caches them), so only the pod's own
+	// signature check pays the issuer's latency.
+	p := ststest.ProviderFor(st.Issuer, st.Account)
+	p.JWKS = st.Issuer.JWKS()
+	st.STS.AddOIDCProvider(p)
+	st.Issuer.SetDelay(issuerRTT)
+	st.STS.SetFault(ststest.AnyAction, ststest.Fault{Delay: stsRTT})
+	for _, kv := range st.Environ() {
+		k, v, _ := strings.Cut(kv, "=")
+		b.Setenv(k, v)
+	}
+	cfg, err := config.Load()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := cfg.Finish(); err != nil {
+		b.Fatal(err)
+	}
+	c := New(cfg, nil)
+	start := time.Now()
+	for b.Loop() {
+		if rep := c.Run(context.Background()); !rep.OK {
+			b.Fatalf("check failed: %+v", rep.Findings)
+		}
+	}
+	perCheck := time.Since(start) / time.Duration(b.N)
+	longer := max(2*issuerRTT, 2*stsRTT)
+	b.ReportMetric(float64(perCheck)/float64(time.Millisecond), "ms/check")
+	b.ReportMetric(float64(perCheck)/float64(longer), "x-longer-path")
 }

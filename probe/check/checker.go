@@ -7,8 +7,6 @@ import (
 	"slices"
 	"time"
 
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
-
 	"github.com/irsa-probe/irsa-probe/probe/config"
 	"github.com/irsa-probe/irsa-probe/probe/finding"
 	"github.com/irsa-probe/irsa-probe/probe/iam"
@@ -24,7 +22,7 @@ type Observer func(call string, d time.Duration, errCode string)
 // not to run concurrently.
 type Checker struct {
 	cfg     *config.Config
-	http    *awshttp.BuildableClient
+	http    *httpClient
 	log     *slog.Logger
 	observe Observer
 }
@@ -35,7 +33,7 @@ func New(cfg *config.Config, log *slog.Logger) *Checker {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Checker{cfg: cfg, http: newHTTPClient(), log: log}
+	return &Checker{cfg: cfg, http: newHTTPClient(cfg.CABundle()), log: log}
 }
 
 // SetObserver registers fn to be told of every STS call of every run.
@@ -52,9 +50,11 @@ type run struct {
 	token *satoken.Token
 	// rawToken is the token itself: only ever sent to STS and verified, never printed.
 	rawToken []byte
-	sig      oidc.Result
-	sigNote  string
-	redact   redactor
+	// held is what the SDK's web identity provider gets instead of the file.
+	held    *heldToken
+	sig     oidc.Result
+	sigNote string
+	redact  redactor
 }
 
 // entry is a finding as the run holds it until the report is final.
@@ -74,27 +74,28 @@ func (c *Checker) Run(ctx context.Context) *Report {
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
 	defer cancel()
 
-	r := &run{Checker: c, rep: &Report{CheckedAt: start.UTC()}, steps: map[string]StepResult{}, base: finding.Evidence{}}
+	r := &run{Checker: c, rep: &Report{CheckedAt: start.UTC()}, steps: map[string]StepResult{}, base: finding.Evidence{}, held: &heldToken{}}
 	envOK := r.checkEnvironment()
 	tok := r.checkToken()
-	if tok != nil {
-		r.checkSignature(ctx)
-	} else {
-		r.record(StepSignature, StatusSkip, "no usable token")
+	// The signature check (two round trips to the issuer) runs beside the
+	// STS calls, inside the same deadline: it only adds evidence, and must
+	// not eat STS's share of the time. Both are recorded once both are done,
+	// since STS's errors are read in the light of what the pod found.
+	sig := r.startSignature(ctx, tok != nil)
+	var sts stsOutcome
+	if envOK && tok != nil {
+		sts = r.callSTS(ctx)
 	}
-	assumed := false
+	sig.wait()
+	r.recordSignature(sig)
 	switch {
 	case !envOK || tok == nil:
 		r.record(StepAssumeRole, StatusSkip, "fix the findings above first")
 		r.record(StepCallerIdentity, StatusSkip, "no credentials")
 	default:
-		creds := r.assumeRole(ctx)
-		if assumed = creds != nil; assumed {
-			r.callerIdentity(ctx, creds)
-		} else {
-			r.record(StepCallerIdentity, StatusSkip, "no credentials")
-		}
+		r.recordSTS(sts)
 	}
+	assumed := sts.creds != nil
 	if tok != nil {
 		r.settleDoubts(tok, assumed)
 	}
@@ -105,9 +106,10 @@ func (c *Checker) Run(ctx context.Context) *Report {
 	return r.rep
 }
 
-// record sets a step's outcome; each step records once.
+// record sets a step's outcome; each step records once. The detail
+// carries values from outside, escaped to stay on its line.
 func (r *run) record(step string, st Status, detail string) {
-	r.steps[step] = StepResult{Name: step, Status: st, Detail: detail}
+	r.steps[step] = StepResult{Name: step, Status: st, Detail: finding.Escape(detail)}
 }
 
 // add records a finding of step over the base evidence plus ev.

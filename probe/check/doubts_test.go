@@ -5,6 +5,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/irsa-probe/irsa-probe/probe/config"
 	"github.com/irsa-probe/irsa-probe/probe/finding"
@@ -32,8 +33,12 @@ func runAgainst(t *testing.T, st *ststest.Stack, overrides ...string) *Report {
 	if err := cfg.Finish(); err != nil {
 		t.Fatal(err)
 	}
-	return New(cfg, nil).Run(context.Background())
+	lastChecker = New(cfg, nil)
+	return lastChecker.Run(context.Background())
 }
+
+// lastChecker is runAgainst's Checker, for tests that run it again.
+var lastChecker *Checker
 
 func step(rep *Report, name string) StepResult {
 	for _, s := range rep.Checks {
@@ -94,4 +99,25 @@ func TestDoubtsSettledBySTS(t *testing.T) {
 			t.Errorf("the token's finding comes first, in step order: %+v", rep.Findings)
 		}
 	})
+}
+
+// TestStalledIssuerLeavesSTSItsTime: an issuer that never answers cannot
+// eat the STS calls' share of a short deadline: the signature step runs
+// beside them and the check still decides.
+func TestStalledIssuerLeavesSTSItsTime(t *testing.T) {
+	st := ststest.Start(ststest.StackOptions{})
+	defer st.Close()
+	p := ststest.ProviderFor(st.Issuer, st.Account)
+	p.JWKS = st.Issuer.JWKS() // STS has the keys cached, as real STS does
+	st.STS.AddOIDCProvider(p)
+	st.Issuer.SetDelay(time.Minute)
+	start := time.Now()
+	rep := runAgainst(t, st, "IRSA_PROBE_TIMEOUT=2s", "IRSA_PROBE_VERIFY_SIGNATURE=auto")
+	took := time.Since(start)
+	if !rep.OK || step(rep, StepAssumeRole).Status != StatusPass || step(rep, StepSignature).Status != StatusWarn {
+		t.Fatalf("verdict %v, steps %+v, findings %+v", rep.Verdict(), rep.Checks, rep.Findings)
+	}
+	if took > 3*time.Second {
+		t.Errorf("took %s with IRSA_PROBE_TIMEOUT=2s", took)
+	}
 }

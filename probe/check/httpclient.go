@@ -1,11 +1,13 @@
 package check
 
 import (
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"time"
-
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 )
 
 // Per-layer deadlines: a black-holed endpoint must fail in seconds, leaving
@@ -15,18 +17,96 @@ const (
 	tlsHandshakeTimeout   = 5 * time.Second
 	responseHeaderTimeout = 10 * time.Second
 	requestTimeout        = 15 * time.Second
+	idleConnTimeout       = 90 * time.Second
 )
 
-// newHTTPClient is the one client for STS, IMDS and the issuer. It is the
-// SDK's buildable client so AWS_CA_BUNDLE keeps working, and it honours
-// HTTPS_PROXY/NO_PROXY like the SDK's default does.
-func newHTTPClient() *awshttp.BuildableClient {
-	return awshttp.NewBuildableClient().
-		WithTimeout(requestTimeout).
-		WithDialerOptions(func(d *net.Dialer) { d.Timeout = dialTimeout }).
-		WithTransportOptions(func(t *http.Transport) {
-			t.TLSHandshakeTimeout = tlsHandshakeTimeout
-			t.ResponseHeaderTimeout = responseHeaderTimeout
-			t.MaxIdleConns = 4
-		})
+// MaxResponseBody caps every response body the probe reads, from STS, IMDS
+// or the issuer: their real answers are a few KiB, and the SDK buffers an
+// error body whole, so an endless one would otherwise grow the process
+// without bound.
+const MaxResponseBody = 1 << 20
+
+// ErrResponseTooLarge is returned by the body of a response over
+// MaxResponseBody once the cap is passed.
+var ErrResponseTooLarge = fmt.Errorf("response body larger than %d KiB: not an AWS answer", MaxResponseBody>>10)
+
+// httpClient is the one HTTP client of a Checker, for STS, IMDS and the
+// issuer, for the life of the process: one transport, so a serve process
+// keeps a couple of idle connections per endpoint whatever the number of
+// checks. It is deliberately not the SDK's BuildableClient, which the SDK
+// clones (with a new transport and connection pool) whenever a client or
+// a config is built from it: per check, that leaked two sockets and 36 KiB.
+type httpClient struct {
+	c *http.Client
 }
+
+// newHTTPClient honours HTTPS_PROXY/NO_PROXY like the SDK's default does,
+// trusts the system roots plus caBundle (AWS_CA_BUNDLE's PEM, validated by
+// package config), and never follows a redirect: STS, IMDS and an OIDC
+// discovery endpoint never send one, and following it would post the token
+// to another host.
+func newHTTPClient(caBundle []byte) *httpClient {
+	tlsConf := &tls.Config{MinVersion: tls.VersionTLS12}
+	if len(caBundle) > 0 {
+		pool, err := x509.SystemCertPool()
+		if err != nil {
+			pool = x509.NewCertPool()
+		}
+		pool.AppendCertsFromPEM(caBundle)
+		tlsConf.RootCAs = pool
+	}
+	tr := &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           (&net.Dialer{Timeout: dialTimeout, KeepAlive: 30 * time.Second}).DialContext,
+		TLSClientConfig:       tlsConf,
+		TLSHandshakeTimeout:   tlsHandshakeTimeout,
+		ResponseHeaderTimeout: responseHeaderTimeout,
+		MaxIdleConns:          4,
+		MaxIdleConnsPerHost:   2,
+		IdleConnTimeout:       idleConnTimeout,
+		ForceAttemptHTTP2:     true,
+	}
+	return &httpClient{c: &http.Client{
+		Transport: tr,
+		Timeout:   requestTimeout,
+		CheckRedirect: func(*http.Request, []*http.Request) error {
+			return http.ErrUseLastResponse
+		},
+	}}
+}
+
+// Do sends req and caps the body of the response.
+func (h *httpClient) Do(req *http.Request) (*http.Response, error) {
+	resp, err := h.c.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	resp.Body = &cappedBody{rc: resp.Body, left: MaxResponseBody}
+	return resp, nil
+}
+
+// cappedBody fails a read past its cap instead of returning more.
+type cappedBody struct {
+	rc   io.ReadCloser
+	left int64
+}
+
+func (b *cappedBody) Read(p []byte) (int, error) {
+	if b.left <= 0 {
+		// One more byte tells a body of exactly the cap from a longer one.
+		var one [1]byte
+		n, err := b.rc.Read(one[:])
+		if n > 0 {
+			return 0, ErrResponseTooLarge
+		}
+		return 0, err
+	}
+	if int64(len(p)) > b.left {
+		p = p[:b.left]
+	}
+	n, err := b.rc.Read(p)
+	b.left -= int64(n)
+	return n, err
+}
+
+func (b *cappedBody) Close() error { return b.rc.Close() }

@@ -8,6 +8,9 @@ import (
 	"path/filepath"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/irsa-probe/irsa-probe/probe/finding"
+	"github.com/irsa-probe/irsa-probe/probe/safefile"
 )
 
 // MaxTerminationMessage is kubelet's limit for /dev/termination-log.
@@ -18,7 +21,7 @@ func (r *Report) WriteText(w io.Writer) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "irsa-probe: %s", r.verdict.Word())
 	if r.Identity != nil {
-		fmt.Fprintf(&b, " — identity %s", r.Identity.ARN)
+		fmt.Fprintf(&b, " — identity %s", finding.Escape(r.Identity.ARN))
 	}
 	fmt.Fprintf(&b, " (%d ms)\n", r.DurationMS)
 	for _, c := range r.Checks {
@@ -54,7 +57,7 @@ func (r *Report) Summary() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "irsa-probe: %s", r.verdict.Word())
 	if r.Identity != nil {
-		fmt.Fprintf(&b, " identity=%s", r.Identity.ARN)
+		fmt.Fprintf(&b, " identity=%s", finding.Escape(r.Identity.ARN))
 	}
 	b.WriteString("\n")
 	if f := r.FirstProblem(); f != nil {
@@ -88,8 +91,9 @@ func (r *Report) WriteTerminationLog(path string) error {
 	if _, err := os.Stat(filepath.Dir(path)); err != nil {
 		return nil
 	}
-	if err := os.WriteFile(path, []byte(r.Summary()), 0o644); err != nil {
-		return fmt.Errorf("writing termination log %s: %w", path, err)
+	// Never blocks: a FIFO or device at path is refused, not written.
+	if err := safefile.Write(path, []byte(r.Summary())); err != nil {
+		return fmt.Errorf("termination log: %w", err)
 	}
 	return nil
 }

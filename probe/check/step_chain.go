@@ -9,6 +9,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go/logging"
 	"github.com/irsa-probe/irsa-probe/probe/finding"
@@ -60,6 +61,9 @@ func (r *run) defaultChain(ctx context.Context, irsaOK, assumedOK bool) {
 		config.WithRetryer(func() aws.Retryer { return aws.NopRetryer{} }),
 		// The SDK's own warnings (IMDSv1 fallback) would interleave with the report.
 		config.WithLogger(logging.Nop{}),
+		// The SDK never reads the token file itself: it gets the bytes the
+		// token step read and validated, or the refusal.
+		config.WithWebIdentityRoleCredentialOptions(func(o *stscreds.WebIdentityRoleOptions) { o.TokenRetriever = r.held }),
 	}
 	cfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err == nil && cfg.Region == "" {
@@ -81,10 +85,12 @@ func (r *run) defaultChain(ctx context.Context, irsaOK, assumedOK bool) {
 		srcs = cc.ProviderSources()
 	}
 	src := sourceName(srcs)
-	if irsaOK && isWebIdentity(srcs) {
+	if isWebIdentity(srcs) {
 		// Same provider, same env, same token as the assume-role and
-		// caller-identity steps: calling STS again would only double the load.
-		if assumedOK {
+		// caller-identity steps: calling STS again would only double the
+		// load, and when those steps did not run, the token or the
+		// environment failed above and must not reach the network.
+		if irsaOK && assumedOK {
 			r.record(StepDefaultChain, StatusPass, "resolves to "+src+": the identity checked above")
 		} else {
 			r.record(StepDefaultChain, StatusSkip, "resolves to "+src+", which failed above")

@@ -2,11 +2,12 @@ package check
 
 import (
 	"fmt"
-	"os"
+	"net/url"
 	"strings"
 
 	"github.com/irsa-probe/irsa-probe/probe/finding"
 	"github.com/irsa-probe/irsa-probe/probe/iam"
+	"github.com/irsa-probe/irsa-probe/probe/safefile"
 	"github.com/irsa-probe/irsa-probe/probe/satoken"
 )
 
@@ -58,6 +59,12 @@ func (r *run) checkEnvironment() bool {
 	}
 	r.role = role
 	r.base[finding.EvAccount], r.base[finding.EvPartition] = role.Account, role.Partition
+	if detail := endpointProblem(aws.STSEndpointOverride()); detail != "" {
+		// Retrying cannot fix a malformed URL: a finding, not "unreachable".
+		r.add(StepEnvironment, finding.CodeSTSEndpointInvalid, finding.Evidence{finding.EvDetail: detail})
+		r.record(StepEnvironment, StatusFail, "STS endpoint override malformed: "+detail)
+		return false
+	}
 	if region == "" {
 		r.add(StepEnvironment, finding.CodeRegionMissing, nil)
 		r.record(StepEnvironment, StatusFail, "no region")
@@ -82,7 +89,8 @@ func (r *run) learnPodFromKubeAPIToken() {
 	}
 	b, err := satoken.ReadFile(kubeAPITokenDir + "/token")
 	if err != nil {
-		if ns, err := os.ReadFile(kubeAPITokenDir + "/namespace"); err == nil && r.base[finding.EvNamespace] == "" && len(ns) < 254 {
+		// A namespace name is at most 63 bytes; 253 leaves room for junk we then ignore.
+		if ns, err := safefile.Read(kubeAPITokenDir+"/namespace", 253); err == nil && r.base[finding.EvNamespace] == "" {
 			r.base[finding.EvNamespace] = strings.TrimSpace(string(ns))
 		}
 		return
@@ -108,4 +116,24 @@ func orDefault(v, def string) string {
 		return def
 	}
 	return v
+}
+
+// endpointProblem says what is wrong with an STS endpoint override, or ""
+// when it is a usable http(s) URL (or not set).
+func endpointProblem(override string) string {
+	if override == "" {
+		return ""
+	}
+	u, err := url.Parse(override)
+	switch {
+	case err != nil:
+		return fmt.Sprintf("%q is not a URL", override)
+	case u.Scheme != "https" && u.Scheme != "http":
+		return fmt.Sprintf("%q is not an http or https URL", override)
+	case u.Host == "" || u.Hostname() == "":
+		return fmt.Sprintf("%q has no host", override)
+	case u.User != nil:
+		return "the URL carries credentials"
+	}
+	return ""
 }

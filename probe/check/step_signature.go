@@ -7,17 +7,48 @@ import (
 	"github.com/irsa-probe/irsa-probe/probe/oidc"
 )
 
-// checkSignature is the signature step (IRSA_PROBE_VERIFY_SIGNATURE): what
-// STS will do with the token, done from the pod. It only adds evidence,
-// except with "always", where an issuer the pod cannot reach is a finding.
-func (r *run) checkSignature(ctx context.Context) {
-	mode := r.cfg.VerifySignature
-	if mode == "never" {
-		r.record(StepSignature, StatusSkip, "disabled by IRSA_PROBE_VERIFY_SIGNATURE=never")
+// signatureCheck is a signature check under way.
+type signatureCheck struct {
+	skip string // why it does not run; "" when it does
+	done chan struct{}
+}
+
+// wait returns once the check is done: oidc.Verify honours the check's
+// deadline, so this never outlives it by more than a read.
+func (s *signatureCheck) wait() {
+	if s.done != nil {
+		<-s.done
+	}
+}
+
+// startSignature starts the signature step (IRSA_PROBE_VERIFY_SIGNATURE):
+// what STS will do with the token, done from the pod, in the background.
+// Its result lands in r.sig.
+func (r *run) startSignature(ctx context.Context, haveToken bool) *signatureCheck {
+	switch {
+	case !haveToken:
+		return &signatureCheck{skip: "no usable token"}
+	case r.cfg.VerifySignature == "never":
+		return &signatureCheck{skip: "disabled by IRSA_PROBE_VERIFY_SIGNATURE=never"}
+	}
+	s := &signatureCheck{done: make(chan struct{})}
+	issuer, raw := r.token.Issuer, r.rawToken
+	go func() {
+		defer close(s.done)
+		r.sig = oidc.Verify(ctx, r.http, issuer, raw)
+	}()
+	return s
+}
+
+// recordSignature records the signature step once it is done. It only
+// adds evidence, except with "always", where an issuer the pod cannot
+// reach is a finding.
+func (r *run) recordSignature(s *signatureCheck) {
+	if s.skip != "" {
+		r.record(StepSignature, StatusSkip, s.skip)
 		return
 	}
-	res := oidc.Verify(ctx, r.http, r.token.Issuer, r.rawToken)
-	r.sig = res
+	res, mode := r.sig, r.cfg.VerifySignature
 	switch {
 	case res.Verified:
 		r.record(StepSignature, StatusPass, "verified with the issuer's JWKS "+res.JWKSURI)
@@ -27,7 +58,7 @@ func (r *run) checkSignature(ctx context.Context) {
 		r.record(StepSignature, StatusWarn, "not checked: issuer not reachable from the pod: "+res.Err.Error())
 	case !res.Reachable:
 		r.sigNote = "issuer not reachable: " + res.Err.Error()
-		r.add(StepSignature, finding.CodeOIDCKeysUnreachable, finding.Evidence{finding.EvDetail: res.Err.Error()})
+		r.add(StepSignature, finding.CodeOIDCKeysUnreachable, finding.Evidence{finding.EvDetail: res.Err.Error(), finding.EvFetchedBy: "this pod"})
 		r.record(StepSignature, StatusFail, r.sigNote)
 	default:
 		r.sigNote = res.Err.Error()

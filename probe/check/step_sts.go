@@ -1,7 +1,9 @@
 package check
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"regexp"
 	"time"
@@ -45,53 +47,70 @@ func (r *run) sessionName() string {
 
 var sessionNameRE = regexp.MustCompile(`[^\w+=,.@-]`)
 
-// assumeRole is the assume-role step: AssumeRoleWithWebIdentity with the
-// token file, exactly as the SDK's web identity provider does it. The
-// credentials it returns stay in memory for GetCallerIdentity and are
-// never printed.
-func (r *run) assumeRole(ctx context.Context) *aws.Credentials {
-	client := r.stsClient(nil)
-	prov := stscreds.NewWebIdentityRoleProvider(client, r.cfg.AWS.RoleARN, stscreds.IdentityTokenFile(r.cfg.AWS.TokenFile),
-		func(o *stscreds.WebIdentityRoleOptions) { o.RoleSessionName = r.sessionName() })
+// stsOutcome is what the assume-role and caller-identity calls returned,
+// before it is recorded.
+type stsOutcome struct {
+	creds     *aws.Credentials // nil unless AssumeRoleWithWebIdentity succeeded
+	assumeErr *callError
+	id        *Identity // nil unless GetCallerIdentity succeeded
+	idErr     *callError
+}
+
+// callSTS makes the assume-role step's call, AssumeRoleWithWebIdentity,
+// exactly as the SDK's web identity provider does (but with the bytes the
+// token step read and validated, never a second read of the file), then
+// the caller-identity step's, GetCallerIdentity with those credentials.
+// The credentials stay in memory and are never printed.
+func (r *run) callSTS(ctx context.Context) stsOutcome {
+	var o stsOutcome
+	prov := stscreds.NewWebIdentityRoleProvider(r.stsClient(nil), r.cfg.AWS.RoleARN, r.held,
+		func(opt *stscreds.WebIdentityRoleOptions) { opt.RoleSessionName = r.sessionName() })
 	var creds aws.Credentials
-	ce := r.withRetry(ctx, "AssumeRoleWithWebIdentity", func(ctx context.Context) error {
+	o.assumeErr = r.withRetry(ctx, "AssumeRoleWithWebIdentity", func(ctx context.Context) error {
 		var err error
 		creds, err = prov.Retrieve(ctx)
 		return err
 	})
-	if ce != nil {
-		r.stsFailure(StepAssumeRole, "AssumeRoleWithWebIdentity", ce)
-		return nil
+	if o.assumeErr != nil {
+		return o
 	}
+	o.creds = &creds
 	r.redact.add(creds.SecretAccessKey, creds.SessionToken)
-	r.rep.CredentialsExpiry = creds.Expires.UTC()
-	r.record(StepAssumeRole, StatusPass, fmt.Sprintf("assumed %s; credentials expire %s", r.cfg.AWS.RoleARN, creds.Expires.UTC().Format(time.RFC3339)))
-	return &creds
-}
-
-// callerIdentity is the caller-identity step: who are we with those credentials?
-func (r *run) callerIdentity(ctx context.Context, creds *aws.Credentials) {
-	client := r.stsClient(credentials.StaticCredentialsProvider{Value: *creds})
+	client := r.stsClient(credentials.StaticCredentialsProvider{Value: creds})
 	var out *sts.GetCallerIdentityOutput
-	ce := r.withRetry(ctx, "GetCallerIdentity", func(ctx context.Context) error {
+	o.idErr = r.withRetry(ctx, "GetCallerIdentity", func(ctx context.Context) error {
 		var err error
 		out, err = client.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 		return err
 	})
-	if ce != nil {
-		r.stsFailure(StepCallerIdentity, "GetCallerIdentity", ce)
+	if o.idErr == nil {
+		o.id = &Identity{ARN: aws.ToString(out.Arn), Account: aws.ToString(out.Account), UserID: aws.ToString(out.UserId)}
+	}
+	return o
+}
+
+// recordSTS records the assume-role and caller-identity steps.
+func (r *run) recordSTS(o stsOutcome) {
+	if o.assumeErr != nil {
+		r.stsFailure(StepAssumeRole, "AssumeRoleWithWebIdentity", o.assumeErr)
+		r.record(StepCallerIdentity, StatusSkip, "no credentials")
 		return
 	}
-	id := &Identity{ARN: aws.ToString(out.Arn), Account: aws.ToString(out.Account), UserID: aws.ToString(out.UserId)}
-	r.rep.Identity = id
-	r.base[finding.EvGotARN] = id.ARN
+	r.rep.CredentialsExpiry = o.creds.Expires.UTC()
+	r.record(StepAssumeRole, StatusPass, fmt.Sprintf("assumed %s; credentials expire %s", r.cfg.AWS.RoleARN, o.creds.Expires.UTC().Format(time.RFC3339)))
+	if o.idErr != nil {
+		r.stsFailure(StepCallerIdentity, "GetCallerIdentity", o.idErr)
+		return
+	}
+	r.rep.Identity = o.id
+	r.base[finding.EvGotARN] = o.id.ARN
 	expected, want, err := r.cfg.ExpectedRole()
-	if err != nil || !want.MatchesCaller(id.ARN) {
+	if err != nil || !want.MatchesCaller(o.id.ARN) {
 		r.add(StepCallerIdentity, finding.CodeWrongRole, nil)
-		r.record(StepCallerIdentity, StatusFail, fmt.Sprintf("%s is not a session of %s", id.ARN, expected))
+		r.record(StepCallerIdentity, StatusFail, fmt.Sprintf("%s is not a session of %s", o.id.ARN, expected))
 		return
 	}
-	r.record(StepCallerIdentity, StatusPass, id.ARN)
+	r.record(StepCallerIdentity, StatusPass, o.id.ARN)
 }
 
 // stsFailure records a classified STS failure of step.
@@ -139,4 +158,24 @@ func stsClockSkew(msg string, now time.Time) string {
 	}
 	skew := now.Sub(time.Unix(stsNow, 0)).Round(time.Second)
 	return fmt.Sprintf("this container's clock is %s ahead of STS's", skew)
+}
+
+// heldToken gives the SDK's web identity provider the token the token step
+// read, capped and validated, instead of letting it read the file again
+// (uncapped, and whatever the file is by then). Until the token step
+// accepts a token, it refuses.
+type heldToken struct {
+	raw []byte
+}
+
+// errTokenRefused is what the SDK gets when the token step found no token
+// STS could judge.
+var errTokenRefused = errors.New("irsa-probe refused the token file (see the token step)")
+
+// GetIdentityToken implements stscreds.IdentityTokenRetriever.
+func (h *heldToken) GetIdentityToken() ([]byte, error) {
+	if h.raw == nil {
+		return nil, errTokenRefused
+	}
+	return bytes.TrimSpace(h.raw), nil
 }

@@ -76,6 +76,7 @@ func (r *run) checkToken() *tokenCheck {
 		return nil
 	}
 
+	r.held.raw = raw // STS may judge it: the SDK gets these bytes
 	now := r.cfg.Clock()
 	nowEv := now.UTC().Format(time.RFC3339)
 	tc := &tokenCheck{status: StatusPass, detail: fmt.Sprintf("sub %s, aud %s, %s left (claims only; STS verifies the signature)",

@@ -5,12 +5,15 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"fmt"
+	"io"
 	"net"
 	"net/url"
 	"os"
 	"regexp"
 	"strconv"
 	"strings"
+	"syscall"
 
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/smithy-go"
@@ -70,11 +73,23 @@ var providerIssuerRE = regexp.MustCompile(`No OpenIDConnect provider found in yo
 func classify(err error, endpoint string) *callError {
 	ce := &callError{err: err, ev: finding.Evidence{finding.EvEndpoint: endpoint}}
 	var re *awshttp.ResponseError
+	status := 0
 	if errors.As(err, &re) {
 		ce.ev[finding.EvRequestID] = re.ServiceRequestID()
-		if sc := re.HTTPStatusCode(); sc != 0 {
-			ce.ev[finding.EvHTTPStatus] = strconv.Itoa(sc)
+		if status = re.HTTPStatusCode(); status != 0 {
+			ce.ev[finding.EvHTTPStatus] = strconv.Itoa(status)
 		}
+	}
+	if errors.Is(err, ErrResponseTooLarge) {
+		ce.finding = finding.CodeSTSEndpointInvalid
+		ce.ev[finding.EvDetail] = fmt.Sprintf("its answer (HTTP %d) is larger than %d KiB; STS's are a few KiB", status, MaxResponseBody>>10)
+		return ce
+	}
+	if status >= 300 && status < 400 {
+		// The HTTP client follows no redirect: STS never sends one.
+		ce.finding = finding.CodeSTSEndpointInvalid
+		ce.ev[finding.EvDetail] = fmt.Sprintf("it redirects (HTTP %d) to %q; STS never redirects", status, re.Response.Header.Get("Location"))
+		return ce
 	}
 	var api smithy.APIError
 	if errors.As(err, &api) {
@@ -101,6 +116,20 @@ func classify(err error, endpoint string) *callError {
 		ce.finding = finding.CodeSTSError
 		return ce
 	}
+	if connectionLevel(err) {
+		// Whatever the status: the SDK can fail a 200 when the connection
+		// breaks under it (aws-sdk-go-v2 issues 1825, 2737, 2935), and a
+		// retry on a new connection is the cure.
+		ce.finding, ce.transient = finding.CodeSTSUnreachable, true
+		ce.ev[finding.EvLayer], ce.ev[finding.EvDetail] = networkLayer(err), rootCause(err)
+		ce.ev[finding.EvProxy] = proxyInEffect()
+		return ce
+	}
+	if status >= 200 && status < 300 {
+		ce.finding = finding.CodeSTSEndpointInvalid
+		ce.ev[finding.EvDetail] = fmt.Sprintf("it answered HTTP %d with a body that is not STS's answer (%s)", status, rootCause(err))
+		return ce
+	}
 	if sc := ce.ev[finding.EvHTTPStatus]; sc != "" {
 		// An answer that is not AWS's: a proxy or load balancer in the way.
 		ce.finding, ce.transient = finding.CodeSTSUnreachable, strings.HasPrefix(sc, "5") || sc == "429"
@@ -111,6 +140,14 @@ func classify(err error, endpoint string) *callError {
 	ce.ev[finding.EvLayer], ce.ev[finding.EvDetail] = networkLayer(err), rootCause(err)
 	ce.ev[finding.EvProxy] = proxyInEffect()
 	return ce
+}
+
+// connectionLevel reports whether err is the connection failing (reset,
+// closed, cut short) rather than an answer.
+func connectionLevel(err error) bool {
+	var opErr *net.OpError
+	return errors.As(err, &opErr) || errors.Is(err, net.ErrClosed) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
 }
 
 // networkLayer says which layer of the connection failed, from the

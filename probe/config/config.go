@@ -1,16 +1,24 @@
 package config
 
 import (
+	"crypto/x509"
 	"fmt"
 	"log/slog"
+	"os"
 	"strings"
 	"time"
 
 	"github.com/irsa-probe/irsa-probe/probe/iam"
+	"github.com/irsa-probe/irsa-probe/probe/safefile"
 )
 
 // Prefix starts the name of every one of the probe's own variables.
 const Prefix = "IRSA_PROBE_"
+
+// MinRefresh is the shortest IRSA_PROBE_REFRESH: below it a typo (5ms for
+// 5m) would turn serve into a loop of STS calls. Each pod's checks cost
+// two STS calls; README's "STS load at scale" has the arithmetic.
+const MinRefresh = time.Second
 
 // DefaultListen is where `serve` listens unless IRSA_PROBE_LISTEN says otherwise.
 const DefaultListen = ":8086"
@@ -28,6 +36,7 @@ type AWS struct {
 	EndpointURL          string `envconfig:"AWS_ENDPOINT_URL" desc:"endpoint override for every service, when AWS_ENDPOINT_URL_STS is unset"`
 	IMDSEndpoint         string `envconfig:"AWS_EC2_METADATA_SERVICE_ENDPOINT" desc:"IMDS endpoint override, for the default-chain step"`
 	IMDSDisabled         string `envconfig:"AWS_EC2_METADATA_DISABLED" desc:"true keeps the default-chain step off IMDS (the node role)"`
+	CABundle             string `envconfig:"AWS_CA_BUNDLE" desc:"PEM file of extra CA certificates for STS, IMDS and the issuer (at most 1 MiB)"`
 }
 
 // EffectiveRegion is the region the SDK would use.
@@ -85,7 +94,11 @@ type Config struct {
 	expectedRoleARN iam.RoleARN
 	expectedRoleErr error
 	stsEndpoint     string
+	caBundle        []byte
 }
+
+// maxCABundle caps AWS_CA_BUNDLE: a bundle of every public root is ~200 KiB.
+const maxCABundle = 1 << 20
 
 // Finish applies the defaults that depend on other settings (grace is 2 ×
 // refresh), derives what the check reads more than once, and validates.
@@ -103,8 +116,33 @@ func (c *Config) Finish() error {
 	if reg := c.AWS.EffectiveRegion(); c.stsEndpoint == "" && reg != "" {
 		c.stsEndpoint = iam.STSEndpoint(reg)
 	}
+	if err := c.loadCABundle(); err != nil {
+		return err
+	}
 	return c.Validate()
 }
+
+// loadCABundle reads AWS_CA_BUNDLE once. The probe's own HTTP transport
+// applies it, and it is then removed from the process environment: given
+// the variable, the SDK's config loader would build a transport of its own
+// on every check (and leak its connections).
+func (c *Config) loadCABundle() error {
+	if c.AWS.CABundle == "" {
+		return nil
+	}
+	b, err := safefile.Read(c.AWS.CABundle, maxCABundle)
+	if err != nil {
+		return &Error{Name: "AWS_CA_BUNDLE", Value: c.AWS.CABundle, Want: fmt.Sprintf("cannot be read: %v", err)}
+	}
+	if !x509.NewCertPool().AppendCertsFromPEM(b) {
+		return &Error{Name: "AWS_CA_BUNDLE", Value: c.AWS.CABundle, Want: "holds no PEM certificate"}
+	}
+	c.caBundle = b
+	return os.Unsetenv("AWS_CA_BUNDLE")
+}
+
+// CABundle is the PEM of AWS_CA_BUNDLE, nil when it is not set.
+func (c *Config) CABundle() []byte { return c.caBundle }
 
 // ExpectedRole is the role the pod must end up with: IRSA_PROBE_EXPECT_ROLE_ARN,
 // else AWS_ROLE_ARN; as given, and parsed (an error for a malformed one,
@@ -133,13 +171,14 @@ func (c *Config) Validate() error {
 		field string
 		v     time.Duration
 		min   time.Duration
-	}{{"Timeout", s.Timeout, 1}, {"Refresh", s.Refresh, 1}, {"Grace", s.Grace, 0}, {"ExpiryMargin", s.ExpiryMargin, 0}} {
-		if d.v < d.min {
-			want := "must not be negative"
-			if d.min > 0 {
-				want = "must be a positive duration"
-			}
-			return c.Invalid(d.field, d.v.String(), "%s", want)
+	}{{"Timeout", s.Timeout, 1}, {"Refresh", s.Refresh, MinRefresh}, {"Grace", s.Grace, 0}, {"ExpiryMargin", s.ExpiryMargin, 0}} {
+		switch {
+		case d.v < d.min && d.min > 1:
+			return c.Invalid(d.field, d.v.String(), "must be at least %s", d.min)
+		case d.v < d.min && d.min == 1:
+			return c.Invalid(d.field, d.v.String(), "must be a positive duration")
+		case d.v < d.min:
+			return c.Invalid(d.field, d.v.String(), "must not be negative")
 		}
 	}
 	if s.Audience == "" {

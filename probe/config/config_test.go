@@ -71,6 +71,7 @@ func TestConfigUsageErrors(t *testing.T) {
 		{"IRSA_PROBE_TIMEOUT", "-5s"},
 		{"IRSA_PROBE_TIMEOUT", "0s"},
 		{"IRSA_PROBE_REFRESH", "forever"},
+		{"IRSA_PROBE_REFRESH", "5ms"},
 		{"IRSA_PROBE_GRACE", "-1m"},
 		{"IRSA_PROBE_OUTPUT", "yaml"},
 		{"IRSA_PROBE_LOG_FORMAT", "logfmt"},

@@ -30,6 +30,7 @@ const (
 	CodeSTSThrottled            Code = "sts-throttled"
 	CodeSTSUnreachable          Code = "sts-unreachable"
 	CodeSTSError                Code = "sts-error"
+	CodeSTSEndpointInvalid      Code = "sts-endpoint-invalid"
 	CodeWrongRole               Code = "wrong-role"
 	CodeNodeRoleFallback        Code = "node-role-fallback"
 )
@@ -208,9 +209,9 @@ or with the AWS CLI:
 	},
 	CodeOIDCKeysUnreachable: {
 		Severity: SeverityError,
-		Title:    "STS could not fetch the issuer's discovery document or keys",
+		Title:    "STS (or, with IRSA_PROBE_VERIFY_SIGNATURE=always, the pod) could not fetch the issuer's discovery document or keys",
 		Detected: "STS InvalidIdentityToken: Couldn't retrieve verification key…, or IDPCommunicationError",
-		Message:  `STS could not fetch the signing keys of {{d .issuer "ISSUER"}}: {{.error_code}}: {{.error_message}} (request id {{.request_id}}).`,
+		Message:  `{{d .fetched_by "STS"}} could not fetch the signing keys of {{d .issuer "ISSUER"}}{{if .fetched_by}} ({{.signature}}){{end}}{{if .error_code}}: {{.error_code}}: {{.error_message}} (request id {{.request_id}}){{end}}.`,
 		Fix: `The issuer's discovery document and JWKS must be reachable from the internet (self-managed clusters: publish them, e.g. on S3 or CloudFront):
   curl -fsS {{d .issuer "ISSUER"}}/.well-known/openid-configuration
   curl -fsS {{d .issuer "ISSUER"}}/keys`,
@@ -255,6 +256,16 @@ Set NO_PROXY to include {{endpointHost .endpoint}} if a proxy must not be used f
 		Message:  `STS returned {{.error_code}}: {{.error_message}} (request id {{.request_id}}).`,
 		Fix: `Look the request up in CloudTrail and the error code in the STS API reference:
   aws cloudtrail lookup-events --lookup-attributes AttributeKey=EventName,AttributeValue=AssumeRoleWithWebIdentity --max-results 5`,
+	},
+	CodeSTSEndpointInvalid: {
+		Severity: SeverityError,
+		Title:    "the STS endpoint is malformed, redirects, or answers as something other than STS",
+		Detected: "AWS_ENDPOINT_URL_STS / AWS_ENDPOINT_URL, or an answer STS never gives (a redirect, a body over 1 MiB, a 200 without STS's XML)",
+		Message:  `{{d .endpoint "The STS endpoint"}} is not a usable STS endpoint: {{.detail}}.`,
+		Fix: `STS is https://sts.REGION.amazonaws.com, or the DNS name of an STS interface VPC endpoint; retrying does not help. Check the endpoint overrides in this container and any proxy between the pod and STS:
+  kubectl get pod -n {{d .namespace "NAMESPACE"}} {{d .pod "POD"}} -o jsonpath='{.spec.containers[*].env}'
+Point the override at the region's endpoint, or remove it:
+  kubectl set env deployment/DEPLOYMENT -n {{d .namespace "NAMESPACE"}} AWS_ENDPOINT_URL_STS={{stsEndpoint .region}}`,
 	},
 	CodeWrongRole: {
 		Severity: SeverityError,

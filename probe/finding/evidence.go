@@ -46,6 +46,8 @@ const (
 	EvHTTPStatus     = "http_status"
 	EvARNValue       = "value"
 	EvEnvVar         = "env_var"
+	// EvFetchedBy names who failed to reach the issuer when it was not STS.
+	EvFetchedBy = "fetched_by"
 )
 
 // keyOrder is how evidence is listed: identity first, then the token,
@@ -54,7 +56,7 @@ var keyOrder = []string{
 	EvRole, EvExpectedRole, EvGotARN, EvSource, EvAccount, EvPartition, EvRegion, EvEndpoint,
 	EvTokenFile, EvIssuer, EvSTSIssuer, EvSubject, EvAudience, EvExpectedAud, EvNamespace, EvServiceAccount,
 	EvExpectedSA, EvPod, EvExpiry, EvIssuedAt, EvNotBefore, EvNow, EvTimeLeft, EvClockSkew,
-	EvErrorCode, EvErrorMessage, EvRequestID, EvHTTPStatus, EvLayer, EvProxy, EvDetail, EvSignature,
+	EvErrorCode, EvErrorMessage, EvRequestID, EvHTTPStatus, EvLayer, EvProxy, EvFetchedBy, EvDetail, EvSignature,
 }
 
 var keyRank = func() map[string]int {

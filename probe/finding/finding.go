@@ -79,6 +79,8 @@ type entry struct {
 
 // New renders the catalog entry for code over ev. Empty evidence values
 // are dropped: they mean "not known", and the templates fill placeholders.
+// Values are escaped (Escape): they come from outside, and the message and
+// fix are printed as lines.
 func New(code Code, ev Evidence) Finding {
 	e, ok := catalog[code]
 	if !ok {
@@ -87,7 +89,7 @@ func New(code Code, ev Evidence) Finding {
 	clean := Evidence{}
 	for k, v := range ev {
 		if v != "" {
-			clean[k] = v
+			clean[k] = Escape(v)
 		}
 	}
 	return Finding{

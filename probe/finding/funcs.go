@@ -38,6 +38,12 @@ var valueFuncs = map[string]func(string) string{
 	},
 	"issuerHost":   func(issuer string) string { return hostOr(issuer, "ISSUER_HOST") },
 	"endpointHost": func(endpoint string) string { return hostOr(endpoint, "sts.REGION.amazonaws.com") },
+	"stsEndpoint": func(region string) string {
+		if region == "" {
+			return "https://sts.REGION.amazonaws.com"
+		}
+		return iam.STSEndpoint(region)
+	},
 	"saName": func(nsName string) string {
 		if _, name, ok := strings.Cut(nsName, ":"); ok {
 			return name

@@ -119,7 +119,7 @@ func Parse(raw []byte) (*Token, error) {
 		if err != nil {
 			return nil, &Error{Part: "claims", Err: fmt.Errorf("%s is not a number", f.name)}
 		}
-		*f.dst = time.Unix(int64(v), 0).UTC()
+		*f.dst = unixTime(v)
 	}
 	if c.K8s != nil {
 		t.Namespace = c.K8s.Namespace
@@ -156,4 +156,24 @@ func decodeSegment(seg string, v any) error {
 		return errors.New("not a JSON object")
 	}
 	return nil
+}
+
+// Bounds of the times a token's claims can name here: before 1970 is no
+// token's, and past year 9999 a time.Time has no text (JSON, RFC 3339), so
+// claims beyond are clamped, not wrapped or refused: a token that claims
+// to expire in the year 300000 is reported as expiring at the end of 9999.
+var (
+	minClaimTime = time.Unix(0, 0).UTC()
+	maxClaimTime = time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC)
+)
+
+// unixTime is the time of a NumericDate claim, clamped to what can be shown.
+func unixTime(v float64) time.Time {
+	switch {
+	case v <= float64(minClaimTime.Unix()):
+		return minClaimTime
+	case v >= float64(maxClaimTime.Unix()):
+		return maxClaimTime
+	}
+	return time.Unix(int64(v), 0).UTC()
 }

@@ -2,6 +2,7 @@ package satoken
 
 import (
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"io/fs"
 	"os"
@@ -180,6 +181,24 @@ func BenchmarkParse(b *testing.B) {
 	for b.Loop() {
 		if _, err := Parse(raw); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// TestFarFutureClaims: exp far past year 9999, or past 2^63 seconds, is
+// clamped to the end of 9999: not expired, and the token still prints.
+func TestFarFutureClaims(t *testing.T) {
+	for _, exp := range []string{"253402300800", "1e15", "9223372036854775808", "1.8e19"} {
+		raw := seg(`{"alg":"RS256","kid":"k"}`) + "." + seg(`{"iss":"https://oidc.example","sub":"system:serviceaccount:a:b","aud":"sts.amazonaws.com","exp":`+exp+`,"iat":-1e300}`) + ".c2ln"
+		tok, err := Parse([]byte(raw))
+		if err != nil {
+			t.Fatalf("exp %s: %v", exp, err)
+		}
+		if tok.Expiry.Year() != 9999 || !tok.IssuedAt.Equal(time.Unix(0, 0)) {
+			t.Errorf("exp %s: Expiry %s, IssuedAt %s", exp, tok.Expiry, tok.IssuedAt)
+		}
+		if _, err := json.Marshal(tok); err != nil {
+			t.Errorf("exp %s: the token no longer encodes: %v", exp, err)
 		}
 	}
 }

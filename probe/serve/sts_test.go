@@ -66,7 +66,7 @@ func TestServeLoopScenario(t *testing.T) {
 	st := ststest.Start(ststest.StackOptions{})
 	t.Cleanup(st.Close)
 	s, base := startServing(t, st, func(set *config.Settings) {
-		set.Refresh, set.Grace, set.Timeout = 300*time.Millisecond, 10*time.Second, 2*time.Second
+		set.Refresh, set.Grace, set.Timeout = time.Second, 10*time.Second, 2*time.Second
 	})
 	client := &http.Client{Timeout: 5 * time.Second}
 	status := func() int { code, _ := get(t, client, base+PathReadyz); return code }

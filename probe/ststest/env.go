@@ -8,8 +8,10 @@ import (
 // PodEnv is the environment of a subprocess that should see only st's
 // world: this process's environment minus anything the probe or the AWS
 // SDK reads (AWS_*, IRSA_PROBE_*, SSL_CERT_*, proxies), plus st.Environ()
-// (when st is not nil), then overrides applied in order, where "NAME=VALUE"
-// sets NAME and "NAME=" unsets it.
+// (when st is not nil) and IRSA_PROBE_TERMINATION_LOG= (none: a test run
+// as root must not write the host's /dev/termination-log), then overrides
+// applied in order: "NAME=VALUE" sets NAME, also to "" (which the probe
+// and the SDK read as unset, and as "disabled" for the termination log).
 func PodEnv(st *Stack, overrides ...string) []string {
 	var env []string
 	for _, kv := range os.Environ() {
@@ -24,6 +26,7 @@ func PodEnv(st *Stack, overrides ...string) []string {
 	if st != nil {
 		env = append(env, st.Environ()...)
 	}
+	env = append(env, "IRSA_PROBE_TERMINATION_LOG=")
 	for _, kv := range overrides {
 		name, val, _ := strings.Cut(kv, "=")
 		kept := env[:0:0]
@@ -32,10 +35,7 @@ func PodEnv(st *Stack, overrides ...string) []string {
 				kept = append(kept, e)
 			}
 		}
-		env = kept
-		if val != "" {
-			env = append(env, kv)
-		}
+		env = append(kept, name+"="+val)
 	}
 	return env
 }

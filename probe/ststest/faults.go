@@ -1,7 +1,10 @@
 package ststest
 
 import (
+	"cmp"
+	"io"
 	"net/http"
+	"strings"
 	"time"
 )
 
@@ -26,6 +29,37 @@ type Fault struct {
 	Delay time.Duration
 	// Drop closes the connection without any response.
 	Drop bool
+	// NotAWS, when set, is answered instead of anything STS would say: what
+	// a proxy, a load balancer or a wrong endpoint override answers.
+	NotAWS *NotAWS
+}
+
+// NotAWS is an HTTP answer that is not AWS's.
+type NotAWS struct {
+	Status   int    // default 200
+	Location string // sets the Location header (a redirect)
+	Body     string
+	// Endless follows Body with bytes until the client hangs up.
+	Endless bool
+}
+
+// write answers with n.
+func (n *NotAWS) write(w http.ResponseWriter) {
+	if n.Location != "" {
+		w.Header().Set("Location", n.Location)
+	}
+	w.Header().Set("Content-Type", "text/xml")
+	w.WriteHeader(cmp.Or(n.Status, http.StatusOK))
+	_, _ = io.WriteString(w, n.Body)
+	if !n.Endless {
+		return
+	}
+	chunk := []byte(strings.Repeat("<x>not STS</x>", 4096))
+	for {
+		if _, err := w.Write(chunk); err != nil {
+			return
+		}
+	}
 }
 
 type faultState struct {

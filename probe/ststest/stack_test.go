@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
@@ -84,4 +85,30 @@ func ExampleStart() {
 	}
 	fmt.Println(aws.ToString(id.Arn))
 	// Output: arn:aws:sts::111122223333:assumed-role/billing-api/example
+}
+
+func TestPodEnvSetsEmptyValuesAndNoTerminationLog(t *testing.T) {
+	t.Setenv("AWS_PROFILE", "from-the-host")
+	env := PodEnv(nil, "AWS_REGION=", "IRSA_PROBE_TIMEOUT=5s")
+	has := func(kv string) bool {
+		for _, e := range env {
+			if e == kv {
+				return true
+			}
+		}
+		return false
+	}
+	for _, kv := range []string{"AWS_REGION=", "IRSA_PROBE_TIMEOUT=5s", "IRSA_PROBE_TERMINATION_LOG="} {
+		if !has(kv) {
+			t.Errorf("PodEnv lacks %s: %v", kv, env)
+		}
+	}
+	for _, e := range env {
+		if strings.HasPrefix(e, "AWS_PROFILE=") {
+			t.Errorf("the host's %s leaked into the pod", e)
+		}
+	}
+	if env := PodEnv(nil, "IRSA_PROBE_TERMINATION_LOG=/tmp/x"); !slices.Contains(env, "IRSA_PROBE_TERMINATION_LOG=/tmp/x") || slices.Contains(env, "IRSA_PROBE_TERMINATION_LOG=") {
+		t.Errorf("an override must replace the default: %v", env)
+	}
 }

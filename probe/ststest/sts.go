@@ -1,6 +1,7 @@
 package ststest
 
 import (
+	"cmp"
 	"crypto/x509"
 	"fmt"
 	"net/http"
@@ -21,14 +22,17 @@ type STS struct {
 
 	srv *httptest.Server
 
-	mu             sync.Mutex
-	now            func() time.Time
-	providers      map[providerKey]OIDCProvider
-	roles          map[string]*role
-	sessions       map[string]*session // by access key id
-	faults         map[string]*faultState
-	calls          map[string]int
-	requests       []Request
+	mu        sync.Mutex
+	now       func() time.Time
+	providers map[providerKey]OIDCProvider
+	roles     map[string]*role
+	sessions  map[string]*session // by access key id
+	faults    map[string]*faultState
+	calls     map[string]int
+	requests  []Request
+	// noLog stops recording requests (StopRecording): a soak run's emulator
+	// must not grow with every call the probe makes.
+	noLog          bool
 	lastRequestID  string
 	regionDisabled bool
 	trust          *x509.CertPool
@@ -298,15 +302,37 @@ func (s *STS) begin(rec Request) int {
 	defer s.mu.Unlock()
 	s.calls[rec.Action]++
 	s.lastRequestID = rec.RequestID
+	if s.noLog {
+		return -1
+	}
 	s.requests = append(s.requests, rec)
 	return len(s.requests) - 1
+}
+
+// ForgetSessions drops every session AssumeRoleWithWebIdentity created:
+// their credentials stop working. A soak run calls it between checks so the
+// emulator's memory does not grow with them.
+func (s *STS) ForgetSessions() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	clear(s.sessions)
+}
+
+// StopRecording stops keeping Requests (Calls still counts), so a long run
+// measures the probe's memory, not the emulator's log of it.
+func (s *STS) StopRecording() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.noLog, s.requests = true, nil
 }
 
 // finish records how request i ended.
 func (s *STS) finish(i, status int, code, note string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.requests[i].Status, s.requests[i].ErrorCode, s.requests[i].Note = status, code, note
+	if i >= 0 {
+		s.requests[i].Status, s.requests[i].ErrorCode, s.requests[i].Note = status, code, note
+	}
 }
 
 func (s *STS) serveHTTP(w http.ResponseWriter, r *http.Request) {
@@ -334,6 +360,11 @@ func (s *STS) serveHTTP(w http.ResponseWriter, r *http.Request) {
 			s.finish(i, 0, "", "connection dropped by fault")
 			// Makes net/http close the connection without a response.
 			panic(http.ErrAbortHandler)
+		}
+		if f.NotAWS != nil {
+			s.finish(i, cmp.Or(f.NotAWS.Status, http.StatusOK), "", "injected answer that is not AWS's")
+			f.NotAWS.write(w)
+			return
 		}
 		if e := f.apiError(); e != nil {
 			s.finish(i, e.Status, e.Code, "injected fault")
