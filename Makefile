@@ -1,29 +1,45 @@
 # irsa-probe: `make help` lists the targets.
 BINARY   := irsa-probe
 PKG      := github.com/irsa-probe/irsa-probe
-VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+# The one place the version is written: the manifests, the README and the
+# examples must name the same (deploy/version_test.go), and the release
+# workflow checks the tag against it.
+VERSION  := $(shell cat VERSION)
 COMMIT   ?= $(shell git rev-parse HEAD 2>/dev/null)
-# The commit's time, not the clock's: the same commit builds the same binary.
+# The commit's time, not the clock's: the same commit builds the same binary
+# and the same image digests.
 DATE     ?= $(shell git log -1 --format=%cd --date=format-local:%Y-%m-%dT%H:%M:%SZ 2>/dev/null)
 IMAGE    ?= ghcr.io/irsa-probe/irsa-probe:$(VERSION)
 LDFLAGS  := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.date=$(DATE)
 GOBIN    ?= $(shell go env GOPATH)/bin
 STATICCHECK_VERSION := v0.8.2
+# v1.7.7 builds with Go 1.24, this module's minimum.
+ACTIONLINT_VERSION  := v1.7.7
+# The image's platforms, and the binaries a release ships.
+IMAGE_PLATFORMS   := linux/amd64 linux/arm64
+RELEASE_PLATFORMS := linux/amd64 linux/arm64 darwin/amd64 darwin/arm64
+IMAGE_LAYOUT      := dist/image
 FUZZTIME ?= 3s
 # Every fuzz target, as package:Fuzz; a test keeps the list complete.
 FUZZ_TARGETS := ./probe/satoken:FuzzParse ./probe/check:FuzzClassify ./probe/finding:FuzzTemplate \
 	./probe/finding:FuzzCatalogValues ./probe/serve:FuzzServeRequest ./probe/serve:FuzzLabelValue \
 	./probe/policy:FuzzLoad
 
-.PHONY: help build test fuzz demo lint bench image tools clean
+.PHONY: help build cross test fuzz demo lint bench image image-push docker-image dist tools clean
 
 help: ## list the targets
-	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-8s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 build: ## build the static binary into bin/
 	CGO_ENABLED=0 go build -trimpath -ldflags "$(LDFLAGS)" -o bin/$(BINARY) ./cmd/irsa-probe
 
-test: ## vet, every test (race detector on; manifests and moto included), a short run of each fuzz target
+cross: ## build the static binary for each of PLATFORMS into bin/OS-ARCH/
+	@for p in $(PLATFORMS); do \
+		echo "build $$p"; \
+		CGO_ENABLED=0 GOOS=$${p%/*} GOARCH=$${p#*/} go build -trimpath -ldflags "$(LDFLAGS)" -o bin/$${p%/*}-$${p#*/}/$(BINARY) ./cmd/irsa-probe || exit 1; \
+	done
+
+test: ## vet, every test (race detector on; manifests, alerts and moto included), a short run of each fuzz target
 	go vet ./...
 	go test -race -count=1 ./...
 	$(MAKE) --no-print-directory fuzz FUZZTIME=2s
@@ -37,19 +53,38 @@ fuzz: ## run each fuzz target for FUZZTIME (default 3s) on top of its checked-in
 demo: build ## run the probe against a local simulated STS and cluster: a pass, then diagnosed failures
 	go run ./cmd/irsa-probe-demo -binary bin/$(BINARY)
 
-lint: ## gofmt, go vet and staticcheck
+lint: ## gofmt, go vet, staticcheck and actionlint
 	@test -z "$$(gofmt -l cmd probe deploy)" || (gofmt -l cmd probe deploy; echo "gofmt: the files above need formatting"; exit 1)
 	go vet ./...
 	$(GOBIN)/staticcheck ./...
+	$(GOBIN)/actionlint
 
 bench: ## run the benchmarks (figures go into the README)
 	go test -run '^$$' -bench . -benchmem ./...
 
-image: ## build the container image (needs a Docker engine)
+image: ## build the linux/amd64+arm64 image as an OCI layout in dist/image (no Docker), then test it
+	$(MAKE) cross PLATFORMS="$(IMAGE_PLATFORMS)"
+	go run ./cmd/irsa-probe-image build -out $(IMAGE_LAYOUT) -version $(VERSION) -commit "$(COMMIT)" -created "$(DATE)" \
+		$(foreach p,$(IMAGE_PLATFORMS),-binary $(p)=bin/$(subst /,-,$(p))/$(BINARY))
+	IRSA_PROBE_IMAGE_LAYOUT=$(abspath $(IMAGE_LAYOUT)) go test -count=1 -run 'TestImage' ./cmd/irsa-probe-image
+
+image-push: ## push dist/image to IMAGE=registry/repository:tag (log in first: docker login, crane auth login)
+	go run ./cmd/irsa-probe-image push -layout $(IMAGE_LAYOUT) $(IMAGE)
+
+docker-image: ## the same image with a Docker engine (Dockerfile), for one platform
 	docker build --build-arg VERSION=$(VERSION) --build-arg COMMIT=$(COMMIT) --build-arg DATE=$(DATE) -t $(IMAGE) .
 
-tools: ## install staticcheck
+dist: image ## release files in dist/: binaries for RELEASE_PLATFORMS, the image layout, the components, SHA256SUMS
+	$(MAKE) cross PLATFORMS="$(RELEASE_PLATFORMS)"
+	@set -e; cd dist; rm -f $(BINARY)-* SHA256SUMS; \
+	for p in $(RELEASE_PLATFORMS); do cp ../bin/$${p%/*}-$${p#*/}/$(BINARY) $(BINARY)-$(VERSION)-$${p%/*}-$${p#*/}; done; \
+	tar --sort=name --owner=0 --group=0 --numeric-owner --mtime="$(DATE)" -czf $(BINARY)-$(VERSION)-image-oci.tar.gz -C image .; \
+	tar --sort=name --owner=0 --group=0 --numeric-owner --mtime="$(DATE)" -czf $(BINARY)-$(VERSION)-kustomize-components.tar.gz -C .. deploy/components deploy/monitoring LICENSE; \
+	sha256sum $(BINARY)-* > SHA256SUMS; cat SHA256SUMS
+
+tools: ## install staticcheck and actionlint
 	go install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+	go install github.com/rhysd/actionlint/cmd/actionlint@$(ACTIONLINT_VERSION)
 
 clean: ## remove build output
-	rm -rf bin
+	rm -rf bin dist

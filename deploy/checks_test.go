@@ -15,8 +15,9 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 )
 
-// The released image the manifests pin; bump it with a release.
-const wantImage = "ghcr.io/irsa-probe/irsa-probe:v0.1.0"
+// The released image the manifests pin: the repository's VERSION
+// (version_test.go).
+var wantImage = imageRepo + ":" + version
 
 const probeContainer = "irsa-probe"
 
@@ -26,12 +27,13 @@ type mode int
 const (
 	initCheck      mode = iota // init container running check
 	nativeSidecar              // init container, restartPolicy Always, running serve
-	classicSidecar             // regular container running serve
+	classicSidecar             // regular container running serve; the app's readinessProbe on it
+	ownReadiness               // classicSidecar leaving the app's readinessProbe alone
 	jobCheck                   // a Job's only container running check
 )
 
 func (m mode) command() string {
-	if m == nativeSidecar || m == classicSidecar {
+	if m == nativeSidecar || m == classicSidecar || m == ownReadiness {
 		return cli.CmdServe
 	}
 	return cli.CmdCheck
@@ -297,10 +299,13 @@ func checkPod(tpl *corev1.PodTemplateSpec, m mode) []string {
 		if idx(spec.InitContainers) != 0 {
 			errs = append(errs, "irsa-probe is not the first init container")
 		}
-	case classicSidecar:
+	case classicSidecar, ownReadiness:
 		// Not first: kubectl logs/exec default to the first container, the app.
 		if idx(spec.Containers) < 1 {
 			errs = append(errs, "irsa-probe must be a container after the app")
+			break
+		}
+		if m == ownReadiness {
 			break
 		}
 		port, _ := listenPort(&spec.Containers[idx(spec.Containers)])

@@ -21,19 +21,31 @@ type target struct {
 	component string   // the deploy/components/ directory it applies, if any
 	mode      mode     // how irsa-probe runs in it
 	workloads []string // Kind/name of every workload that must carry irsa-probe
+	untouched []string // Kind/name of the workloads the component leaves alone by design
 }
 
+// The sample app's workloads (testdata/sample-app): two Deployments and one
+// of every other kind with a pod template.
+var (
+	sampleServing = []string{"Deployment/minimal", "Deployment/busy", "StatefulSet/ledger", "DaemonSet/node-agent"}
+	sampleBatch   = []string{"Job/migrate", "CronJob/nightly-report"}
+	sampleAll     = slices.Concat(sampleServing, sampleBatch)
+)
+
 var targets = []target{
-	{"../examples/init-container", "", initCheck, []string{"Deployment/billing-api"}},
-	{"../examples/native-sidecar", "", nativeSidecar, []string{"Deployment/billing-api"}},
-	{"../examples/sidecar", "", classicSidecar, []string{"Deployment/billing-api"}},
-	{"../examples/job", "", jobCheck, []string{"Job/irsa-probe"}},
-	{"../examples/kustomize-components", "native-sidecar", nativeSidecar, []string{"Deployment/billing-api"}},
-	// Each component on the sample app (testdata/sample-app), which has a
-	// minimal workload and a busy one.
-	{"testdata/overlays/init-container", "init-container", initCheck, []string{"Deployment/minimal", "Deployment/busy"}},
-	{"testdata/overlays/native-sidecar", "native-sidecar", nativeSidecar, []string{"Deployment/minimal", "Deployment/busy"}},
-	{"testdata/overlays/sidecar", "sidecar", classicSidecar, []string{"Deployment/minimal", "Deployment/busy"}},
+	{"../examples/init-container", "", initCheck, []string{"Deployment/billing-api"}, nil},
+	{"../examples/native-sidecar", "", nativeSidecar, []string{"Deployment/billing-api"}, nil},
+	{"../examples/sidecar", "", classicSidecar, []string{"Deployment/billing-api"}, nil},
+	{"../examples/job", "", jobCheck, []string{"Job/irsa-probe"}, nil},
+	{"../examples/kustomize-components", "native-sidecar", nativeSidecar, []string{"Deployment/billing-api"}, nil},
+	// Each component on the sample app (testdata/sample-app): a minimal
+	// Deployment, a busy one, and one workload of every other kind. The
+	// classic sidecars leave Jobs and CronJobs alone: `serve` never exits, so
+	// their pods would never complete.
+	{"testdata/overlays/init-container", "init-container", initCheck, sampleAll, nil},
+	{"testdata/overlays/native-sidecar", "native-sidecar", nativeSidecar, sampleAll, nil},
+	{"testdata/overlays/sidecar", "sidecar", classicSidecar, sampleServing, sampleBatch},
+	{"testdata/overlays/sidecar-keep-readiness", "sidecar-keep-readiness", ownReadiness, sampleServing, sampleBatch},
 }
 
 // The region the simulated cluster's webhook injects.
@@ -64,8 +76,8 @@ func TestTargetsCoverEverything(t *testing.T) {
 			t.Errorf("component %s is applied by no target", name)
 		}
 	}
-	if len(examples) < 5 || len(comps) < 3 {
-		t.Errorf("found %d examples and %d components, want 5 and 3", len(examples), len(comps))
+	if len(examples) < 5 || len(comps) < 4 {
+		t.Errorf("found %d examples and %d components, want 5 and 4", len(examples), len(comps))
 	}
 }
 
@@ -121,7 +133,16 @@ func TestProbeContainer(t *testing.T) {
 		objs := render(t, tg.dir)
 		// Every rendered workload is checked: none slips by undeclared.
 		for _, o := range objs {
-			if _, ok := podTemplate(o); ok && !slices.Contains(tg.workloads, o.ref()) {
+			tpl, ok := podTemplate(o)
+			switch {
+			case !ok || slices.Contains(tg.workloads, o.ref()):
+			case slices.Contains(tg.untouched, o.ref()):
+				for _, c := range slices.Concat(tpl.Spec.InitContainers, tpl.Spec.Containers) {
+					if c.Name == probeContainer {
+						t.Errorf("%s: %s has irsa-probe, but the component must leave it alone", tg.dir, o.ref())
+					}
+				}
+			default:
 				t.Errorf("%s: %s is not in the target's workloads", tg.dir, o.ref())
 			}
 		}
@@ -166,6 +187,25 @@ func TestJobVerdicts(t *testing.T) {
 	}
 	if job.Spec.TTLSecondsAfterFinished == nil || *job.Spec.TTLSecondsAfterFinished < 600 {
 		t.Error("ttlSecondsAfterFinished must leave time for `kubectl logs job/irsa-probe`")
+	}
+}
+
+// TestJobExampleOwnsNoNamespace: `kubectl delete -k examples/job` must not
+// delete a namespace the example did not create, and the file users open
+// first says what to replace.
+func TestJobExampleOwnsNoNamespace(t *testing.T) {
+	for _, o := range render(t, "../examples/job") {
+		if o.Kind == "Namespace" {
+			t.Errorf("examples/job renders %s: kubectl delete -k would delete it", o.ref())
+		}
+	}
+	k, err := os.ReadFile("../examples/job/kustomization.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	head, _, _ := strings.Cut(string(k), "\napiVersion:")
+	if !strings.Contains(head, "Replace") || !strings.Contains(head, roleARNAnnotation) {
+		t.Errorf("examples/job/kustomization.yaml does not open with what to replace (the %s):\n%s", roleARNAnnotation, head)
 	}
 }
 
@@ -222,6 +262,26 @@ func TestExamplesMatchComponents(t *testing.T) {
 				t.Errorf("irsa-probe container differs from the component's (%s):\n got %s\nwant %s", tc.overlay, g, w)
 			}
 		})
+	}
+}
+
+// TestEveryKindGetsTheSameContainer: a component puts the same irsa-probe
+// container into every kind it reaches, so the CronJob patches (one level
+// deeper, a copy of the container) cannot drift from the others.
+func TestEveryKindGetsTheSameContainer(t *testing.T) {
+	for _, tg := range targets {
+		if !strings.HasPrefix(tg.dir, "testdata/overlays/") {
+			continue
+		}
+		objs := render(t, tg.dir)
+		_, want := probeIn(t, objs, "Deployment/minimal")
+		w, _ := json.Marshal(want)
+		for _, ref := range tg.workloads {
+			_, got := probeIn(t, objs, ref)
+			if g, _ := json.Marshal(got); string(g) != string(w) {
+				t.Errorf("%s: %s's irsa-probe differs from Deployment/minimal's:\n got %s\nwant %s", tg.dir, ref, g, w)
+			}
+		}
 	}
 }
 

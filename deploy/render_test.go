@@ -29,11 +29,14 @@ func (o object) ref() string { return o.Kind + "/" + o.Name }
 // apiTypes are the kinds the manifests may contain. A kind missing here is an
 // error rather than skipped, so nothing rendered escapes strict decoding.
 var apiTypes = map[string]func() any{
-	"v1/Namespace":       func() any { return new(corev1.Namespace) },
-	"v1/ServiceAccount":  func() any { return new(corev1.ServiceAccount) },
-	"v1/Service":         func() any { return new(corev1.Service) },
-	"apps/v1/Deployment": func() any { return new(appsv1.Deployment) },
-	"batch/v1/Job":       func() any { return new(batchv1.Job) },
+	"v1/Namespace":        func() any { return new(corev1.Namespace) },
+	"v1/ServiceAccount":   func() any { return new(corev1.ServiceAccount) },
+	"v1/Service":          func() any { return new(corev1.Service) },
+	"apps/v1/Deployment":  func() any { return new(appsv1.Deployment) },
+	"apps/v1/StatefulSet": func() any { return new(appsv1.StatefulSet) },
+	"apps/v1/DaemonSet":   func() any { return new(appsv1.DaemonSet) },
+	"batch/v1/Job":        func() any { return new(batchv1.Job) },
+	"batch/v1/CronJob":    func() any { return new(batchv1.CronJob) },
 }
 
 var (
@@ -141,8 +144,14 @@ func podTemplate(o object) (*corev1.PodTemplateSpec, bool) {
 	switch w := o.Obj.(type) {
 	case *appsv1.Deployment:
 		return &w.Spec.Template, true
+	case *appsv1.StatefulSet:
+		return &w.Spec.Template, true
+	case *appsv1.DaemonSet:
+		return &w.Spec.Template, true
 	case *batchv1.Job:
 		return &w.Spec.Template, true
+	case *batchv1.CronJob:
+		return &w.Spec.JobTemplate.Spec.Template, true
 	}
 	return nil, false
 }
