@@ -54,7 +54,7 @@ func (r *run) withRetry(ctx context.Context, call string, fn func(context.Contex
 			}
 			return ce
 		}
-		r.log.Debug("retrying", "call", call, "attempt", attempt, "error_code", ce.ev[finding.EvErrorCode], "backoff", sleep)
+		r.retrying(call, attempt, ce, time.Since(start)+sleep)
 		select {
 		case <-ctx.Done():
 			return ce
@@ -62,6 +62,24 @@ func (r *run) withRetry(ctx context.Context, call string, fn func(context.Contex
 		}
 		backoff = min(backoff*2, backoffMax)
 	}
+}
+
+// retrying tells whoever waits that a call failed and will be retried:
+// one line per retry, with what failed and how much of the deadline is
+// spent, so a 30-second wait is not silent.
+func (r *run) retrying(call string, attempt int, ce *callError, spent time.Duration) {
+	what := orDefault(ce.ev[finding.EvErrorCode], ce.ev[finding.EvLayer])
+	if d := ce.ev[finding.EvDetail]; d != "" && ce.ev[finding.EvErrorCode] == "" {
+		what += ": " + d
+	} else if m := ce.ev[finding.EvErrorMessage]; m != "" {
+		what += ": " + m
+	}
+	what = finding.Escape(r.redact.clean(what))
+	if r.progress != nil {
+		r.progress(fmt.Sprintf("%s failed (%s), attempt %d; retrying, %s of %s spent", call, what, attempt, spent.Round(100*time.Millisecond), r.cfg.Timeout))
+		return
+	}
+	r.log.Info("retrying", "call", call, "failed", what, "attempt", attempt, "spent", spent.Round(100*time.Millisecond).String(), "deadline", r.cfg.Timeout.String())
 }
 
 func (r *run) observeCall(call string, d time.Duration, errCode string) {
