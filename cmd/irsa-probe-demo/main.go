@@ -80,6 +80,47 @@ var steps = []step{
 		want: 3,
 	},
 	{
+		title: "…and the same outage with IRSA_PROBE_ON_UNDECIDED=pass: still UNDECIDED, but exit 0 lets the rollout go on",
+		breakIt: func(st *ststest.Stack) []string {
+			return []string{"AWS_ENDPOINT_URL_STS=http://127.0.0.1:1", "IRSA_PROBE_TIMEOUT=2s", "IRSA_PROBE_ON_UNDECIDED=pass"}
+		},
+		want: 0,
+	},
+	{
+		title: "Static keys left in the pod spec win over IRSA in every SDK's chain",
+		breakIt: func(st *ststest.Stack) []string {
+			return []string{"AWS_ACCESS_KEY_ID=" + st.IMDS.AccessKeyID(), "AWS_SECRET_ACCESS_KEY=left-over-from-a-test", "IRSA_PROBE_POD_TEMPLATE_HASH=7d9f8b6c5"}
+		},
+		want: 1,
+	},
+	{
+		title: "Not annotated, on a node whose IMDS still answers IMDSv1: any pod reads the node role",
+		breakIt: func(st *ststest.Stack) []string {
+			st.IMDS.AllowIMDSv1(true)
+			return []string{"AWS_ROLE_ARN=", "AWS_WEB_IDENTITY_TOKEN_FILE=", "IRSA_PROBE_POD_NAMESPACE=payments",
+				"IRSA_PROBE_SERVICE_ACCOUNT=billing-api", "IRSA_PROBE_POD_NAME=billing-api-7d9f8b6c5-x2k4q", "IRSA_PROBE_EXPECT_ROLE_ARN=" + st.RoleARN}
+		},
+		want: 1,
+	},
+	{
+		title: "The token's audience is right, but the OIDC provider lists sts.amazon.com as its client id",
+		breakIt: func(st *ststest.Stack) []string {
+			p := ststest.ProviderFor(st.Issuer, st.Account)
+			p.ClientIDs = []string{"sts.amazon.com"}
+			st.STS.AddOIDCProvider(p)
+			return nil
+		},
+		want: 1,
+	},
+	{
+		title: "This node's clock is 3 minutes behind STS's: works, with a warning",
+		breakIt: func(st *ststest.Stack) []string {
+			st.STS.SetNow(func() time.Time { return time.Now().Add(3 * time.Minute) })
+			return nil
+		},
+		want: 0,
+	},
+	{
 		title: "A pod whose EKS Pod Identity works (the agent runs on 127.0.0.1 here, 169.254.170.23 on a node)",
 		opts:  ststest.StackOptions{PodIdentity: true},
 		want:  0,

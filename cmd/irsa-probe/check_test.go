@@ -2,8 +2,10 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -25,6 +27,16 @@ type scenario struct {
 	codes []finding.Code // all must be reported
 	uid   uint32         // run as this user (the token-permission case)
 	mech  string         // the mechanism reported; default irsa
+	// after checks the world once the binary ran (e.g. that STS was not called).
+	after func(t *testing.T, st *ststest.Stack)
+}
+
+// stsNotCalled: a problem the environment step catches never reaches STS.
+func stsNotCalled(t *testing.T, st *ststest.Stack) {
+	t.Helper()
+	if n := st.STS.Calls("AssumeRoleWithWebIdentity"); n != 0 {
+		t.Errorf("STS was called %d times; the problem is caught before", n)
+	}
 }
 
 func realTokenFile(t *testing.T, st *ststest.Stack, name string) string {
@@ -64,20 +76,44 @@ func scenarios() []scenario {
 			codes: []finding.Code{finding.CodeRoleARNMissing, finding.CodeNodeRoleFallback},
 			setup: func(t *testing.T, st *ststest.Stack) ([]string, []string) {
 				return []string{"AWS_ROLE_ARN=", "AWS_WEB_IDENTITY_TOKEN_FILE=", "AWS_REGION=", "AWS_DEFAULT_REGION=",
-						"IRSA_PROBE_POD_NAMESPACE=payments", "IRSA_PROBE_SERVICE_ACCOUNT=billing-api",
+						"IRSA_PROBE_POD_NAMESPACE=payments", "IRSA_PROBE_SERVICE_ACCOUNT=billing-api", "IRSA_PROBE_POD_NAME=billing-api-7d9f8b6c5-x2k4q",
 						"IRSA_PROBE_EXPECT_ROLE_ARN=" + st.RoleARN},
 					[]string{st.IMDS.AssumedRoleARN(), "kubectl annotate serviceaccount -n payments billing-api eks.amazonaws.com/role-arn=" + st.RoleARN,
-						"rollout restart", "EC2 instance metadata", "mechanism none",
+						"kubectl rollout restart -n payments deployment/billing-api", "EC2 instance metadata", "mechanism none",
+						"workload:                deployment/billing-api", "a guess from the pod's name",
+						finding.IMDSv2, "--instance-id " + ststest.DefaultInstanceID + " --http-tokens required --http-put-response-hop-limit 1",
 						"aws eks create-pod-identity-association --cluster-name CLUSTER_NAME --namespace payments --service-account billing-api --role-arn " + st.RoleARN}
 			},
 		},
 		{
 			name:  "static keys in the env shadow IRSA",
 			exit:  verdict.ExitBroken,
-			codes: []finding.Code{finding.CodeNodeRoleFallback},
+			codes: []finding.Code{finding.CodeStaticCredentialsShadow},
 			setup: func(t *testing.T, st *ststest.Stack) ([]string, []string) {
-				return []string{"AWS_ACCESS_KEY_ID=" + st.IMDS.AccessKeyID(), "AWS_SECRET_ACCESS_KEY=not-checked-by-the-emulator"},
-					[]string{"AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY", "InvalidClientTokenId"}
+				return []string{"AWS_ACCESS_KEY_ID=" + st.IMDS.AccessKeyID(), "AWS_SECRET_ACCESS_KEY=not-checked-by-the-emulator", "IRSA_PROBE_POD_TEMPLATE_HASH=7d9f8b6c5"},
+					[]string{"AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY in the environment win over the pod's identity", "InvalidClientTokenId",
+						"kubectl set env deployment/billing-api -n payments AWS_ACCESS_KEY_ID- AWS_SECRET_ACCESS_KEY-", "pod-template-hash label 7d9f8b6c5"}
+			},
+		},
+		{
+			name:  "annotation missing and IMDSv1 open",
+			exit:  verdict.ExitBroken,
+			mech:  check.MechanismNone,
+			codes: []finding.Code{finding.CodeRoleARNMissing, finding.CodeNodeRoleFallback},
+			setup: func(t *testing.T, st *ststest.Stack) ([]string, []string) {
+				st.IMDS.AllowIMDSv1(true)
+				return []string{"AWS_ROLE_ARN=", "AWS_WEB_IDENTITY_TOKEN_FILE=", "IRSA_PROBE_EXPECT_ROLE_ARN=" + st.RoleARN},
+					[]string{finding.IMDSv1, "A hop limit of 1 only protects pods when IMDSv2 is required", "--instance-id " + ststest.DefaultInstanceID}
+			},
+		},
+		{
+			name:  "annotation missing and IMDS blocked",
+			exit:  verdict.ExitBroken,
+			mech:  check.MechanismNone,
+			codes: []finding.Code{finding.CodeRoleARNMissing},
+			setup: func(t *testing.T, st *ststest.Stack) ([]string, []string) {
+				st.IMDS.SetUnreachable(true)
+				return []string{"AWS_ROLE_ARN=", "AWS_WEB_IDENTITY_TOKEN_FILE="}, []string{finding.IMDSBlocked, "hop limit of 1"}
 			},
 		},
 		{
@@ -86,15 +122,105 @@ func scenarios() []scenario {
 			codes: []finding.Code{finding.CodeRoleARNMalformed},
 			setup: func(t *testing.T, st *ststest.Stack) ([]string, []string) {
 				return []string{"AWS_ROLE_ARN=arn:aws:iam::11112222333:role/billing-api"},
-					[]string{"arn:aws:iam::11112222333:role/billing-api", "not 12 digits"}
+					[]string{"arn:aws:iam::11112222333:role/billing-api", "not 12 digits", "aws iam get-role --role-name billing-api",
+						"[skip]    default-chain   resolves to AWS_ROLE_ARN/AWS_WEB_IDENTITY_TOKEN_FILE (IRSA)"}
 			},
+			after: stsNotCalled,
 		},
 		{
 			name:  "aws role in a China region",
 			exit:  verdict.ExitBroken,
-			codes: []finding.Code{finding.CodeRoleARNMalformed},
+			codes: []finding.Code{finding.CodePartitionMismatch},
 			setup: func(t *testing.T, st *ststest.Stack) ([]string, []string) {
-				return []string{"AWS_REGION=cn-north-1"}, []string{"cn-north-1", "aws-cn"}
+				// The suggested region is the role's partition's, never cn-north-1.
+				return []string{"AWS_REGION=cn-north-1", "AWS_DEFAULT_REGION=cn-north-1"}, []string{"the region cn-north-1 is in partition aws-cn", "partition aws", "AWS_REGION=us-east-1"}
+			},
+			after: stsNotCalled,
+		},
+		{
+			name:  "aws role for a China cluster's token",
+			exit:  verdict.ExitBroken,
+			codes: []finding.Code{finding.CodePartitionMismatch},
+			setup: func(t *testing.T, st *ststest.Stack) ([]string, []string) {
+				iss := "https://oidc.eks.cn-north-1.amazonaws.com.cn/id/0123456789ABCDEF0123456789ABCDEF"
+				tok := st.Issuer.ServiceAccountToken(ststest.TokenOptions{Namespace: "payments", ServiceAccount: "billing-api", Issuer: iss})
+				if err := st.WriteToken(tok); err != nil {
+					t.Fatal(err)
+				}
+				return []string{noLocalSig}, []string{"the cluster's issuer " + iss + " is in region cn-north-1 of partition aws-cn"}
+			},
+			after: stsNotCalled,
+		},
+		{
+			name:  "session name with a space",
+			exit:  verdict.ExitBroken,
+			codes: []finding.Code{finding.CodeSessionNameInvalid},
+			setup: func(t *testing.T, st *ststest.Stack) ([]string, []string) {
+				return []string{"AWS_ROLE_SESSION_NAME=billing api"}, []string{`" " is not one of the characters`, "AWS_ROLE_SESSION_NAME=billing-api"}
+			},
+			after: stsNotCalled,
+		},
+		{
+			name:  "global STS endpoint in an opt-in region",
+			exit:  verdict.ExitBroken,
+			codes: []finding.Code{finding.CodeSTSGlobalEndpoint},
+			setup: func(t *testing.T, st *ststest.Stack) ([]string, []string) {
+				// Never reached: the proxy refuses, should the check call out.
+				return []string{"AWS_REGION=ap-east-1", "AWS_DEFAULT_REGION=ap-east-1", "AWS_ENDPOINT_URL_STS=https://sts.amazonaws.com",
+						"HTTPS_PROXY=http://127.0.0.1:1", "NO_PROXY=127.0.0.1"},
+					[]string{"https://sts.amazonaws.com", "ap-east-1 is an opt-in region", "AWS_ENDPOINT_URL_STS- AWS_STS_REGIONAL_ENDPOINTS=regional AWS_REGION=ap-east-1"}
+			},
+			after: stsNotCalled,
+		},
+		{
+			name:  "STS's clock ahead of the pod's",
+			exit:  verdict.ExitOK,
+			codes: []finding.Code{finding.CodeClockSkew},
+			setup: func(t *testing.T, st *ststest.Stack) ([]string, []string) {
+				st.STS.SetNow(func() time.Time { return time.Now().Add(3 * time.Minute) })
+				return nil, []string{"WARNING clock-skew", "behind STS's", "chronyc tracking"}
+			},
+		},
+		{
+			name:  "OIDC provider lists the wrong client id",
+			exit:  verdict.ExitBroken,
+			codes: []finding.Code{finding.CodeOIDCClientIDMismatch},
+			setup: func(t *testing.T, st *ststest.Stack) ([]string, []string) {
+				p := ststest.ProviderFor(st.Issuer, st.Account)
+				p.ClientIDs = []string{"sts.amazon.com"}
+				st.STS.AddOIDCProvider(p)
+				return nil, []string{"Incorrect token audience", "add-client-id-to-open-id-connect-provider --open-id-connect-provider-arn arn:aws:iam::111122223333:oidc-provider/127.0.0.1:",
+					"--client-id sts.amazonaws.com"}
+			},
+		},
+		{
+			// The pod sees the mismatch; STS's verdict settles it (this STS,
+			// like AWS's documentation, does not compare the two).
+			name: "self-managed issuer publishes another issuer",
+			exit: verdict.ExitOK,
+			setup: func(t *testing.T, st *ststest.Stack) ([]string, []string) {
+				st.Issuer.SetDiscovery("https://kubernetes.default.svc", "")
+				return nil, []string{`names issuer "https://kubernetes.default.svc"`, "STS accepted the token despite oidc-discovery-invalid"}
+			},
+		},
+		{
+			name:  "self-managed issuer publishes an http jwks_uri",
+			exit:  verdict.ExitBroken,
+			codes: []finding.Code{finding.CodeOIDCDiscoveryInvalid},
+			setup: func(t *testing.T, st *ststest.Stack) ([]string, []string) {
+				st.Issuer.SetDiscovery("", "http://example.invalid/keys")
+				return nil, []string{`jwks_uri "http://example.invalid/keys" is not an https URL`, "Couldn't retrieve verification key"}
+			},
+		},
+		{
+			name:  "token file with a log line appended",
+			exit:  verdict.ExitBroken,
+			codes: []finding.Code{finding.CodeTokenMalformed},
+			setup: func(t *testing.T, st *ststest.Stack) ([]string, []string) {
+				if err := st.WriteToken(st.Token() + "\ntime=2025-03-01T12:00:00Z level=INFO msg=\"token refreshed\"\n"); err != nil {
+					t.Fatal(err)
+				}
+				return nil, []string{"a JWT followed by 58 more bytes on 1 more line(s): something appended to the token file"}
 			},
 		},
 		{
@@ -246,12 +372,21 @@ func scenarios() []scenario {
 		{
 			name:  "signing key rotated",
 			exit:  verdict.ExitBroken,
-			codes: []finding.Code{finding.CodeSTSInvalidIdentityToken},
+			codes: []finding.Code{finding.CodeOIDCDiscoveryInvalid},
 			setup: func(t *testing.T, st *ststest.Stack) ([]string, []string) {
 				if err := st.Issuer.RotateKey(); err != nil {
 					t.Fatal(err)
 				}
 				return nil, []string{"InvalidIdentityToken", "is not in the issuer's JWKS"}
+			},
+		},
+		{
+			name:  "STS rejects a claim",
+			exit:  verdict.ExitBroken,
+			codes: []finding.Code{finding.CodeSTSInvalidIdentityToken},
+			setup: func(t *testing.T, st *ststest.Stack) ([]string, []string) {
+				st.STS.SetFault("AssumeRoleWithWebIdentity", ststest.Fault{Code: "IDPRejectedClaim", Message: "Token rejected by identity provider.", Status: 403})
+				return nil, []string{"IDPRejectedClaim", "aws iam list-open-id-connect-providers"}
 			},
 		},
 		{
@@ -300,7 +435,7 @@ func scenarios() []scenario {
 			setup: func(t *testing.T, st *ststest.Stack) ([]string, []string) {
 				// STS reaches the issuer; the pod does not trust its CA.
 				return []string{"IRSA_PROBE_VERIFY_SIGNATURE=always", "SSL_CERT_FILE=" + filepath.Join(st.Dir, "no-ca")},
-					[]string{"this pod could not fetch the signing keys of " + st.Issuer.URL + " (issuer not reachable: fetching " + st.Issuer.URL + "/.well-known/openid-configuration", "[pass] assume-role"}
+					[]string{"this pod could not fetch the signing keys of " + st.Issuer.URL + " (issuer not reachable: fetching " + st.Issuer.URL + "/.well-known/openid-configuration", "[pass]    assume-role"}
 			},
 		},
 		{
@@ -486,6 +621,12 @@ func TestCheckScenarios(t *testing.T) {
 			if rep.Mechanism != mech || len(rep.Checks) != steps || rep.Checks[0].Name != check.StepMechanism {
 				t.Errorf("mechanism %q, want %q; want the %d steps recorded, got %+v", rep.Mechanism, mech, steps, rep.Checks)
 			}
+			if n := strings.Count(strings.TrimSuffix(js.stdout, "\n"), "\n"); n != 0 {
+				t.Errorf("--output json printed %d lines; want one object on one line", n+1)
+			}
+			if sc.after != nil {
+				sc.after(t, st)
+			}
 			if !strings.Contains(text.stdout, "mechanism "+mech) {
 				t.Errorf("the verdict line does not name mechanism %s", mech)
 			}
@@ -540,6 +681,10 @@ func assertFindings(t *testing.T, rep check.Report, codes []finding.Code) {
 			t.Errorf("finding %s not reported; got %v", c, rep.Findings)
 		}
 	}
+	if got[finding.CodeNodeRoleFallback] && !slices.Contains(codes, finding.CodeNodeRoleFallback) {
+		// The IRSA role itself is never a fallback.
+		t.Errorf("node-role-fallback reported besides %v", codes)
+	}
 	if len(codes) == 0 && len(rep.Findings) != 0 {
 		t.Errorf("want no findings, got %+v", rep.Findings)
 	}
@@ -582,5 +727,50 @@ func TestEveryCodeHasAScenario(t *testing.T) {
 		if !covered[e.Code] {
 			t.Errorf("no scenario reports %s", e.Code)
 		}
+	}
+}
+
+// TestUndecided: while STS cannot be reached, check says so on stderr
+// at every retry; at the deadline it exits 3, or 0 with
+// IRSA_PROBE_ON_UNDECIDED=pass (or --on-undecided=pass), the report
+// still saying UNDECIDED.
+func TestUndecided(t *testing.T) {
+	st := startStack(t, ststest.StackOptions{})
+	env := runEnv(st, "AWS_ENDPOINT_URL_STS=http://127.0.0.1:1", "IRSA_PROBE_TIMEOUT=2s")
+	for _, tc := range []struct {
+		name  string
+		env   []string
+		args  []string
+		exit  int
+		retry bool
+	}{
+		{"default fails", nil, []string{"check"}, verdict.ExitUndecided, true},
+		{"variable passes", []string{"IRSA_PROBE_ON_UNDECIDED=pass"}, []string{"check"}, verdict.ExitOK, true},
+		{"flag passes", nil, []string{"check", "--on-undecided=pass"}, verdict.ExitOK, true},
+		{"flag wins", []string{"IRSA_PROBE_ON_UNDECIDED=pass"}, []string{"check", "--on-undecided=fail"}, verdict.ExitUndecided, true},
+		{"bad value", []string{"IRSA_PROBE_ON_UNDECIDED=maybe"}, []string{"check"}, verdict.ExitUsage, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res := runBinary(t, runOpts{env: append(slices.Clone(env), tc.env...), args: tc.args})
+			if res.exit != tc.exit {
+				t.Fatalf("exit %d, want %d\n%s\n%s", res.exit, tc.exit, res.stdout, res.stderr)
+			}
+			if !tc.retry {
+				return
+			}
+			if !strings.HasPrefix(res.stdout, "irsa-probe: UNDECIDED") {
+				t.Errorf("the report does not say UNDECIDED:\n%s", res.stdout)
+			}
+			lines := strings.Split(strings.TrimSpace(res.stderr), "\n")
+			for i, l := range lines {
+				want := fmt.Sprintf("irsa-probe: AssumeRoleWithWebIdentity failed (TCP: dial tcp 127.0.0.1:1: connect: connection refused), attempt %d; retrying, ", i+1)
+				if !strings.HasPrefix(l, want) || !strings.HasSuffix(l, " of 2s spent") {
+					t.Errorf("stderr line %d = %q, want %q… of 2s spent", i+1, l, want)
+				}
+			}
+			if len(lines) < 2 {
+				t.Errorf("want a line per retry in 2s of backoff from 250ms, got %d", len(lines))
+			}
+		})
 	}
 }

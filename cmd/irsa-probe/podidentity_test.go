@@ -31,7 +31,7 @@ func podIdentityScenarios() []scenario {
 		{
 			name: "pod identity ok, role pinned", opts: podIdentity, mech: pid, exit: verdict.ExitOK,
 			setup: func(t *testing.T, st *ststest.Stack) ([]string, []string) {
-				return []string{"IRSA_PROBE_EXPECT_ROLE_ARN=" + st.RoleARN}, []string{"[pass] caller-identity arn:aws:sts::111122223333:assumed-role/billing-api/eks-"}
+				return []string{"IRSA_PROBE_EXPECT_ROLE_ARN=" + st.RoleARN}, []string{"[pass]    caller-identity arn:aws:sts::111122223333:assumed-role/billing-api/eks-"}
 			},
 		},
 		{
@@ -57,7 +57,7 @@ func podIdentityScenarios() []scenario {
 				st.Agent.SetFault(ststest.AgentThroughProxy)
 				return []string{"HTTP_PROXY=http://probe:s3cret@127.0.0.1:1", "NO_PROXY=.svc"},
 					[]string{"Access Denied. Called agent through invalid address, please use either [169.254.170.23 fd00:ec2::23] address not 127.0.0.1",
-						"HTTP_PROXY=http://probe:xxxxx@127.0.0.1:1", `value: "169.254.170.23,fd00:ec2::23,.svc"`}
+						"HTTP_PROXY=http://probe:xxxxx@127.0.0.1:1", "NO_PROXY=169.254.170.23,fd00:ec2::23,.svc no_proxy=169.254.170.23,fd00:ec2::23,.svc"}
 			},
 		},
 		{

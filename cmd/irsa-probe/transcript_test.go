@@ -179,6 +179,8 @@ var (
 		{regexp.MustCompile(`\(\d+ ms\)`), "(N ms)"},
 		{regexp.MustCompile(`\b(\d+h)?(\d+m)?\d+(\.\d+)?m?s\b`), "DURATION"},
 		{regexp.MustCompile(`\(\d+ attempts in DURATION\)`), "(N attempts in DURATION)"},
+		// A retry line per backoff: how many fit in the deadline varies.
+		{regexp.MustCompile(`(?m)^(irsa-probe: \w+ failed \(.*\), attempt )\d+(; retrying, DURATION of DURATION spent\n)(irsa-probe: \w+ failed .*\n)*`), "${1}N${2}"},
 	}
 )
 

@@ -25,6 +25,9 @@ type Checker struct {
 	http    *httpClient
 	log     *slog.Logger
 	observe Observer
+	// progress, when set, is told of every retry in one line; else the
+	// retry is logged.
+	progress func(line string)
 }
 
 // New returns a Checker for cfg, which must have been Finished. log may be
@@ -35,6 +38,10 @@ func New(cfg *config.Config, log *slog.Logger) *Checker {
 	}
 	return &Checker{cfg: cfg, http: newHTTPClient(cfg.CABundle()), log: log}
 }
+
+// SetProgress registers fn to be told, in one line each, of every retry
+// while a check waits (check prints them on stderr).
+func (c *Checker) SetProgress(fn func(line string)) { c.progress = fn }
 
 // SetObserver registers fn to be told of every STS call of every run.
 func (c *Checker) SetObserver(fn Observer) { c.observe = fn }
@@ -55,12 +62,17 @@ type run struct {
 	sig     oidc.Result
 	sigNote string
 	redact  redactor
+	clock   *stsClock // STS's Date, for clock-skew
 }
 
 // entry is a finding as the run holds it until the report is final.
 type entry struct {
 	step string // the step that found it: the report lists findings by step
 	finding.Finding
+	// ev is the finding's own evidence: finish renders it again over the
+	// base evidence as it is at the end (the issuer, the pod, the
+	// workload are learned after the environment step's findings).
+	ev finding.Evidence
 	// doubt marks a claim check of the token step that STS also judges:
 	// STS's verdict settles it (see settleDoubts).
 	doubt bool
@@ -96,7 +108,8 @@ func (c *Checker) Run(ctx context.Context) *Report {
 
 // newRun is a run of c that will fill rep.
 func newRun(c *Checker, rep *Report) *run {
-	return &run{Checker: c, rep: rep, steps: map[string]StepResult{}, base: finding.Evidence{}, held: &heldToken{}}
+	return &run{Checker: c, rep: rep, steps: map[string]StepResult{}, base: finding.Evidence{}, held: &heldToken{},
+		clock: &stsClock{inner: c.http, now: c.cfg.Clock}}
 }
 
 // irsaPath runs the IRSA steps; it returns whether the environment and
@@ -137,12 +150,12 @@ func (r *run) record(step string, st Status, detail string) {
 
 // add records a finding of step over the base evidence plus ev.
 func (r *run) add(step string, code finding.Code, ev finding.Evidence) {
-	r.found = append(r.found, entry{step: step, Finding: finding.New(code, r.evidence(ev))})
+	r.found = append(r.found, entry{step: step, Finding: finding.New(code, r.evidence(ev)), ev: ev})
 }
 
 // addDoubt records a finding STS's verdict will settle (see settleDoubts).
 func (r *run) addDoubt(step string, code finding.Code, ev finding.Evidence) {
-	r.found = append(r.found, entry{step: step, Finding: finding.New(code, r.evidence(ev)), doubt: true})
+	r.found = append(r.found, entry{step: step, Finding: finding.New(code, r.evidence(ev)), ev: ev, doubt: true})
 }
 
 // evidence is the base evidence, ev over it, and the signature note.
@@ -151,6 +164,9 @@ func (r *run) evidence(ev finding.Evidence) finding.Evidence {
 	maps.Copy(all, ev)
 	if r.sigNote != "" && all[finding.EvSignature] == "" {
 		all[finding.EvSignature] = r.sigNote
+	}
+	if all[finding.EvWorkload] == "" {
+		all[finding.EvWorkload], all[finding.EvWorkloadFrom] = workloadOf(all[finding.EvPod], r.cfg.PodTemplateHash)
 	}
 	return all
 }
@@ -162,9 +178,13 @@ func (r *run) evidence(ev finding.Evidence) finding.Evidence {
 func (r *run) addOrMerge(step string, code finding.Code, ev finding.Evidence) {
 	for i := range r.found {
 		if e := &r.found[i]; e.Code == code {
-			merged := maps.Clone(e.Evidence)
+			merged := maps.Clone(e.ev)
+			if merged == nil {
+				merged = finding.Evidence{}
+			}
 			maps.Copy(merged, ev)
-			e.Finding, e.doubt = finding.New(code, merged), false
+			e.ev, e.doubt = merged, false
+			e.Finding = finding.New(code, r.evidence(merged))
 			return
 		}
 	}
@@ -182,7 +202,7 @@ func (r *run) finish() {
 	slices.SortStableFunc(r.found, func(a, b entry) int { return stepIndex(a.step) - stepIndex(b.step) })
 	r.rep.Findings = make([]finding.Finding, 0, len(r.found))
 	for _, e := range r.found {
-		r.rep.Findings = append(r.rep.Findings, e.Finding)
+		r.rep.Findings = append(r.rep.Findings, finding.New(e.Code, r.evidence(e.ev)))
 	}
 	r.redact.scrub(r.rep)
 	r.rep.Decide()

@@ -133,3 +133,17 @@ func TestConnectionCutUnder200IsRetried(t *testing.T) {
 		t.Errorf("GetCallerIdentity calls: %d, want 2 (the cut one, then a retry)", n)
 	}
 }
+
+// TestDeadlineCuttingAnAttemptKeepsTheCause: when the check's deadline
+// cuts a retry short, the finding is what failed until then (throttling),
+// not the cut itself. Each answer takes 0.9 s: the second attempt starts
+// by 1.3 s and is cut at 2 s.
+func TestDeadlineCuttingAnAttemptKeepsTheCause(t *testing.T) {
+	st := ststest.Start(ststest.StackOptions{})
+	defer st.Close()
+	st.STS.SetFault("AssumeRoleWithWebIdentity", ststest.Fault{Code: "Throttling", Message: "Rate exceeded", Delay: 900 * time.Millisecond})
+	rep := runAgainst(t, st, "IRSA_PROBE_TIMEOUT=2s")
+	if !rep.Has(finding.CodeSTSThrottled) || rep.Has(finding.CodeSTSUnreachable) {
+		t.Fatalf("findings %+v", rep.Findings)
+	}
+}

@@ -25,7 +25,8 @@ func (r *Report) WriteText(w io.Writer) error {
 	}
 	fmt.Fprintf(&b, " mechanism %s (%d ms)\n", orDefault(r.Mechanism, MechanismNone), r.DurationMS)
 	for _, c := range r.Checks {
-		fmt.Fprintf(&b, "  [%-4s] %-15s %s\n", c.Status, c.Name, c.Detail)
+		// "[unknown]" is the widest status: every name starts in one column.
+		fmt.Fprintf(&b, "  %-9s %-15s %s\n", "["+string(c.Status)+"]", c.Name, c.Detail)
 	}
 	for _, f := range r.Findings {
 		fmt.Fprintf(&b, "\n%s %s: %s\n", f.Severity.Word(), f.Code, f.Message)
@@ -44,11 +45,10 @@ func (r *Report) WriteText(w io.Writer) error {
 	return err
 }
 
-// WriteJSON renders the report as one JSON object.
+// WriteJSON renders the report as one JSON object on one line: log
+// collectors make a record of each line.
 func (r *Report) WriteJSON(w io.Writer) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(r)
+	return json.NewEncoder(w).Encode(r)
 }
 
 // Summary is the short text for the termination log and /healthz: the

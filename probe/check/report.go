@@ -76,7 +76,7 @@ type Report struct {
 	// DurationMS is how long the check took, retries included.
 	DurationMS int64 `json:"durationMs"`
 	// CredentialsExpiry is when the assumed credentials expire (serve refreshes before).
-	CredentialsExpiry time.Time `json:"credentialsExpiry,omitempty"`
+	CredentialsExpiry time.Time `json:"credentialsExpiry,omitzero"`
 
 	verdict verdict.Verdict
 }

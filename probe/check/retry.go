@@ -29,6 +29,7 @@ const (
 func (r *run) withRetry(ctx context.Context, call string, fn func(context.Context) error) *callError {
 	backoff := backoffBase
 	start := time.Now()
+	var last *callError // the latest failure of an attempt the deadline did not cut
 	for attempt := 1; ; attempt++ {
 		actx, cancel := context.WithTimeout(ctx, attemptTimeout)
 		t0 := time.Now()
@@ -43,6 +44,12 @@ func (r *run) withRetry(ctx context.Context, call string, fn func(context.Contex
 			ce = classify(err, r.cfg.STSEndpoint())
 		}
 		r.observeCall(call, time.Since(t0), orDefault(ce.ev[finding.EvErrorCode], string(ce.finding)))
+		if ctx.Err() != nil && last != nil {
+			// The check's deadline cut this attempt short: what failed
+			// until then (throttling, say) is the finding, not the cut.
+			ce = last
+		}
+		last = ce
 		retryable := ce.transient || (ce.ev[finding.EvErrorCode] == "IDPCommunicationError" && attempt <= idpRetries)
 		if !retryable {
 			return ce
@@ -54,7 +61,7 @@ func (r *run) withRetry(ctx context.Context, call string, fn func(context.Contex
 			}
 			return ce
 		}
-		r.log.Debug("retrying", "call", call, "attempt", attempt, "error_code", ce.ev[finding.EvErrorCode], "backoff", sleep)
+		r.retrying(call, attempt, ce, time.Since(start)+sleep)
 		select {
 		case <-ctx.Done():
 			return ce
@@ -62,6 +69,24 @@ func (r *run) withRetry(ctx context.Context, call string, fn func(context.Contex
 		}
 		backoff = min(backoff*2, backoffMax)
 	}
+}
+
+// retrying tells whoever waits that a call failed and will be retried:
+// one line per retry, with what failed and how much of the deadline is
+// spent, so a 30-second wait is not silent.
+func (r *run) retrying(call string, attempt int, ce *callError, spent time.Duration) {
+	what := orDefault(ce.ev[finding.EvErrorCode], ce.ev[finding.EvLayer])
+	if d := ce.ev[finding.EvDetail]; d != "" && ce.ev[finding.EvErrorCode] == "" {
+		what += ": " + d
+	} else if m := ce.ev[finding.EvErrorMessage]; m != "" {
+		what += ": " + m
+	}
+	what = finding.Escape(r.redact.clean(what))
+	if r.progress != nil {
+		r.progress(fmt.Sprintf("%s failed (%s), attempt %d; retrying, %s of %s spent", call, what, attempt, spent.Round(100*time.Millisecond), r.cfg.Timeout))
+		return
+	}
+	r.log.Info("retrying", "call", call, "failed", what, "attempt", attempt, "spent", spent.Round(100*time.Millisecond).String(), "deadline", r.cfg.Timeout.String())
 }
 
 func (r *run) observeCall(call string, d time.Duration, errCode string) {

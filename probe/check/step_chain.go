@@ -104,7 +104,11 @@ func (r *run) defaultChain(ctx context.Context, checkedOK, assumedOK bool) {
 		err = fmt.Errorf("no credential provider")
 	}
 	if err != nil {
-		r.record(StepDefaultChain, StatusWarn, "no credentials at all in this container ("+rootCause(err)+"): the pod has no AWS identity")
+		detail := "no credentials at all in this container (" + rootCause(err) + "): the pod has no AWS identity"
+		if !strings.EqualFold(r.cfg.AWS.IMDSDisabled, "true") {
+			detail += "; " + finding.IMDSBlocked + " (expected on Fargate, and on EC2 with IMDSv2 required and a hop limit of 1)"
+		}
+		r.record(StepDefaultChain, StatusWarn, detail)
 		return
 	}
 	r.redact.add(creds.SecretAccessKey, creds.SessionToken)
@@ -117,7 +121,8 @@ func (r *run) defaultChain(ctx context.Context, checkedOK, assumedOK bool) {
 		if r.identityConfigured() && !ce.transient {
 			// IRSA is configured, yet apps would use other credentials,
 			// working or not: that shadowing is the problem.
-			r.add(StepDefaultChain, finding.CodeNodeRoleFallback, finding.Evidence{finding.EvSource: src, finding.EvErrorCode: ce.ev[finding.EvErrorCode], finding.EvErrorMessage: ce.ev[finding.EvErrorMessage], finding.EvRequestID: ce.ev[finding.EvRequestID]})
+			ev := finding.Evidence{finding.EvSource: src, finding.EvGotARN: "", finding.EvErrorCode: ce.ev[finding.EvErrorCode], finding.EvErrorMessage: ce.ev[finding.EvErrorMessage], finding.EvRequestID: ce.ev[finding.EvRequestID]}
+			r.add(StepDefaultChain, r.chainCode(ctx, srcs, ev), ev)
 			r.record(StepDefaultChain, StatusFail, "credentials from "+src+" shadow "+r.mechanismName()+"; GetCallerIdentity: "+orDefault(ce.ev[finding.EvErrorCode], rootCause(err)))
 			return
 		}
@@ -133,8 +138,23 @@ func (r *run) defaultChain(ctx context.Context, checkedOK, assumedOK bool) {
 		r.record(StepDefaultChain, StatusPass, got+" from "+src)
 		return
 	}
-	r.add(StepDefaultChain, finding.CodeNodeRoleFallback, finding.Evidence{finding.EvGotARN: got, finding.EvSource: src})
+	ev := finding.Evidence{finding.EvGotARN: got, finding.EvSource: src}
+	r.add(StepDefaultChain, r.chainCode(ctx, srcs, ev), ev)
 	r.record(StepDefaultChain, StatusFail, got+" from "+src)
+}
+
+// chainCode is the finding for a chain that does not end at the pod's
+// identity: static keys or a profile shadowing it, else the node role;
+// it adds what it observed to ev.
+func (r *run) chainCode(ctx context.Context, srcs []aws.CredentialSource, ev finding.Evidence) finding.Code {
+	if what, vars, ok := shadowedBy(srcs); ok && r.identityConfigured() {
+		ev[finding.EvShadowedBy], ev[finding.EvShadowVars] = what, vars
+		return finding.CodeStaticCredentialsShadow
+	}
+	if slices.Contains(srcs, aws.CredentialSourceIMDS) {
+		ev[finding.EvIMDS] = r.observeIMDS(ctx)
+	}
+	return finding.CodeNodeRoleFallback
 }
 
 type staticProvider aws.Credentials

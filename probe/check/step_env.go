@@ -55,9 +55,22 @@ func (r *run) checkEnvironment() bool {
 		return false
 	}
 	if p := iam.PartitionOfRegion(region); p != role.Partition {
-		detail := fmt.Sprintf("region %s belongs to partition %s, but the role is in partition %s", region, orDefault(p, "(unknown)"), role.Partition)
-		r.add(StepEnvironment, finding.CodeRoleARNMalformed, finding.Evidence{finding.EvEnvVar: "AWS_ROLE_ARN", finding.EvARNValue: aws.RoleARN, finding.EvDetail: detail})
-		r.record(StepEnvironment, StatusFail, detail)
+		detail := fmt.Sprintf("the region %s is in partition %s", region, orDefault(p, "(unknown)"))
+		r.add(StepEnvironment, finding.CodePartitionMismatch, finding.Evidence{finding.EvDetail: detail})
+		r.record(StepEnvironment, StatusFail, fmt.Sprintf("partition mismatch: role in %s, %s", role.Partition, detail))
+		return false
+	}
+	if detail := sessionNameProblem(aws.RoleSessionName); detail != "" {
+		r.add(StepEnvironment, finding.CodeSessionNameInvalid, finding.Evidence{finding.EvSessionName: aws.RoleSessionName, finding.EvDetail: detail})
+		r.record(StepEnvironment, StatusFail, "AWS_ROLE_SESSION_NAME invalid: "+detail)
+		return false
+	}
+	if u, err := url.Parse(r.cfg.STSEndpoint()); err == nil && u.Hostname() == iam.GlobalSTSHost && iam.OptInRegion(region) {
+		// STS's own rule: the global endpoint's (version 1) session tokens
+		// are not valid in Regions that are disabled by default.
+		detail := "is an opt-in region, where the global endpoint's version 1 session tokens are not valid (unless the account issues version 2 tokens)"
+		r.add(StepEnvironment, finding.CodeSTSGlobalEndpoint, finding.Evidence{finding.EvDetail: detail})
+		r.record(StepEnvironment, StatusFail, "global STS endpoint in opt-in region "+region)
 		return false
 	}
 	r.record(StepEnvironment, StatusPass, fmt.Sprintf("role %s, region %s, endpoint %s", aws.RoleARN, region, r.cfg.STSEndpoint()))
@@ -82,6 +95,7 @@ func (r *run) baseEvidence() (region string) {
 	r.base[finding.EvServiceAccount] = r.cfg.ServiceAccount
 	r.base[finding.EvPod] = r.cfg.PodName
 	r.base[finding.EvEndpoint] = r.cfg.STSEndpoint()
+
 	if expectedErr == nil {
 		r.base[finding.EvAccount], r.base[finding.EvPartition] = expectedRole.Account, expectedRole.Partition
 	}
@@ -124,6 +138,21 @@ func orDefault(v, def string) string {
 		return def
 	}
 	return v
+}
+
+// sessionNameProblem says what STS would refuse in AWS_ROLE_SESSION_NAME
+// (RoleSessionName: 2 to 64 characters of [\w+=,.@-], STS API reference),
+// or "" when it is valid or not set.
+func sessionNameProblem(name string) string {
+	switch {
+	case name == "":
+		return ""
+	case len(name) < 2 || len(name) > 64:
+		return fmt.Sprintf("%d characters, not 2 to 64", len(name))
+	case sessionNameRE.MatchString(name):
+		return fmt.Sprintf("%q is not one of the characters [\\w+=,.@-]", sessionNameRE.FindString(name))
+	}
+	return ""
 }
 
 // urlProblem says why raw is not a usable http(s) endpoint URL, or ""

@@ -40,7 +40,7 @@ func (c *Checker) forPodIdentity() *Checker {
 	cfg := *c.cfg
 	cfg.AWS.TokenFile = cfg.AWS.ContainerAuthTokenFile
 	cfg.Audience = iam.PodIdentityAudience
-	return &Checker{cfg: &cfg, http: c.http, log: c.log, observe: c.observe}
+	return &Checker{cfg: &cfg, http: c.http, log: c.log, observe: c.observe, progress: c.progress}
 }
 
 // podIdentityPath runs the Pod Identity steps; it returns whether the

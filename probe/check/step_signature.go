@@ -60,6 +60,11 @@ func (r *run) recordSignature(s *signatureCheck) {
 		r.sigNote = "issuer not reachable: " + res.Err.Error()
 		r.add(StepSignature, finding.CodeOIDCKeysUnreachable, finding.Evidence{finding.EvDetail: res.Err.Error(), finding.EvFetchedBy: "this pod"})
 		r.record(StepSignature, StatusFail, r.sigNote)
+	case res.Discovery != "" || res.UnknownKeyID:
+		// What STS will trip on too; its answer settles the doubt.
+		r.sigNote = res.Err.Error()
+		r.addDoubt(StepSignature, finding.CodeOIDCDiscoveryInvalid, finding.Evidence{finding.EvDetail: res.Err.Error(), finding.EvJWKSURI: res.JWKSURI})
+		r.record(StepSignature, StatusFail, r.sigNote)
 	default:
 		r.sigNote = res.Err.Error()
 		r.record(StepSignature, StatusFail, r.sigNote)

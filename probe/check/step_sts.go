@@ -22,7 +22,7 @@ import (
 func (r *run) stsClient(creds aws.CredentialsProvider) *sts.Client {
 	opts := sts.Options{
 		Region:      r.cfg.AWS.EffectiveRegion(),
-		HTTPClient:  r.http,
+		HTTPClient:  r.clock,
 		Retryer:     aws.NopRetryer{},
 		Credentials: creds,
 	}
@@ -107,6 +107,7 @@ func (r *run) recordSTS(o stsOutcome) {
 		return
 	}
 	r.rep.CredentialsExpiry = o.creds.Expires.UTC()
+	r.checkClock(o.creds)
 	r.record(StepAssumeRole, StatusPass, fmt.Sprintf("assumed %s; credentials expire %s", r.cfg.AWS.RoleARN, o.creds.Expires.UTC().Format(time.RFC3339)))
 	r.recordCallerIdentity(o.id, o.idErr)
 }
@@ -145,11 +146,16 @@ func (r *run) stsFailure(step, call string, ce *callError) {
 	if code == finding.CodeOIDCProviderMissing && r.token != nil && ce.ev[finding.EvSTSIssuer] != "" && ce.ev[finding.EvSTSIssuer] != r.token.Issuer {
 		code = finding.CodeOIDCIssuerMismatch
 	}
-	if code == finding.CodeOIDCKeysUnreachable && r.sig.UnknownKeyID {
+	if (code == finding.CodeOIDCKeysUnreachable || code == finding.CodeSTSInvalidIdentityToken) && (r.sig.UnknownKeyID || r.sig.Discovery != "") {
 		// STS says "couldn't retrieve verification key" both when the
 		// issuer is down and when the token's kid is not in its JWKS; the
-		// pod reached the issuer, so it is the key.
-		code = finding.CodeSTSInvalidIdentityToken
+		// pod reached the issuer and found what is wrong with it.
+		code = finding.CodeOIDCDiscoveryInvalid
+	}
+	if code == finding.CodeTokenAudienceMismatch && r.token != nil && r.token.HasAudience(r.cfg.Audience) {
+		// The token's aud is the expected one, so the list STS compared
+		// it with is wrong: the OIDC provider's client ids.
+		code = finding.CodeOIDCClientIDMismatch
 	}
 	if code == finding.CodeTokenExpired {
 		if skew := stsClockSkew(ce.ev[finding.EvErrorMessage], r.cfg.Clock()); skew != "" {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/irsa-probe/irsa-probe/probe/finding"
+	"github.com/irsa-probe/irsa-probe/probe/iam"
 	"github.com/irsa-probe/irsa-probe/probe/satoken"
 )
 
@@ -23,6 +24,7 @@ const ClockSkew = 5 * time.Minute
 type tokenCheck struct {
 	status Status
 	detail string
+	note   string // who checks the signature, unless the signature step did
 }
 
 // checkToken is the token step: read, decode and validate the projected
@@ -51,6 +53,12 @@ func (r *run) checkToken() *tokenCheck {
 	r.token, r.rawToken = t, raw
 	r.rep.Token = t
 	r.base[finding.EvIssuer] = t.Issuer
+	if ir := iam.IssuerRegion(t.Issuer); ir != "" {
+		r.base[finding.EvIssuerRegion] = ir
+		if r.cfg.AWS.EffectiveRegion() == "" {
+			r.base[finding.EvRegionFrom] = "the cluster's region, from its issuer's host"
+		}
+	}
 	r.base[finding.EvSubject] = t.Subject
 	r.base[finding.EvAudience] = strings.Join(t.Audience, ",")
 	if t.Namespace != "" {
@@ -76,11 +84,19 @@ func (r *run) checkToken() *tokenCheck {
 		return nil
 	}
 
+	if ir := r.base[finding.EvIssuerRegion]; ir != "" && r.role.Partition != "" && iam.PartitionOfRegion(ir) != r.role.Partition {
+		detail := fmt.Sprintf("the cluster's issuer %s is in region %s of partition %s", t.Issuer, ir, orDefault(iam.PartitionOfRegion(ir), "(unknown)"))
+		r.add(StepToken, finding.CodePartitionMismatch, finding.Evidence{finding.EvDetail: detail})
+		r.record(StepToken, StatusFail, "partition mismatch: "+detail)
+		return nil
+	}
+
 	r.held.raw = raw // STS may judge it: the SDK gets these bytes
 	now := r.cfg.Clock()
 	nowEv := now.UTC().Format(time.RFC3339)
-	tc := &tokenCheck{status: StatusPass, detail: fmt.Sprintf("sub %s, aud %s, %s left (claims only; %s verifies the signature)",
-		t.Subject, strings.Join(t.Audience, ","), t.Expiry.Sub(now).Round(time.Second), r.tokenJudge())}
+	tc := &tokenCheck{status: StatusPass, detail: fmt.Sprintf("sub %s, aud %s, %s left",
+		t.Subject, strings.Join(t.Audience, ","), humanDuration(t.Expiry.Sub(now))),
+		note: fmt.Sprintf(" (claims only; %s verifies the signature)", r.tokenJudge())}
 	fail := func(code finding.Code, ev finding.Evidence, doubt bool) {
 		if doubt {
 			r.addDoubt(StepToken, code, ev)
@@ -117,7 +133,7 @@ func (r *run) checkToken() *tokenCheck {
 		}
 	}
 	if tc.status == StatusFail {
-		tc.detail = "sub " + t.Subject + ", aud " + strings.Join(t.Audience, ",")
+		tc.detail, tc.note = "sub "+t.Subject+", aud "+strings.Join(t.Audience, ","), ""
 	}
 	return tc
 }
@@ -128,6 +144,9 @@ func (r *run) checkToken() *tokenCheck {
 // doubt was confirmed when the STS error merged into it (addOrMerge).
 // Otherwise, or when STS was not asked, the doubts stand as findings.
 func (r *run) settleDoubts(tc *tokenCheck, stsAccepted bool) {
+	if tc.note != "" && !r.sig.Verified {
+		tc.detail += tc.note
+	}
 	if stsAccepted {
 		kept := r.found[:0]
 		for _, e := range r.found {
@@ -185,6 +204,22 @@ func (r *run) tokenFileError(path string, err error) {
 		}
 		r.record(StepToken, StatusFail, err.Error())
 	}
+}
+
+// humanDuration is a token's time left as a person reads it: under two
+// days exactly, beyond in days or years (a 10-year token is "10 years",
+// not "87572h18m4s").
+func humanDuration(d time.Duration) string {
+	const day = 24 * time.Hour
+	switch years := d.Hours() / 24 / 365.25; {
+	case years >= 1.5:
+		return fmt.Sprintf("%.0f years", years)
+	case years >= 1:
+		return "1 year"
+	case d >= 2*day:
+		return fmt.Sprintf("%d days", d/day)
+	}
+	return d.Round(time.Second).String()
 }
 
 func fmtTime(t time.Time) string {

@@ -2,8 +2,11 @@ package cli
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/irsa-probe/irsa-probe/probe/check"
+	"github.com/irsa-probe/irsa-probe/probe/config"
+	"github.com/irsa-probe/irsa-probe/probe/verdict"
 )
 
 var checkCommand = &command{
@@ -16,7 +19,8 @@ credential chain. Every problem is a finding with the evidence and a fix.
 
 Exit 0: the identity works. 1: it is broken (the report says why and how to
 fix it). 2: a usage error. 3: undecided (STS unreachable or throttled until
-the deadline). The report goes to stdout, a summary to the termination log.`,
+the deadline; 0 with --on-undecided=pass). The report goes to stdout, a
+summary to the termination log; a line per retry to stderr.`,
 	example: `  # as an init container: args: ["check"]; then
   kubectl logs POD -c irsa-probe
   # once, from a workstation, against a copy of the pod's environment
@@ -30,7 +34,9 @@ func runCheck(c *CLI, ctx context.Context, args []string) int {
 		return c.fail(err)
 	}
 	log := newLogger(c.Stderr, cfg.Settings)
-	rep := check.New(cfg, log).Run(ctx)
+	chk := check.New(cfg, log)
+	chk.SetProgress(func(line string) { fmt.Fprintln(c.Stderr, "irsa-probe: "+line) })
+	rep := chk.Run(ctx)
 	if cfg.Output == "json" {
 		err = rep.WriteJSON(c.Stdout)
 	} else {
@@ -41,6 +47,15 @@ func runCheck(c *CLI, ctx context.Context, args []string) int {
 	}
 	if err := rep.WriteTerminationLog(cfg.TerminationLog); err != nil {
 		log.Warn("could not write the termination log", "error", err)
+	}
+	return undecidedExit(cfg, rep)
+}
+
+// undecidedExit is check's exit code: the report's, except that
+// IRSA_PROBE_ON_UNDECIDED=pass lets an undecided check pass (exit 0).
+func undecidedExit(cfg *config.Config, rep *check.Report) int {
+	if rep.Verdict() == verdict.Undecided && cfg.OnUndecided == "pass" {
+		return verdict.ExitOK
 	}
 	return rep.ExitCode()
 }

@@ -38,7 +38,9 @@ func runServe(c *CLI, ctx context.Context, args []string) int {
 			hint: "give HOST:PORT or :PORT (default " + config.DefaultListen + "); containers of a pod share its ports, so pick one no other container uses",
 		})
 	}
-	if err := serve.New(cfg, log, c.Build.Version).Run(ctx, ln); err != nil {
+	srv := serve.New(cfg, log, c.Build.Version)
+	srv.SetReportOutput(c.Stderr) // a state change prints the report, as check does
+	if err := srv.Run(ctx, ln); err != nil {
 		return c.fail(err)
 	}
 	return verdict.ExitOK

@@ -80,6 +80,9 @@ type Settings struct {
 	PodNamespace         string        `envconfig:"POD_NAMESPACE" desc:"pod namespace (downward API); fills the fixes when there is no token"`
 	PodName              string        `envconfig:"POD_NAME" desc:"pod name (downward API)"`
 	ServiceAccount       string        `envconfig:"SERVICE_ACCOUNT" desc:"pod service account (downward API: spec.serviceAccountName)"`
+	// Issue 13.
+	PodTemplateHash string `envconfig:"POD_TEMPLATE_HASH" desc:"the pod's pod-template-hash label (downward API); names the Deployment in the fixes"`
+	OnUndecided     string `envconfig:"ON_UNDECIDED" default:"fail" flag:"on-undecided" cmd:"check" desc:"exit code of check when undecided: fail (3) or pass (0)"`
 }
 
 // Config is everything one run reads.
@@ -206,7 +209,11 @@ func (c *Config) Validate() error {
 		{"VerifySignature", s.VerifySignature, []string{"auto", "always", "never"}},
 		{"LogFormat", s.LogFormat, []string{"text", "json"}},
 		{"LogLevel", strings.ToLower(s.LogLevel), []string{"debug", "info", "warn", "error"}},
+		{"OnUndecided", s.OnUndecided, []string{"fail", "pass"}},
 	} {
+		if o.field == "OnUndecided" && o.v == "" {
+			continue // unset outside the environment (a Config built by hand): fail
+		}
 		if !contains(o.allowed, o.v) {
 			return c.Invalid(o.field, o.v, "must be one of %s", strings.Join(o.allowed, ", "))
 		}

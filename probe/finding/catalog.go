@@ -44,6 +44,15 @@ const (
 	CodePodIdentityAgentError         Code = "pod-identity-agent-error"
 	CodePodIdentityThrottled          Code = "pod-identity-throttled"
 	CodeIdentityMechanismConflict     Code = "identity-mechanism-conflict"
+
+	// Issue 13: failure modes found by trying the probe as a new user.
+	CodePartitionMismatch       Code = "partition-mismatch"
+	CodeStaticCredentialsShadow Code = "static-credentials-shadow"
+	CodeOIDCClientIDMismatch    Code = "oidc-provider-client-id-mismatch"
+	CodeSessionNameInvalid      Code = "sts-session-name-invalid"
+	CodeSTSGlobalEndpoint       Code = "sts-global-endpoint"
+	CodeClockSkew               Code = "clock-skew"
+	CodeOIDCDiscoveryInvalid    Code = "oidc-discovery-invalid"
 )
 
 const annotateFix = `{{if .mechanism "none"}}Give the pod an IAM role in one of EKS's two ways, then recreate the pods (the EKS pod identity webhook only mutates pods when they are created).
@@ -52,11 +61,13 @@ EKS Pod Identity (recommended for new workloads; needs the eks-pod-identity-agen
 IRSA (needs the cluster's IAM OIDC provider):
   kubectl annotate serviceaccount -n {{d .namespace "NAMESPACE"}} {{d .service_account "SERVICE_ACCOUNT"}} eks.amazonaws.com/role-arn={{d .expected_role_arn "arn:aws:iam::ACCOUNT_ID:role/ROLE_NAME"}} --overwrite
 Then:
-  kubectl rollout restart -n {{d .namespace "NAMESPACE"}} deployment/DEPLOYMENT
-Check that the webhook ran: kubectl get pod -n {{d .namespace "NAMESPACE"}} {{d .pod "POD"}} -o jsonpath='{.spec.containers[*].env}' must list AWS_CONTAINER_CREDENTIALS_FULL_URI (Pod Identity) or AWS_ROLE_ARN (IRSA).{{else}}Annotate the pod's service account with the role, then recreate the pods: the EKS pod identity webhook only mutates pods when they are created.
+  {{restart .}}
+Check that the webhook ran: the new pod's environment must list AWS_CONTAINER_CREDENTIALS_FULL_URI (Pod Identity) or AWS_ROLE_ARN (IRSA):
+  kubectl get pods -n {{d .namespace "NAMESPACE"}} -o jsonpath='{range .items[*]}{.metadata.name}{" "}{.spec.containers[*].env[*].name}{"\n"}{end}'{{else}}Annotate the pod's service account with the role, then recreate the pods: the EKS pod identity webhook only mutates pods when they are created.
   kubectl annotate serviceaccount -n {{d .namespace "NAMESPACE"}} {{d .service_account "SERVICE_ACCOUNT"}} eks.amazonaws.com/role-arn={{d .expected_role_arn "arn:aws:iam::ACCOUNT_ID:role/ROLE_NAME"}} --overwrite
-  kubectl rollout restart -n {{d .namespace "NAMESPACE"}} deployment/DEPLOYMENT
-Check that the webhook ran: kubectl get pod -n {{d .namespace "NAMESPACE"}} {{d .pod "POD"}} -o jsonpath='{.spec.containers[*].env}' must list AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE.{{end}}`
+  {{restart .}}
+Check that the webhook ran: the new pod's environment must list AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE:
+  kubectl get pods -n {{d .namespace "NAMESPACE"}} -o jsonpath='{range .items[*]}{.metadata.name}{" "}{.spec.containers[*].env[*].name}{"\n"}{end}'{{end}}`
 
 var catalog = map[Code]entry{
 	CodeRoleARNMissing: {
@@ -68,20 +79,20 @@ var catalog = map[Code]entry{
 	},
 	CodeRoleARNMalformed: {
 		Severity: SeverityError,
-		Title:    "the role ARN does not parse, has the wrong partition for the region, or a bad account",
+		Title:    "the role ARN does not parse or has a bad account",
 		Detected: "environment",
 		Message:  `{{d .env_var "AWS_ROLE_ARN"}}={{.value}} is not a valid IAM role ARN: {{.detail}}.`,
-		Fix: `Use an ARN of the form arn:PARTITION:iam::ACCOUNT_ID:role/ROLE_NAME (PARTITION aws, aws-cn or aws-us-gov matching the region{{if .region}} {{.region}}{{end}}; ACCOUNT_ID 12 digits):
-  aws iam get-role --role-name ROLE_NAME --query Role.Arn --output text
-  kubectl annotate serviceaccount -n {{d .namespace "NAMESPACE"}} {{d .service_account "SERVICE_ACCOUNT"}} eks.amazonaws.com/role-arn=ARN --overwrite`,
+		Fix: `Use an ARN of the form arn:{{d .partition "aws"}}:iam::ACCOUNT_ID:role/ROLE_NAME (ACCOUNT_ID 12 digits). Ask IAM for the role's ARN and annotate the service account with it, then recreate the pods:
+  kubectl annotate serviceaccount -n {{d .namespace "NAMESPACE"}} {{d .service_account "SERVICE_ACCOUNT"}} eks.amazonaws.com/role-arn="$(aws iam get-role --role-name {{roleNameGuess .value}} --query Role.Arn --output text)" --overwrite
+  {{restart .}}`,
 	},
 	CodeRegionMissing: {
 		Severity: SeverityError,
 		Title:    "no AWS region: the SDK cannot pick an STS endpoint",
 		Detected: "environment",
 		Message:  `Neither AWS_REGION nor AWS_DEFAULT_REGION is set{{if .detail}} ({{.detail}}){{end}}; the AWS SDKs fail with "Missing Region" or use the global STS endpoint.`,
-		Fix: `Set the cluster's region in the container (the EKS webhook sets both on current versions):
-  env: [{name: AWS_REGION, value: {{d .region "us-west-2"}}}, {name: AWS_STS_REGIONAL_ENDPOINTS, value: regional}]
+		Fix: `Set the cluster's region in the container (the EKS webhook sets both on current versions){{if .region_from}}; {{.region_from}}{{end}}:
+  kubectl set env {{workload .}} -n {{d .namespace "NAMESPACE"}} AWS_REGION={{suggestRegion .}} AWS_STS_REGIONAL_ENDPOINTS=regional
 China (aws-cn) and GovCloud roles need their own region set explicitly: the global endpoint does not serve them.`,
 	},
 	CodeTokenFileMissing: {
@@ -100,7 +111,7 @@ Remove this container from eks.amazonaws.com/skip-containers, or mount a project
 		Detected: "token file",
 		Message:  `The token file {{.token_file}} cannot be read by this process ({{.detail}}): mode {{d .file_mode "unknown"}}, owner {{d .file_owner "unknown"}}, process {{d .process_user "unknown"}}.`,
 		Fix: `Let the pod's group read the projected token, not root: set the pod's fsGroup to the group the container runs as, e.g.
-  kubectl patch deployment DEPLOYMENT -n {{d .namespace "NAMESPACE"}} --type merge -p '{"spec":{"template":{"spec":{"securityContext":{"fsGroup":{{d .fs_group "65532"}}}}}}}'
+  kubectl patch {{workload .}} -n {{d .namespace "NAMESPACE"}} --type merge -p '{"spec":{"template":{"spec":{"securityContext":{"fsGroup":{{d .fs_group "65532"}}}}}}}'
 (the EKS webhook sets fsGroup only when the pod has none; a runAsUser without fsGroup leaves the token 0600 root-owned on older kubelets).`,
 	},
 	CodeTokenMalformed: {
@@ -116,14 +127,14 @@ Remove this container from eks.amazonaws.com/skip-containers, or mount a project
 		Title:    "a legacy Secret-based service-account token is mounted instead of a projected one",
 		Detected: "token claims",
 		Message:  `The token in {{.token_file}} is a legacy service-account token (iss {{d .issuer "kubernetes/serviceaccount"}}, no aud, no exp). {{if .mechanism "pod-identity"}}EKS Auth{{else}}STS{{end}} only accepts projected tokens issued for audience {{d .expected_aud "sts.amazonaws.com"}}.`,
-		Fix: `Mount a projected token instead of the service account's Secret:
-  volumes: [{name: {{d .token_volume "aws-iam-token"}}, projected: {sources: [{serviceAccountToken: {audience: {{d .expected_aud "sts.amazonaws.com"}}, expirationSeconds: 86400, path: {{if .mechanism "pod-identity"}}eks-pod-identity-token{{else}}token{{end}}}}]}}]
-and point {{d .token_env "AWS_WEB_IDENTITY_TOKEN_FILE"}} at it (the EKS webhook does both when {{if .mechanism "pod-identity"}}the service account has a Pod Identity association{{else}}the service account is annotated{{end}}).`,
+		Fix: `Mount a projected token instead of the service account's Secret. The EKS webhook does it when {{if .mechanism "pod-identity"}}the service account has a Pod Identity association{{else}}the service account is annotated{{end}}: remove the hand-written volume and {{d .token_env "AWS_WEB_IDENTITY_TOKEN_FILE"}} from the pod spec (a hand-written one must be a projected serviceAccountToken with audience {{d .expected_aud "sts.amazonaws.com"}}), then recreate the pods. See what is mounted:
+  kubectl get pod -n {{d .namespace "NAMESPACE"}} {{d .pod "POD"}} -o jsonpath='{.spec.volumes}'
+  {{restart .}}`,
 	},
 	CodeTokenAudienceMismatch: {
 		Severity: SeverityError,
 		Title:    "the token's audience is not the one STS or the OIDC provider expects",
-		Detected: "token claims, or STS InvalidIdentityToken: Incorrect token audience",
+		Detected: "token aud claim vs the expected audience (STS InvalidIdentityToken: Incorrect token audience confirms it)",
 		Message:  `The token's audience is {{d .aud "(none)"}}, but {{d .expected_aud "sts.amazonaws.com"}} is expected{{if .error_code}} ({{answerer .mechanism}} said {{.error_code}}: {{.error_message}}){{end}}.`,
 		Fix: `{{if .mechanism "pod-identity"}}The EKS pod identity webhook projects the token with audience pods.eks.amazonaws.com; a hand-written volume must too. Remove it from the pod spec (the webhook adds its own) or set its audience, then recreate the pods:
   kubectl get pod -n {{d .namespace "NAMESPACE"}} {{d .pod "POD"}} -o jsonpath='{.spec.volumes[?(@.name=="eks-pod-identity-token")].projected}'{{else}}Either issue the token for {{d .expected_aud "sts.amazonaws.com"}}: remove or correct the audience annotation and recreate the pods,
@@ -139,15 +150,17 @@ or accept the token's audience on the IAM OIDC provider:
 		Fix: `kubelet rewrites a projected token when 80% of its lifetime has passed (or after 24 h) and the SDKs re-read the file; an expired token means the file is not the projected volume, kubelet cannot refresh it, or the node's clock is wrong:
   kubectl get pod -n {{d .namespace "NAMESPACE"}} {{d .pod "POD"}} -o jsonpath='{.spec.volumes[?(@.name=="{{d .token_volume "aws-iam-token"}}")]}'
   kubectl get events -n {{d .namespace "NAMESPACE"}} --field-selector involvedObject.name={{d .pod "POD"}}
-  (on the node) chronyc tracking`,
+On the node:
+  chronyc tracking`,
 	},
 	CodeTokenNotYetValid: {
 		Severity: SeverityError,
 		Title:    "the token's nbf or iat is in the future: a clock is wrong",
 		Detected: "token claims",
 		Message:  `The token is not valid until {{d .nbf .iat}}, but this container's clock says {{.now}} (skew {{.clock_skew}}).`,
-		Fix: `The node's clock and the API server's disagree; STS will reject the token too. Check time sync on the node:
-  (on the node) chronyc tracking; timedatectl status`,
+		Fix: `The node's clock and the API server's disagree; STS will reject the token too. Check time sync on the node (kubectl get pod -n {{d .namespace "NAMESPACE"}} {{d .pod "POD"}} -o wide names it):
+  chronyc tracking
+  timedatectl status`,
 	},
 	CodeTokenExpiringSoon: {
 		Severity: SeverityWarning,
@@ -163,7 +176,7 @@ or accept the token's audience on the IAM OIDC provider:
 		Detected: "token sub vs IRSA_PROBE_EXPECT_SERVICE_ACCOUNT",
 		Message:  `The token is for {{.sub}}, but the pod is expected to run as service account {{.expected_service_account}}.`,
 		Fix: `Set the pod's serviceAccountName, then recreate the pods:
-  kubectl patch deployment DEPLOYMENT -n {{d .namespace "NAMESPACE"}} --type merge -p '{"spec":{"template":{"spec":{"serviceAccountName":"{{saName .expected_service_account}}"}}}}'`,
+  kubectl patch {{workload .}} -n {{d .namespace "NAMESPACE"}} --type merge -p '{"spec":{"template":{"spec":{"serviceAccountName":"{{saName .expected_service_account}}"}}}}'`,
 	},
 	CodeSTSAccessDenied: {
 		Severity: SeverityError,
@@ -180,13 +193,12 @@ or accept the token's audience on the IAM OIDC provider:
 		Detected: "STS AccessDenied: Not authorized to perform sts:AssumeRoleWithWebIdentity",
 		Message:  `STS refused to let {{d .sub "this service account"}} (issuer {{d .issuer "unknown"}}) assume {{.role_arn}}: {{.error_code}}: {{.error_message}} (request id {{.request_id}}).`,
 		Fix: `Replace the role's trust policy with one that trusts this cluster's OIDC provider for this service account:
-  cat > trust-policy.json <<'JSON'
-{{trustPolicy .}}
-JSON
+  {{trustPolicyFile .}}
   aws iam update-assume-role-policy --role-name {{roleName .role_arn}} --policy-document file://trust-policy.json
 Or keep your policy and see which line refuses this pod, with the minimal edit of it (from a workstation; or pipe the first half into kubectl exec -i -n {{d .namespace "NAMESPACE"}} {{d .pod "POD"}} -c irsa-probe -- irsa-probe trust-policy --explain -, which reads this pod's token):
   aws iam get-role --role-name {{roleName .role_arn}} --output json | irsa-probe trust-policy --explain - --issuer {{d .issuer "ISSUER"}} --subject {{d .sub "system:serviceaccount:NAMESPACE:SERVICE_ACCOUNT"}} --audience {{d .expected_aud "sts.amazonaws.com"}}
-Usual mistakes: "https://" in the condition keys, a provider of another cluster (oidc.REGION.eks.amazonaws.com/id/ID must be this cluster's), the sub in the :aud key, a wrong namespace or service account name. Print this policy any time with: irsa-probe trust-policy`,
+Usual mistakes: "https://" in the condition keys, a provider of another cluster (oidc.REGION.eks.amazonaws.com/id/ID must be this cluster's), the sub in the :aud key, a wrong namespace or service account name. Print this policy any time with:
+  irsa-probe trust-policy`,
 	},
 	CodeSTSInvalidIdentityToken: {
 		Severity: SeverityError,
@@ -198,7 +210,7 @@ Usual mistakes: "https://" in the condition keys, a provider of another cluster 
   curl -fsS {{d .issuer "ISSUER"}}/keys
 Otherwise compare the token's issuer {{d .issuer "ISSUER"}} with the account's OIDC providers and the cluster:
   aws iam list-open-id-connect-providers
-  aws eks describe-cluster --name CLUSTER --query cluster.identity.oidc.issuer --output text`,
+  aws eks describe-cluster --name {{d .cluster "CLUSTER_NAME"}} --query cluster.identity.oidc.issuer --output text`,
 	},
 	CodeOIDCProviderMissing: {
 		Severity: SeverityError,
@@ -206,7 +218,7 @@ Otherwise compare the token's issuer {{d .issuer "ISSUER"}} with the account's O
 		Detected: "STS InvalidIdentityToken: No OpenIDConnect provider found in your account for ISSUER",
 		Message:  `Account {{d .account "ACCOUNT_ID"}} has no IAM OIDC provider for issuer {{d .sts_issuer .issuer}} (request id {{.request_id}}).`,
 		Fix: `Create the provider for this cluster's issuer, with eksctl:
-  eksctl utils associate-iam-oidc-provider --cluster CLUSTER --region {{d .region "REGION"}} --approve
+  eksctl utils associate-iam-oidc-provider --cluster {{d .cluster "CLUSTER_NAME"}} --region {{suggestRegion .}} --approve
 or with the AWS CLI:
   aws iam create-open-id-connect-provider --url {{d .issuer "ISSUER"}} --client-id-list sts.amazonaws.com`,
 	},
@@ -217,7 +229,8 @@ or with the AWS CLI:
 		Message:  `STS looked for an OIDC provider for {{.sts_issuer}}, but the token's issuer is {{.issuer}} (request id {{.request_id}}).`,
 		Fix: `The role or provider belongs to another cluster or region. Create a provider for this cluster's issuer and trust it in the role:
   aws iam create-open-id-connect-provider --url {{d .issuer "ISSUER"}} --client-id-list sts.amazonaws.com
-  irsa-probe trust-policy > trust-policy.json && aws iam update-assume-role-policy --role-name {{roleName .role_arn}} --policy-document file://trust-policy.json`,
+  irsa-probe trust-policy > trust-policy.json
+  aws iam update-assume-role-policy --role-name {{roleName .role_arn}} --policy-document file://trust-policy.json`,
 	},
 	CodeOIDCThumbprintMismatch: {
 		Severity: SeverityError,
@@ -243,7 +256,7 @@ or with the AWS CLI:
 		Detected: "STS RegionDisabledException",
 		Message:  `STS is not active in {{d .region "this region"}} for account {{d .account "ACCOUNT_ID"}}: {{.error_message}} (request id {{.request_id}}).`,
 		Fix: `Activate the region's STS endpoint (IAM console → Account settings → Security Token Service endpoints), or, for an opt-in region, enable the region:
-  aws account enable-region --region-name {{d .region "REGION"}}`,
+  aws account enable-region --region-name {{suggestRegion .}}`,
 	},
 	CodeSTSInvalidClientToken: {
 		Severity: SeverityError,
@@ -251,14 +264,15 @@ or with the AWS CLI:
 		Detected: "STS InvalidClientTokenId",
 		Message:  `STS at {{d .endpoint "the default endpoint"}} rejected the credentials: {{.error_code}}: {{.error_message}} (request id {{.request_id}}).`,
 		Fix: `The region, partition and endpoint must agree with the role {{d .role_arn "ROLE_ARN"}}: aws-cn roles need a cn-* region, aws-us-gov roles a us-gov-* region, and AWS_STS_REGIONAL_ENDPOINTS=regional:
-  kubectl set env deployment/DEPLOYMENT -n {{d .namespace "NAMESPACE"}} AWS_REGION={{d .region "REGION"}} AWS_STS_REGIONAL_ENDPOINTS=regional`,
+  kubectl set env {{workload .}} -n {{d .namespace "NAMESPACE"}} AWS_REGION={{suggestRegion .}} AWS_STS_REGIONAL_ENDPOINTS=regional`,
 	},
 	CodeSTSThrottled: {
 		Severity: SeverityUndecided,
 		Title:    "STS throttled every try until the deadline",
 		Detected: "STS Throttling / Rate exceeded, after retries",
 		Message:  `STS throttled the probe until its deadline ({{.error_code}}: {{.error_message}}, request id {{.request_id}}); the identity was not decided.`,
-		Fix:      `The probe backed off and gave up; this is not a broken identity. Lower the STS call rate in account {{d .account "ACCOUNT_ID"}} (many pods starting at once, short refresh periods) or raise IRSA_PROBE_TIMEOUT.`,
+		Fix: `The probe backed off and gave up; this is not a broken identity. STS's request quotas are per account and Region and cannot be raised: lower the STS call rate in account {{d .account "ACCOUNT_ID"}} (many pods starting at once, short refresh periods) or raise IRSA_PROBE_TIMEOUT. See who calls STS most:
+  aws cloudtrail lookup-events --region {{suggestRegion .}} --lookup-attributes AttributeKey=EventSource,AttributeValue=sts.amazonaws.com --max-results 50 --query 'Events[].Username'`,
 	},
 	CodeSTSUnreachable: {
 		Severity: SeverityUndecided,
@@ -266,8 +280,8 @@ or with the AWS CLI:
 		Detected: "DNS, TCP, TLS, HTTP or timeout errors, after retries",
 		Message:  `Could not reach {{d .endpoint "STS"}} ({{d .layer "network"}} failed: {{.detail}}){{if .proxy}}; proxy in effect: {{.proxy}}{{end}}.`,
 		Fix: `Check egress to the endpoint from this pod (network policies, security groups, VPC endpoint for STS, proxy settings):
-  kubectl exec -n {{d .namespace "NAMESPACE"}} {{d .pod "POD"}} -- nslookup {{endpointHost .endpoint}}
-  aws ec2 describe-vpc-endpoints --filters Name=service-name,Values=com.amazonaws.{{d .region "REGION"}}.sts
+  {{reachCommand .}}
+  aws ec2 describe-vpc-endpoints --region {{suggestRegion .}} --filters Name=service-name,Values={{vpceService .}}
 Set NO_PROXY to include {{endpointHost .endpoint}} if a proxy must not be used for it.`,
 	},
 	CodeSTSError: {
@@ -286,7 +300,7 @@ Set NO_PROXY to include {{endpointHost .endpoint}} if a proxy must not be used f
 		Fix: `STS is https://sts.REGION.amazonaws.com, or the DNS name of an STS interface VPC endpoint; retrying does not help. Check the endpoint overrides in this container and any proxy between the pod and STS:
   kubectl get pod -n {{d .namespace "NAMESPACE"}} {{d .pod "POD"}} -o jsonpath='{.spec.containers[*].env}'
 Point the override at the region's endpoint, or remove it:
-  kubectl set env deployment/DEPLOYMENT -n {{d .namespace "NAMESPACE"}} AWS_ENDPOINT_URL_STS={{stsEndpoint .region}}`,
+  kubectl set env {{workload .}} -n {{d .namespace "NAMESPACE"}} AWS_ENDPOINT_URL_STS={{stsEndpoint .}}`,
 	},
 	CodeWrongRole: {
 		Severity: SeverityError,
@@ -295,16 +309,15 @@ Point the override at the region's endpoint, or remove it:
 		Message:  `The pod's identity is {{.caller_arn}}, but {{.expected_role_arn}} is expected.`,
 		Fix: `Point the service account at the expected role and recreate the pods:
   kubectl annotate serviceaccount -n {{d .namespace "NAMESPACE"}} {{d .service_account "SERVICE_ACCOUNT"}} eks.amazonaws.com/role-arn={{.expected_role_arn}} --overwrite
-  kubectl rollout restart -n {{d .namespace "NAMESPACE"}} deployment/DEPLOYMENT`,
+  {{restart .}}`,
 	},
 	CodeNodeRoleFallback: {
 		Severity: SeverityError,
-		Title:    "the SDK's default credential chain does not resolve to the IRSA role",
-		Detected: "default chain GetCallerIdentity",
-		Message:  `An application using the AWS SDK's default credential chain in this container gets {{d .caller_arn "no identity"}} (from {{d .credential_source "an unknown source"}}), not {{d .expected_role_arn "the IRSA role"}}.{{if .error_code}} Those credentials fail: {{.error_code}}: {{.error_message}}.{{end}}`,
+		Title:    "the SDK's default credential chain ends at the node's instance role (IMDS), not the pod's role",
+		Detected: "default chain GetCallerIdentity; IMDS probed without and with a session token",
+		Message:  `An application using the AWS SDK's default credential chain in this container gets {{d .caller_arn "no identity"}} (from {{d .credential_source "an unknown source"}}), not {{d .expected_role_arn "the IRSA role"}}.{{if .imds}} IMDS: {{.imds}}.{{end}}{{if .error_code}} Those credentials fail: {{.error_code}}: {{.error_message}}.{{end}}`,
 		Fix: `{{if .mechanism "none"}}The pod has no identity of its own: give it one with a Pod Identity association or an IRSA annotation (see role-arn-missing).{{else}}If AWS_ROLE_ARN is missing, annotate the service account and recreate the pods (see role-arn-missing). If it is set, something earlier in the chain wins: remove AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY and AWS_PROFILE from the container, and make sure the application's SDK supports web identity (see the README's minimum SDK versions).{{end}}
-Block the node role from pods: require IMDSv2 with hop limit 1 on the nodes:
-  aws ec2 modify-instance-metadata-options --instance-id INSTANCE_ID --http-tokens required --http-put-response-hop-limit 1`,
+{{imdsAdvice .}}`,
 	},
 	CodePodIdentityEndpointInvalid: {
 		Severity: SeverityError,
@@ -333,8 +346,8 @@ Allow egress to 169.254.170.23/32 and fd00:ec2::23/128 on TCP 80 in the pod's ne
 		Title:    "an HTTP proxy stands between the pod and the Pod Identity agent",
 		Detected: "agent 403 \"Called agent through invalid address\", or a proxy failure, with HTTP_PROXY set and the agent not in NO_PROXY",
 		Message:  `The request for credentials did not reach the EKS Pod Identity agent at {{.agent_url}} directly{{if .proxy}} (proxy in effect: {{.proxy}}){{end}}{{if .error_message}}; the agent answered HTTP {{.http_status}}: {{.error_message}}{{else}}: {{.detail}}{{end}}.`,
-		Fix: `The agent only answers requests addressed to 169.254.170.23 or fd00:ec2::23, and only on this node: keep them away from the proxy. Add both to NO_PROXY (no_proxy too, for tools that read only the lower-case name) in the pod spec, then recreate the pods:
-  env: [{name: NO_PROXY, value: "169.254.170.23,fd00:ec2::23,{{d .no_proxy "localhost,127.0.0.1"}}"}]`,
+		Fix: `The agent only answers requests addressed to 169.254.170.23 or fd00:ec2::23, and only on this node: keep them away from the proxy. Add both to NO_PROXY (no_proxy too, for tools that read only the lower-case name) in the pod spec; kubectl set env recreates the pods:
+  kubectl set env {{workload .}} -n {{d .namespace "NAMESPACE"}} NO_PROXY=169.254.170.23,fd00:ec2::23,{{d .no_proxy "localhost,127.0.0.1"}} no_proxy=169.254.170.23,fd00:ec2::23,{{d .no_proxy "localhost,127.0.0.1"}}`,
 	},
 	CodePodIdentityDenied: {
 		Severity: SeverityError,
@@ -342,15 +355,14 @@ Allow egress to 169.254.170.23/32 and fd00:ec2::23/128 on TCP 80 in the pod's ne
 		Detected: "agent passes EKS Auth AccessDeniedException (EKS does not have permissions to assume the associated role)",
 		Message:  `EKS Pod Identity could not assume the role associated with {{d .namespace "NAMESPACE"}}/{{d .service_account "SERVICE_ACCOUNT"}}: {{.error_code}}: {{.error_message}} (request id {{d .request_id "none"}}).`,
 		Fix: `The role's trust policy must let the pods.eks.amazonaws.com service principal call sts:AssumeRole and sts:TagSession (an IRSA role trusts only the cluster's OIDC provider). Replace it, or add this statement to it:
-  cat > trust-policy.json <<'JSON'
-{{podIdentityTrustPolicy .}}
-JSON
+  {{podIdentityTrustPolicyFile .}}
   aws iam update-assume-role-policy --role-name {{roleName .expected_role_arn}} --policy-document file://trust-policy.json
 Find the associated role with:
   aws eks list-pod-identity-associations --cluster-name {{d .cluster "CLUSTER_NAME"}} --namespace {{d .namespace "NAMESPACE"}} --service-account {{d .service_account "SERVICE_ACCOUNT"}}
 Or keep your policy and see which line refuses EKS, with the minimal edit of it:
   aws iam get-role --role-name {{roleName .expected_role_arn}} --output json | irsa-probe trust-policy --explain - --pod-identity --subject {{d .sub "system:serviceaccount:NAMESPACE:SERVICE_ACCOUNT"}}
-Print this policy any time with: irsa-probe trust-policy --pod-identity`,
+Print this policy any time with:
+  irsa-probe trust-policy --pod-identity`,
 	},
 	CodePodIdentityAssociationMissing: {
 		Severity: SeverityError,
@@ -359,8 +371,9 @@ Print this policy any time with: irsa-probe trust-policy --pod-identity`,
 		Message:  `EKS has no Pod Identity association for service account {{d .namespace "NAMESPACE"}}/{{d .service_account "SERVICE_ACCOUNT"}}{{if .cluster}} in cluster {{.cluster}}{{end}}: {{.error_code}}: {{.error_message}} (request id {{d .request_id "none"}}).`,
 		Fix: `Associate the service account with its role, then recreate the pods (the webhook injects Pod Identity only into pods created after the association):
   {{associationCommand .}}
-  kubectl rollout restart -n {{d .namespace "NAMESPACE"}} deployment/DEPLOYMENT
-Check with: aws eks list-pod-identity-associations --cluster-name {{d .cluster "CLUSTER_NAME"}} --namespace {{d .namespace "NAMESPACE"}}`,
+  {{restart .}}
+Check with:
+  aws eks list-pod-identity-associations --cluster-name {{d .cluster "CLUSTER_NAME"}} --namespace {{d .namespace "NAMESPACE"}}`,
 	},
 	CodePodIdentityAgentError: {
 		Severity: SeverityError,
@@ -370,7 +383,7 @@ Check with: aws eks list-pod-identity-associations --cluster-name {{d .cluster "
 		Fix: `The agent calls EKS Auth (eks-auth:AssumeRoleForPodIdentity) with the node's role. Check that the node role has the AmazonEKSWorkerNodePolicy (it grants eks-auth:AssumeRoleForPodIdentity) and, in a private cluster, that the VPC has an eks-auth endpoint:
   aws iam list-attached-role-policies --role-name NODE_ROLE_NAME
   aws iam attach-role-policy --role-name NODE_ROLE_NAME --policy-arn arn:{{d .partition "aws"}}:iam::aws:policy/AmazonEKSWorkerNodePolicy
-  aws ec2 describe-vpc-endpoints --filters Name=service-name,Values=com.amazonaws.{{d .region "REGION"}}.eks-auth
+  aws ec2 describe-vpc-endpoints --filters Name=service-name,Values=com.amazonaws.{{suggestRegion .}}.eks-auth
 The agent's own log names the failing call:
   kubectl logs -n kube-system -l app.kubernetes.io/name=eks-pod-identity-agent --tail=50`,
 	},
@@ -379,7 +392,8 @@ The agent's own log names the failing call:
 		Title:    "the Pod Identity agent or EKS Auth throttled every try until the deadline",
 		Detected: "agent 429 Too Many Requests, or EKS Auth ThrottlingException, after retries",
 		Message:  `The EKS Pod Identity agent at {{.agent_url}} throttled the probe until its deadline (HTTP {{d .http_status "429"}}: {{.error_message}}); the identity was not decided.`,
-		Fix:      `The probe backed off and gave up; this is not a broken identity. Too many pods on this node ask for credentials at once (the agent allows about 1000 requests a second and caches credentials), or EKS Auth throttles the cluster's account {{d .account "ACCOUNT_ID"}}. Raise IRSA_PROBE_TIMEOUT or IRSA_PROBE_REFRESH, and spread pod starts.`,
+		Fix: `The probe backed off and gave up; this is not a broken identity. Too many pods on this node ask for credentials at once (the agent allows about 1000 requests a second and caches credentials), or EKS Auth throttles the cluster's account {{d .account "ACCOUNT_ID"}}. Raise IRSA_PROBE_TIMEOUT or IRSA_PROBE_REFRESH, and spread pod starts. The agent's log says which:
+  kubectl logs -n kube-system -l app.kubernetes.io/name=eks-pod-identity-agent --tail=50`,
 	},
 	CodeIdentityMechanismConflict: {
 		Severity: SeverityWarning,
@@ -388,9 +402,79 @@ The agent's own log names the failing call:
 		Message:  `This container has both IRSA's AWS_ROLE_ARN ({{d .role_arn "unset"}}) and EKS Pod Identity's AWS_CONTAINER_CREDENTIALS_FULL_URI ({{d .agent_url "unset"}}). aws-sdk-go-v2 (config/resolve_credentials.go) and botocore, so Python and the AWS CLI (credentials.py, create_credential_resolver), try web identity (IRSA) before container credentials, so those applications use IRSA (check other SDKs' default chains){{if .irsa}} ({{.irsa}}){{end}}; Pod Identity {{d .pod_identity "was not checked"}}.`,
 		Fix: `The EKS pod identity webhook never injects both: Pod Identity takes precedence and it then leaves IRSA out. The IRSA variables were written into the pod spec by hand (or the pod predates the association). To finish the migration to Pod Identity, make sure it works (above), then remove AWS_ROLE_ARN, AWS_WEB_IDENTITY_TOKEN_FILE and the aws-iam-token volume from the pod spec and the IRSA annotation from the service account, and recreate the pods:
   kubectl annotate serviceaccount -n {{d .namespace "NAMESPACE"}} {{d .service_account "SERVICE_ACCOUNT"}} eks.amazonaws.com/role-arn-
-  kubectl rollout restart -n {{d .namespace "NAMESPACE"}} deployment/DEPLOYMENT
+  {{restart .}}
 To stay on IRSA instead, delete the association:
   aws eks list-pod-identity-associations --cluster-name {{d .cluster "CLUSTER_NAME"}} --namespace {{d .namespace "NAMESPACE"}} --service-account {{d .service_account "SERVICE_ACCOUNT"}}
   aws eks delete-pod-identity-association --cluster-name {{d .cluster "CLUSTER_NAME"}} --association-id ASSOCIATION_ID`,
+	},
+	CodePartitionMismatch: {
+		Severity: SeverityError,
+		Title:    "the role's partition, the issuer's host and the region do not agree",
+		Detected: "environment: role ARN partition vs AWS_REGION vs the token's issuer host",
+		Message:  `The role {{.role_arn}} is in partition {{d .partition "?"}}, but {{.detail}}; STS in one partition knows nothing of the others.`,
+		Fix: `Use a role, a region and a cluster of the same partition. The cluster's issuer names its region{{if .issuer_region}} ({{.issuer_region}}){{end}}; set it, or annotate the service account with a role of the cluster's partition, then recreate the pods:
+  kubectl set env {{workload .}} -n {{d .namespace "NAMESPACE"}} AWS_REGION={{suggestRegion .}} AWS_STS_REGIONAL_ENDPOINTS=regional
+  aws iam get-role --region {{suggestRegion .}} --role-name {{roleName .role_arn}} --query Role.Arn --output text`,
+	},
+	CodeStaticCredentialsShadow: {
+		Severity: SeverityError,
+		Title:    "static keys or a profile come before IRSA or Pod Identity in the SDK's chain",
+		Detected: "default chain credential source: environment keys, shared config or credentials file",
+		Message:  `{{d .shadowed_by "Other credentials"}} win over {{d .mechanism "the pod's identity"}} in the AWS SDK's default credential chain, so an application in this container runs as {{d .caller_arn "those credentials"}} (from {{d .credential_source "an unknown source"}}), not {{d .expected_role_arn "the pod's role"}}.{{if .error_code}} Those credentials fail: {{.error_code}}: {{.error_message}}.{{end}}`,
+		Fix: `Remove them from the pod spec (or the image) so the SDK reaches the pod's identity; kubectl set env recreates the pods:
+  {{unsetShadow .}}
+Check that nothing else sets them (a Secret in envFrom, a baked-in ~/.aws directory):
+  kubectl get {{workload .}} -n {{d .namespace "NAMESPACE"}} -o jsonpath='{.spec.template.spec.containers[*].envFrom}'`,
+	},
+	CodeOIDCClientIDMismatch: {
+		Severity: SeverityError,
+		Title:    "the token's audience is right, but the IAM OIDC provider's client-id list does not contain it",
+		Detected: "STS InvalidIdentityToken: Incorrect token audience, with the token's aud equal to the expected audience",
+		Message:  `STS rejected the token's audience {{d .aud "sts.amazonaws.com"}}, which is the expected one: the IAM OIDC provider for {{d .issuer "the issuer"}} does not list it as a client id ({{.error_code}}: {{.error_message}}, request id {{.request_id}}).`,
+		Fix: `Add the audience to the provider's client-id list (a common slip is sts.amazon.com, without "aws"; and a custom eks.amazonaws.com/audience must be listed too):
+  aws iam get-open-id-connect-provider --open-id-connect-provider-arn {{oidcProviderARN .}} --query ClientIDList
+  aws iam add-client-id-to-open-id-connect-provider --open-id-connect-provider-arn {{oidcProviderARN .}} --client-id {{d .aud "sts.amazonaws.com"}}`,
+	},
+	CodeSessionNameInvalid: {
+		Severity: SeverityError,
+		Title:    "AWS_ROLE_SESSION_NAME is not a valid STS session name",
+		Detected: "environment: AWS_ROLE_SESSION_NAME outside 2-64 characters of [\\w+=,.@-] (STS would answer ValidationError)",
+		Message:  `AWS_ROLE_SESSION_NAME={{.session_name}} is not a valid session name: {{.detail}}; STS answers every AssumeRoleWithWebIdentity with ValidationError.`,
+		Fix: `Use 2 to 64 characters of letters, digits and +=,.@_-, or remove the variable (the SDKs then generate one); kubectl set env recreates the pods:
+  kubectl set env {{workload .}} -n {{d .namespace "NAMESPACE"}} AWS_ROLE_SESSION_NAME={{validSessionName .}}`,
+	},
+	CodeSTSGlobalEndpoint: {
+		Severity: SeverityError,
+		Title:    "the global STS endpoint is used while the region needs its regional endpoint",
+		Detected: "environment: the STS host is sts.amazonaws.com and the region is an opt-in region",
+		Message:  `The SDK would call the global STS endpoint {{.endpoint}}, but the region {{.region}} {{.detail}}.`,
+		Fix: `Use the region's endpoint: remove the override and let the SDK pick the regional one; kubectl set env recreates the pods:
+  kubectl set env {{workload .}} -n {{d .namespace "NAMESPACE"}} AWS_ENDPOINT_URL_STS- AWS_STS_REGIONAL_ENDPOINTS=regional AWS_REGION={{suggestRegion .}}
+or, to keep the global endpoint, make its session tokens valid in every region (version 2 tokens, IAM account setting):
+  aws iam set-security-token-service-preferences --global-endpoint-token-version v2Token`,
+	},
+	CodeClockSkew: {
+		Severity: SeverityWarning,
+		Title:    "this container's clock and STS's differ by more than a minute, or the credentials expired on arrival",
+		Detected: "STS Date header vs the local clock; the Expiration STS returned vs the local clock",
+		Message:  `{{.detail}} (STS's Date header: {{d .sts_date "not seen"}}; this container's clock: {{.now}}). The SDKs refresh credentials by the local clock, and signatures more than 5 minutes off are refused.`,
+		Fix: `Fix time sync on the node (Amazon Time Sync Service at 169.254.169.123, or NTP):
+  kubectl get pod -n {{d .namespace "NAMESPACE"}} {{d .pod "POD"}} -o jsonpath='{.spec.nodeName}'
+On that node:
+  chronyc tracking
+  timedatectl status`,
+	},
+	CodeOIDCDiscoveryInvalid: {
+		Severity: SeverityError,
+		Title:    "the issuer's discovery document or JWKS cannot validate this token",
+		Detected: "signature step: discovery issuer vs the token's iss, jwks_uri scheme, the token's kid vs the JWKS",
+		Message:  `The issuer {{d .issuer "ISSUER"}} publishes a discovery document or key set that STS cannot use for this token: {{.detail}}.{{if .error_code}} STS said {{.error_code}}: {{.error_message}} (request id {{.request_id}}).{{end}}`,
+		Fix: `Self-managed issuers (kops, kind, k3s with an S3-hosted issuer) must publish, at {{d .issuer "ISSUER"}}/.well-known/openid-configuration, "issuer" equal to the API server's --service-account-issuer, an https jwks_uri, and every key the API server signs with (--service-account-key-file). Compare:
+  curl -fsS {{d .issuer "ISSUER"}}/.well-known/openid-configuration
+  curl -fsS {{d .jwks_uri "ISSUER/keys"}}
+Then republish the documents from the API server and recreate the pod so kubelet requests a new token:
+  kubectl get --raw /.well-known/openid-configuration
+  kubectl get --raw /openid/v1/jwks
+  kubectl delete pod -n {{d .namespace "NAMESPACE"}} {{d .pod "POD"}}`,
 	},
 }

@@ -57,6 +57,17 @@ const (
 	EvPodIdentity = "pod_identity" // the Pod Identity path's outcome, when IRSA wins
 	EvIRSA        = "irsa"         // the IRSA path's outcome, beside Pod Identity
 	EvNoProxy     = "no_proxy"     // NO_PROXY as set, extended by the fix
+	// Issue 13.
+	EvWorkload     = "workload"      // deployment/NAME, from the pod's name and pod-template-hash
+	EvWorkloadFrom = "workload_from" // how the workload was found (or that it is a guess)
+	EvRegionFrom   = "region_from"   // where the suggested region comes from
+	EvIssuerRegion = "issuer_region" // the region in an EKS issuer's host
+	EvIMDS         = "imds"          // what IMDS did for this pod
+	EvShadowedBy   = "shadowed_by"   // the variables or files that win over the pod's identity
+	EvShadowVars   = "shadow_vars"   // their variable names, space-separated
+	EvSessionName  = "session_name"  // AWS_ROLE_SESSION_NAME
+	EvSTSDate      = "sts_date"      // STS's Date header
+	EvJWKSURI      = "jwks_uri"      // the issuer's jwks_uri
 )
 
 // keyOrder is how evidence is listed: identity first, then the token,
@@ -64,9 +75,9 @@ const (
 var keyOrder = []string{
 	EvMechanism, EvRole, EvExpectedRole, EvGotARN, EvSource, EvCluster, EvAgentURL, EvAccount, EvPartition, EvRegion, EvEndpoint,
 	EvTokenFile, EvTokenEnv, EvTokenVolume, EvIssuer, EvSTSIssuer, EvSubject, EvAudience, EvExpectedAud, EvNamespace, EvServiceAccount,
-	EvExpectedSA, EvPod, EvExpiry, EvIssuedAt, EvNotBefore, EvNow, EvTimeLeft, EvClockSkew,
+	EvExpectedSA, EvPod, EvWorkload, EvWorkloadFrom, EvExpiry, EvIssuedAt, EvNotBefore, EvNow, EvTimeLeft, EvClockSkew,
 	EvErrorCode, EvErrorMessage, EvRequestID, EvHTTPStatus, EvLayer, EvProxy, EvFetchedBy, EvDetail, EvSignature,
-	EvIRSA, EvPodIdentity,
+	EvIRSA, EvPodIdentity, EvIMDS, EvShadowedBy,
 }
 
 var keyRank = func() map[string]int {

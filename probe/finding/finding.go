@@ -97,7 +97,7 @@ func New(code Code, ev Evidence) Finding {
 		Severity: e.Severity,
 		Message:  e.message.execute(clean),
 		Evidence: clean,
-		Fix:      e.fix.execute(clean),
+		Fix:      e.fix.executeShell(clean),
 	}
 }
 

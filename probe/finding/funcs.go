@@ -2,6 +2,7 @@ package finding
 
 import (
 	"net/url"
+	"regexp"
 	"strings"
 
 	"github.com/irsa-probe/irsa-probe/probe/iam"
@@ -16,17 +17,40 @@ var evidenceFuncs = map[string]func(Evidence) string{
 		return iam.OIDCProviderARN(orDefault(ev[EvPartition], "aws"), orDefault(ev[EvAccount], "ACCOUNT_ID"), ev[EvIssuer])
 	},
 	"associationCommand": func(ev Evidence) string {
-		return iam.AssociationCommand(ev[EvCluster], ev[EvNamespace], ev[EvServiceAccount], ev[EvExpectedRole])
+		q := func(k string) string {
+			if ev[k] == "" {
+				return ""
+			}
+			return shq(ev[k])
+		}
+		return iam.AssociationCommand(q(EvCluster), q(EvNamespace), q(EvServiceAccount), q(EvExpectedRole))
 	},
-	"podIdentityTrustPolicy": func(Evidence) string { return iam.PodIdentityTrustPolicy() },
-	"trustPolicy": func(ev Evidence) string {
-		return iam.TrustPolicy(iam.TrustPolicyInput{
+	"podIdentityTrustPolicyFile": func(Evidence) string {
+		return writeFileCommand("trust-policy.json", iam.PodIdentityTrustPolicy())
+	},
+	"trustPolicyFile": func(ev Evidence) string {
+		return writeFileCommand("trust-policy.json", iam.TrustPolicy(iam.TrustPolicyInput{
 			Partition: orDefault(ev[EvPartition], "aws"),
 			Account:   orDefault(ev[EvAccount], "ACCOUNT_ID"),
 			Issuer:    orDefault(ev[EvIssuer], "https://ISSUER_HOST_PATH"),
 			Subject:   orDefault(ev[EvSubject], "system:serviceaccount:NAMESPACE:SERVICE_ACCOUNT"),
 			Audience:  orDefault(ev[EvExpectedAud], iam.DefaultAudience),
-		})
+		}))
+	},
+	"workload":      workload,
+	"restart":       restart,
+	"suggestRegion": suggestRegion,
+	"stsEndpoint":   func(ev Evidence) string { return stsEndpoint(suggestRegion(ev)) },
+	"vpceService":   func(ev Evidence) string { return iam.STSVPCEndpointService(suggestRegion(ev)) },
+	"reachCommand":  reachCommand,
+	"imdsAdvice":    imdsAdvice,
+	"unsetShadow":   unsetShadow,
+	"validSessionName": func(ev Evidence) string {
+		n := invalidSessionRE.ReplaceAllString(ev[EvSessionName], "-")
+		if len(n) < 2 {
+			n = "irsa-" + n + "session"
+		}
+		return shq(n[:min(len(n), 64)])
 	},
 }
 
@@ -49,11 +73,12 @@ var valueFuncs = map[string]func(string) string{
 	},
 	"issuerHost":   func(issuer string) string { return hostOr(issuer, "ISSUER_HOST") },
 	"endpointHost": func(endpoint string) string { return hostOr(endpoint, "sts.REGION.amazonaws.com") },
-	"stsEndpoint": func(region string) string {
-		if region == "" {
-			return "https://sts.REGION.amazonaws.com"
+	// roleNameGuess is the name in a role ARN that does not parse.
+	"roleNameGuess": func(arn string) string {
+		if i := strings.LastIndex(arn, "/"); i >= 0 && strings.Contains(arn, ":role/") && i+1 < len(arn) {
+			return shq(arn[i+1:])
 		}
-		return iam.STSEndpoint(region)
+		return "ROLE_NAME"
 	},
 	"saName": func(nsName string) string {
 		if _, name, ok := strings.Cut(nsName, ":"); ok {
@@ -76,4 +101,100 @@ func orDefault(v, def string) string {
 		return def
 	}
 	return v
+}
+
+func stsEndpoint(region string) string {
+	if region == "REGION" {
+		return "https://sts.REGION.amazonaws.com"
+	}
+	return iam.STSEndpoint(region)
+}
+
+// workload is the pod's workload as kubectl names it (deployment/NAME),
+// or a placeholder.
+func workload(ev Evidence) string {
+	return shq(orDefault(ev[EvWorkload], "deployment/DEPLOYMENT"))
+}
+
+// restart recreates the pods: the workload's rollout when it is known,
+// else the pod itself (its controller recreates it).
+func restart(ev Evidence) string {
+	ns := shq(orDefault(ev[EvNamespace], "NAMESPACE"))
+	switch {
+	case ev[EvWorkload] != "":
+		return "kubectl rollout restart -n " + ns + " " + shq(ev[EvWorkload])
+	case ev[EvPod] != "":
+		return "kubectl delete pod -n " + ns + " " + shq(ev[EvPod])
+	}
+	return "kubectl rollout restart -n " + ns + " deployment/DEPLOYMENT"
+}
+
+// suggestRegion is the region a fix names: the pod's, when it belongs to
+// the role's partition; else the cluster's, from an EKS issuer's host;
+// else one of the role's partition. Never a region of another partition.
+func suggestRegion(ev Evidence) string {
+	part := ev[EvPartition]
+	for _, r := range []string{ev[EvRegion], iam.IssuerRegion(ev[EvIssuer]), iam.DefaultRegion(part)} {
+		if r != "" && iam.PartitionOfRegion(r) != "" && (part == "" || iam.PartitionOfRegion(r) == part) {
+			return r
+		}
+	}
+	return "REGION"
+}
+
+// reachCommand tests the TCP path to the STS endpoint from the pod's
+// network namespace, with a debug container: the probe's own image has no
+// shell or tools, and nc connects to names and addresses alike.
+func reachCommand(ev Evidence) string {
+	host, port := "sts."+suggestRegion(ev)+".amazonaws.com", "443"
+	if u, err := url.Parse(ev[EvEndpoint]); err == nil && u.Hostname() != "" {
+		host, port = u.Hostname(), u.Port()
+		if port == "" {
+			port = map[string]string{"http": "80"}[u.Scheme]
+			port = orDefault(port, "443")
+		}
+	}
+	return "kubectl debug -n " + shq(orDefault(ev[EvNamespace], "NAMESPACE")) + " " + shq(orDefault(ev[EvPod], "POD")) +
+		" -it --image=busybox:1.36 -- nc -z -v -w 5 " + shq(host) + " " + port
+}
+
+// IMDS observations (EvIMDS values' leading words, see package check).
+const (
+	IMDSv1      = "IMDSv1 answers without a session token"
+	IMDSv2      = "IMDSv2 hands this pod the node role's credentials"
+	IMDSBlocked = "IMDS did not answer this pod"
+)
+
+// imdsAdvice says how to keep the node role from pods, for what IMDS did.
+func imdsAdvice(ev Evidence) string {
+	id := "INSTANCE_ID"
+	if _, session, ok := iam.RoleFromCaller(ev[EvGotARN]); ok && instanceIDRE.MatchString(session) {
+		id = session
+	}
+	cmd := "  aws ec2 modify-instance-metadata-options --region " + suggestRegion(ev) + " --instance-id " + id + " --http-tokens required --http-put-response-hop-limit 1"
+	tmpl := "\nFor a node group, set MetadataOptions HttpTokens=required and HttpPutResponseHopLimit=1 in its launch template, so new nodes keep it."
+	switch {
+	case strings.HasPrefix(ev[EvIMDS], IMDSv1):
+		return "IMDS on this node answers IMDSv1, without a session token, so every pod can read the node role's credentials. A hop limit of 1 only protects pods when IMDSv2 is required (IMDSv1 has no hop limit): require both on the node:\n" + cmd + tmpl
+	case strings.HasPrefix(ev[EvIMDS], IMDSv2):
+		return "IMDS on this node requires IMDSv2, but its hop limit lets the PUT of a pod through: set the hop limit to 1 (it only protects pods because IMDSv2 is required):\n" + cmd + tmpl
+	}
+	return "Keep the node role from pods: require IMDSv2 and a hop limit of 1 on the node (a hop limit of 1 only protects pods when IMDSv2 is required):\n" + cmd + tmpl
+}
+
+var instanceIDRE = regexp.MustCompile(`^i-[0-9a-f]{8,17}$`)
+
+var invalidSessionRE = regexp.MustCompile(`[^\w+=,.@-]`)
+
+// unsetShadow removes the variables that shadow the pod's identity.
+func unsetShadow(ev Evidence) string {
+	vars := strings.Fields(ev[EvShadowVars])
+	if len(vars) == 0 {
+		vars = []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"}
+	}
+	cmd := "kubectl set env " + workload(ev) + " -n " + shq(orDefault(ev[EvNamespace], "NAMESPACE"))
+	for _, v := range vars {
+		cmd += " " + shq(v+"-")
+	}
+	return cmd
 }

@@ -147,28 +147,43 @@ func splitAction(action string) ([]string, error) {
 
 func (t *template) execute(ev Evidence) string {
 	var b strings.Builder
-	execNodes(&b, t.nodes, ev)
+	execNodes(&b, t.nodes, ev, false)
 	return b.String()
 }
 
-func execNodes(b *strings.Builder, nodes []tnode, ev Evidence) {
+// executeShell renders a fix: the values of shellKeys are quoted for a
+// shell when they need it (functions quote what they build themselves).
+func (t *template) executeShell(ev Evidence) string {
+	var b strings.Builder
+	execNodes(&b, t.nodes, ev, true)
+	return b.String()
+}
+
+func execNodes(b *strings.Builder, nodes []tnode, ev Evidence, shell bool) {
+	value := func(a string) string {
+		v := arg(a, ev)
+		if k := strings.TrimPrefix(a, "."); shell && k != a && v != "" && shellKeys[k] {
+			return shq(v)
+		}
+		return v
+	}
 	for _, n := range nodes {
 		switch n.fn {
 		case "":
 			if n.args == nil {
 				b.WriteString(n.text)
 			} else {
-				b.WriteString(arg(n.args[0], ev))
+				b.WriteString(value(n.args[0]))
 			}
 		case "if":
 			v := arg(n.args[0], ev)
 			if (len(n.args) == 1 && v != "") || (len(n.args) == 2 && v == arg(n.args[1], ev)) {
-				execNodes(b, n.body, ev)
+				execNodes(b, n.body, ev, shell)
 			} else {
-				execNodes(b, n.alt, ev)
+				execNodes(b, n.alt, ev, shell)
 			}
 		case "d":
-			b.WriteString(orDefault(arg(n.args[0], ev), arg(n.args[1], ev)))
+			b.WriteString(orDefault(value(n.args[0]), value(n.args[1])))
 		default:
 			if n.args[0] == "." {
 				b.WriteString(evidenceFuncs[n.fn](ev))

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -37,7 +38,11 @@ type Result struct {
 	Reachable bool
 	// UnknownKeyID: the issuer answered, but not with the token's kid.
 	UnknownKeyID bool
-	Err          error
+	// Discovery says what in the discovery document STS cannot use: an
+	// issuer other than the token's, a jwks_uri that is not https. "" when
+	// the document is usable (or was not fetched).
+	Discovery string
+	Err       error
 }
 
 // Verify does what STS does with the token: fetch the issuer's discovery
@@ -57,7 +62,16 @@ func Verify(ctx context.Context, hc Doer, issuer string, raw []byte) Result {
 	res.JWKSURI = disco.JWKSURI
 	if disco.Issuer != issuer {
 		res.Reachable = true
-		res.Err = fmt.Errorf("the discovery document at %s names issuer %q, the token %q", discoURL, disco.Issuer, issuer)
+		res.Discovery = fmt.Sprintf("the discovery document at %s names issuer %q, the token %q", discoURL, disco.Issuer, issuer)
+		res.Err = errors.New(res.Discovery)
+		return res
+	}
+	if u, err := url.Parse(disco.JWKSURI); err != nil || u.Scheme != "https" || u.Host == "" {
+		// STS fetches keys over https only (IAM user guide, "Create an
+		// OpenID Connect (OIDC) identity provider in IAM").
+		res.Reachable = true
+		res.Discovery = fmt.Sprintf("the discovery document's jwks_uri %q is not an https URL", disco.JWKSURI)
+		res.Err = errors.New(res.Discovery)
 		return res
 	}
 	var keys jose.JSONWebKeySet
@@ -91,15 +105,20 @@ func Verify(ctx context.Context, hc Doer, issuer string, raw []byte) Result {
 	return res
 }
 
-func getJSON(ctx context.Context, hc Doer, url string, v any) error {
+func getJSON(ctx context.Context, hc Doer, target string, v any) error {
 	ctx, cancel := context.WithTimeout(ctx, fetchTimeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
 	if err != nil {
 		return err
 	}
 	resp, err := hc.Do(req)
 	if err != nil {
+		// The caller names the URL; url.Error would repeat it.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			return ue.Err
+		}
 		return err
 	}
 	defer resp.Body.Close()

@@ -91,6 +91,12 @@ func Parse(raw []byte) (*Token, error) {
 	if s == "" {
 		return nil, &Error{Part: "structure", Err: errors.New("the file is empty")}
 	}
+	if jwt, rest, ok := strings.Cut(s, "\n"); ok && strings.Count(strings.TrimSpace(jwt), ".") == 2 {
+		// kubelet writes the token alone; anything after it was appended
+		// by another writer (a log line, a second token): say so, not
+		// "malformed", and never echo it (it may be a secret).
+		return nil, &Error{Part: "structure", Err: fmt.Errorf("the file holds a JWT followed by %d more bytes on %d more line(s): something appended to the token file", len(rest), strings.Count(rest, "\n")+1)}
+	}
 	parts := strings.Split(s, ".")
 	if len(parts) != 3 {
 		return nil, &Error{Part: "structure", Err: fmt.Errorf("expected 3 dot-separated parts (header.payload.signature), found %d", len(parts))}

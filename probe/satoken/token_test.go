@@ -202,3 +202,21 @@ func TestFarFutureClaims(t *testing.T) {
 		}
 	}
 }
+
+// TestAppendedBytes: a JWT followed by anything on further lines is named
+// as such (and what follows is never echoed); a JWT with only trailing
+// whitespace parses.
+func TestAppendedBytes(t *testing.T) {
+	jwt := seg(`{"alg":"RS256","kid":"k"}`) + "." + seg(`{"iss":"https://i","exp":2000000000,"aud":["sts.amazonaws.com"]}`) + ".c2ln"
+	if _, err := Parse([]byte(jwt + "\n\n")); err != nil {
+		t.Fatalf("trailing newlines: %v", err)
+	}
+	_, err := Parse([]byte(jwt + "\nlevel=INFO msg=secret-ish\n"))
+	var te *Error
+	if !errors.As(err, &te) || te.Part != "structure" || !strings.Contains(err.Error(), "followed by 25 more bytes on 1 more line(s)") {
+		t.Fatalf("want the appended bytes named, got %v", err)
+	}
+	if strings.Contains(err.Error(), "secret-ish") {
+		t.Error("the error echoes the appended bytes")
+	}
+}

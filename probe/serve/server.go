@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"math/rand/v2"
 	"net"
@@ -43,7 +44,15 @@ type Server struct {
 	checks atomic.Int64
 	// now is the loop's clock; tests may replace it.
 	now func() time.Time
+	// reports is where a state change's report goes in text, as check
+	// prints it (SetReportOutput); nil logs findings as fields only.
+	reports io.Writer
 }
+
+// SetReportOutput makes a state change print the whole report to w, as
+// check does, after its log line (with IRSA_PROBE_LOG_FORMAT=text: with
+// json the findings are fields of the log record instead).
+func (s *Server) SetReportOutput(w io.Writer) { s.reports = w }
 
 // New returns a Server for cfg, which must have been Finished; version is
 // the build's, for irsa_probe_build_info.
@@ -179,8 +188,12 @@ func (s *Server) logChange(snap *snapshot) {
 		if rep.Identity != nil {
 			attrs = append(attrs, "identity", rep.Identity.ARN)
 		}
-		if f := rep.FirstProblem(); f != nil && snap.state != stateReady {
-			attrs = append(attrs, "finding", string(f.Code), "message", f.Message, "fix", f.Fix)
+		if f := rep.FirstProblem(); f != nil {
+			attrs = append(attrs, "finding", string(f.Code))
+		}
+		if s.cfg.LogFormat == "json" && len(rep.Findings) > 0 {
+			// Structured: each finding's code, severity, message, evidence and fix.
+			attrs = append(attrs, "findings", rep.Findings)
 		}
 		if err := rep.WriteTerminationLog(s.cfg.TerminationLog); err != nil {
 			s.log.Warn("could not write the termination log", "error", err)
@@ -194,6 +207,11 @@ func (s *Server) logChange(snap *snapshot) {
 		level = slog.LevelError
 	}
 	s.log.Log(context.Background(), level, stateMessages[snap.state], attrs...)
+	if rep := snap.rep; rep != nil && s.reports != nil && s.cfg.LogFormat != "json" && s.log.Enabled(context.Background(), level) {
+		if err := rep.WriteText(s.reports); err != nil {
+			s.log.Warn("could not write the report", "error", err)
+		}
+	}
 }
 
 // stateMessages are the log messages of state changes: one line says

@@ -123,9 +123,9 @@ func TestSnapshotBodies(t *testing.T) {
 		jsonPart string
 	}{
 		{"starting", &readiness{}, t0, false, []string{"STARTING"}, `"state":"starting"`},
-		{"grace", &grace, t0.Add(6 * time.Minute), true, []string{"READY (grace)", "2025-03-01T12:15:00Z", "sts-throttled"}, `"ok": false`},
-		{"grace over", &grace, t0.Add(16 * time.Minute), false, []string{"NOT READY", "IRSA_PROBE_GRACE (10m0s)", "sts-throttled"}, `"code": "sts-throttled"`},
-		{"broken", &broken, t0, false, []string{"irsa-probe: FAIL", "trust-policy-denied", "fix:"}, `"code": "trust-policy-denied"`},
+		{"grace", &grace, t0.Add(6 * time.Minute), true, []string{"READY (grace)", "2025-03-01T12:15:00Z", "sts-throttled"}, `"ok":false`},
+		{"grace over", &grace, t0.Add(16 * time.Minute), false, []string{"NOT READY", "IRSA_PROBE_GRACE (10m0s)", "sts-throttled"}, `"code":"sts-throttled"`},
+		{"broken", &broken, t0, false, []string{"irsa-probe: FAIL", "trust-policy-denied", "fix:"}, `"code":"trust-policy-denied"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -39,6 +39,8 @@ type Issuer struct {
 	kid         string
 	unreachable bool
 	delay       time.Duration
+	// discoIssuer and discoJWKSURI override the discovery document (SetDiscovery).
+	discoIssuer, discoJWKSURI string
 }
 
 // NewIssuer starts an Issuer on 127.0.0.1. It panics if it cannot listen or
@@ -177,11 +179,29 @@ type discoveryDocument struct {
 	IDTokenSigningAlgValuesSupported []string `json:"id_token_signing_alg_values_supported"`
 }
 
+// SetDiscovery makes the discovery document name issuer and jwksURI
+// instead of its own ("" keeps each): a self-managed issuer published
+// wrong (kops, kind, k3s with an S3-hosted issuer).
+func (iss *Issuer) SetDiscovery(issuer, jwksURI string) {
+	iss.mu.Lock()
+	defer iss.mu.Unlock()
+	iss.discoIssuer, iss.discoJWKSURI = issuer, jwksURI
+}
+
 // DiscoveryDocument is the issuer's /.well-known/openid-configuration.
 func (iss *Issuer) DiscoveryDocument() []byte {
+	iss.mu.Lock()
+	issuer, jwksURI := iss.discoIssuer, iss.discoJWKSURI
+	iss.mu.Unlock()
+	if issuer == "" {
+		issuer = iss.URL
+	}
+	if jwksURI == "" {
+		jwksURI = iss.URL + "/keys"
+	}
 	b, err := json.Marshal(discoveryDocument{
-		Issuer:                           iss.URL,
-		JWKSURI:                          iss.URL + "/keys",
+		Issuer:                           issuer,
+		JWKSURI:                          jwksURI,
 		ResponseTypesSupported:           []string{"id_token"},
 		SubjectTypesSupported:            []string{"public"},
 		IDTokenSigningAlgValuesSupported: []string{string(jose.RS256)},

@@ -337,6 +337,9 @@ func (s *STS) finish(i, status int, code, note string) {
 
 func (s *STS) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	requestID := newRequestID()
+	// Every AWS answer carries the server's clock in Date (RFC 7231): the
+	// probe compares it with its own. Set here, it follows SetNow.
+	w.Header().Set("Date", s.clock().UTC().Format(http.TimeFormat))
 	// STS takes the query parameters from a form body (what the SDK sends)
 	// or from the URL (presigned GetCallerIdentity, as EKS authentication
 	// uses).
