@@ -25,6 +25,7 @@ type Checker struct {
 	http    *httpClient
 	log     *slog.Logger
 	observe Observer
+	target  *Target // check --target's application process, nil for the probe's own view
 }
 
 // New returns a Checker for cfg, which must have been Finished. log may be
@@ -75,6 +76,10 @@ func (c *Checker) Run(ctx context.Context) *Report {
 	defer cancel()
 
 	r := newRun(c, &Report{CheckedAt: start.UTC()})
+	if c.target != nil && !r.checkTarget() {
+		r.finish() // nothing read, nothing sent
+		return r.rep
+	}
 	mech := detectMechanism(c.cfg.AWS)
 	r.checkMechanism(mech)
 	var usable, assumed bool
@@ -88,6 +93,9 @@ func (c *Checker) Run(ctx context.Context) *Report {
 		r.conflict(ctx)
 	}
 	r.defaultChain(ctx, usable, assumed)
+	if c.target != nil {
+		r.checkAppSDK(c.target.Process, mech)
+	}
 
 	r.rep.DurationMS = c.cfg.Clock().Sub(start).Milliseconds()
 	r.finish()
