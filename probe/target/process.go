@@ -27,8 +27,8 @@ const (
 	maxStatus  = 64 << 10
 )
 
-// procDir is where procfs is mounted; tests do not change it.
-const procDir = "/proc"
+// procDir is where procfs is mounted; a test lays out a fake one.
+var procDir = "/proc"
 
 // Process is the application process, as the probe read it.
 type Process struct {
