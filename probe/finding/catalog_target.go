@@ -54,7 +54,7 @@ The EKS user guide lists the minimums: "Use IRSA with the AWS SDK" and "Use pod 
 		Title:    "check --target recognised no AWS SDK in the application's process",
 		Detected: "check --target: no Go build info, Python, Node.js or Java SDK package found",
 		Message:  `No AWS SDK was recognised in {{d .target_pid "the application's process"}}{{if .detail}} ({{.detail}}){{end}}, so its version was not compared with the minimum for {{d .mechanism_name "the mechanism"}}.`,
-		Fix: `Nothing to fix if the application does not call AWS. Otherwise make sure its SDK supports the mechanism: the EKS user guide lists the minimum versions ("Use IRSA with the AWS SDK", "Use pod identity with the AWS SDK"). irsa-probe recognises Go binaries (build info), botocore/boto3/the AWS CLI, aws-sdk and @aws-sdk/credential-provider(s|-node), and aws-java-sdk-core/software.amazon.awssdk:auth jars.`,
+		Fix:      `Nothing to fix if the application does not call AWS. Otherwise make sure its SDK supports the mechanism: the EKS user guide lists the minimum versions ("Use IRSA with the AWS SDK", "Use pod identity with the AWS SDK"). irsa-probe recognises Go binaries (build info), botocore/boto3/the AWS CLI, aws-sdk and @aws-sdk/credential-provider(s|-node), and aws-java-sdk-core/software.amazon.awssdk:auth jars.`,
 	},
 }
 
