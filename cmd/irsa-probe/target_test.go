@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/irsa-probe/irsa-probe/probe/appsdk"
+	"github.com/irsa-probe/irsa-probe/probe/appsdk/appsdktest"
 	"github.com/irsa-probe/irsa-probe/probe/check"
 	"github.com/irsa-probe/irsa-probe/probe/finding"
 	"github.com/irsa-probe/irsa-probe/probe/ststest"
@@ -155,7 +156,10 @@ func TestTargetSeesWhatTheAppSees(t *testing.T) {
 // app-sdk-too-old naming the module, the version and the binary.
 func TestTargetAppSDKTooOld(t *testing.T) {
 	st := startStack(t, ststest.StackOptions{})
-	app := buildOldGoApp(t)
+	app, err := appsdktest.BuildOldGoApp(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
 	pid := startTarget(t, runEnv(st), 0, app, "sleep")
 	// (--target=auto would pick this sandbox's PID 1: probe/target tests it.)
 	res, rep := runJSON(t, runOpts{env: probeOwnEnv(t, st), args: []string{"check", "--target=" + strconv.Itoa(pid), "--output=json"}})
@@ -205,21 +209,4 @@ func TestTargetUnreadable(t *testing.T) {
 	if rep.Has(finding.CodeTargetUnreadable) || rep.Target == nil || rep.Target.UID != 65532 {
 		t.Errorf("same uid: exit %d, %+v\n%s", res.exit, rep.Findings, res.stdout)
 	}
-}
-
-// buildOldGoApp builds probe/appsdk/testdata/oldgoapp (aws-sdk-go v1.23.0).
-func buildOldGoApp(t *testing.T) string {
-	t.Helper()
-	src, err := filepath.Abs("../../probe/appsdk/testdata/oldgoapp")
-	if err != nil {
-		t.Fatal(err)
-	}
-	bin := filepath.Join(t.TempDir(), "oldgoapp")
-	cmd := exec.Command("go", "build", "-o", bin, ".")
-	cmd.Dir = src
-	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=readonly", "GOWORK=off")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("building oldgoapp: %v\n%s", err, out)
-	}
-	return bin
 }
