@@ -2,9 +2,12 @@ package deploy_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"flag"
+	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -193,5 +196,64 @@ func TestEveryAlertIsTestedBothWays(t *testing.T) {
 	}
 	if n < 4 {
 		t.Errorf("%d alerts in %s, want at least broken, undecided, expiry and stopped checks", n, rulesFile)
+	}
+}
+
+const dashboardFile = "monitoring/grafana-dashboard.json"
+
+// TestDashboard: the Grafana dashboard is JSON Grafana can import, every
+// query names only metrics serve exposes, and (with promtool) every query
+// is valid PromQL: each is checked as a recording rule.
+func TestDashboard(t *testing.T) {
+	b, err := os.ReadFile(dashboardFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dash struct {
+		UID    string `json:"uid"`
+		Panels []struct {
+			ID      int    `json:"id"`
+			Title   string `json:"title"`
+			Targets []struct {
+				Expr string `json:"expr"`
+			} `json:"targets"`
+		} `json:"panels"`
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	if err := dec.Decode(&dash); err != nil || dash.UID == "" || len(dash.Panels) == 0 {
+		t.Fatalf("%s: %v (uid %q, %d panels)", dashboardFile, err, dash.UID, len(dash.Panels))
+	}
+	served := []string{serve.MetricReady, serve.MetricCheckSuccess, serve.MetricCheckTimestamp, serve.MetricChecks,
+		serve.MetricSTSDuration + "_bucket", serve.MetricSTSErrors, serve.MetricTokenExpiry, serve.MetricCredentialsExpiry,
+		serve.MetricFinding, serve.MetricBuildInfo}
+	var rules strings.Builder
+	rules.WriteString("groups:\n  - name: dashboard\n    rules:\n")
+	ids := map[int]bool{}
+	for _, p := range dash.Panels {
+		if ids[p.ID] {
+			t.Errorf("panel id %d twice", p.ID)
+		}
+		ids[p.ID] = true
+		for i, q := range p.Targets {
+			for _, m := range regexp.MustCompile(`irsa_probe_[a-z_]+`).FindAllString(q.Expr, -1) {
+				if !slices.Contains(served, m) {
+					t.Errorf("panel %q names %s, which serve does not expose", p.Title, m)
+				}
+			}
+			// Grafana's variables, as a value PromQL accepts.
+			expr := strings.ReplaceAll(q.Expr, "$namespace", ".*")
+			fmt.Fprintf(&rules, "      - record: dashboard:panel%d:%d\n        expr: %q\n", p.ID, i, expr)
+		}
+	}
+	if _, err := exec.LookPath("promtool"); err != nil {
+		requirePromtool(t)
+		return
+	}
+	path := filepath.Join(t.TempDir(), "dashboard-rules.yaml")
+	if err := os.WriteFile(path, []byte(rules.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("promtool", "check", "rules", path).CombinedOutput(); err != nil {
+		t.Errorf("a dashboard query is not valid PromQL: %v\n%s", err, out)
 	}
 }

@@ -338,6 +338,24 @@ func scenarios() []scenario {
 			},
 		},
 		{
+			name:  "STS endpoint answers 200 without credentials",
+			exit:  verdict.ExitBroken,
+			codes: []finding.Code{finding.CodeSTSEndpointInvalid},
+			setup: func(t *testing.T, st *ststest.Stack) ([]string, []string) {
+				st.STS.SetFault("AssumeRoleWithWebIdentity", ststest.Fault{NotAWS: &ststest.NotAWS{Body: `<AssumeRoleWithWebIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleWithWebIdentityResult></AssumeRoleWithWebIdentityResult></AssumeRoleWithWebIdentityResponse>`}})
+				return nil, []string{"its answer is not one STS gives: ", "response did not contain credentials"}
+			},
+		},
+		{
+			name:  "STS endpoint answers GetCallerIdentity without a caller",
+			exit:  verdict.ExitBroken,
+			codes: []finding.Code{finding.CodeSTSEndpointInvalid},
+			setup: func(t *testing.T, st *ststest.Stack) ([]string, []string) {
+				st.STS.SetFault("GetCallerIdentity", ststest.Fault{NotAWS: &ststest.NotAWS{Body: `<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult></GetCallerIdentityResult></GetCallerIdentityResponse>`}})
+				return nil, []string{"answered GetCallerIdentity without an Arn"}
+			},
+		},
+		{
 			name:  "STS endpoint answers without end",
 			exit:  verdict.ExitBroken,
 			codes: []finding.Code{finding.CodeSTSEndpointInvalid},

@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
+	"github.com/irsa-probe/irsa-probe/probe/config"
 	"github.com/irsa-probe/irsa-probe/probe/finding"
 )
 
@@ -54,6 +55,31 @@ func FuzzClassify(f *testing.F) {
 			if strings.HasPrefix(line, "ERROR") {
 				t.Fatalf("the answer forged a line: %q", f.Message)
 			}
+		}
+	})
+}
+
+// FuzzAgentAnswer: whatever the Pod Identity agent (or what answers in its
+// place) says, the answer maps to a finding the catalog has, rendered with
+// every line its own.
+func FuzzAgentAnswer(f *testing.F) {
+	f.Add(400, "Service account token cannot be empty\n")
+	f.Add(400, "Service account token failed basic claim validations: token is expired\n")
+	f.Add(403, "Access Denied. Called agent through invalid address, please use either [169.254.170.23 fd00:ec2::23] address not 10.0.0.1\n")
+	f.Add(400, "[d1b2c3]: (AccessDeniedException): EKS does not have permissions to assume the associated role., fault: client\n")
+	f.Add(404, "[x]: (ResourceNotFoundException): No Pod Identity Association found., fault: client\n")
+	f.Add(429, "Too Many Requests\n")
+	f.Add(500, "operation error EKS Auth: AssumeRoleForPodIdentity, exceeded maximum number of attempts\n")
+	f.Add(502, "<html>\nERROR forged\n</html>")
+	f.Fuzz(func(t *testing.T, status int, body string) {
+		if status < 100 || status > 599 || status == 200 {
+			return
+		}
+		r := newRun(&Checker{cfg: &config.Config{}}, &Report{})
+		ce := r.classifyAgentAnswer(status, body)
+		got := finding.New(ce.finding, ce.ev) // panics on a code the catalog lacks
+		if strings.Contains(got.Message, "\n") {
+			t.Fatalf("the answer added a line to the message: %q", got.Message)
 		}
 	})
 }

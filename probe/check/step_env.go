@@ -126,22 +126,29 @@ func orDefault(v, def string) string {
 	return v
 }
 
-// stsEndpointProblem says what is wrong with an STS endpoint override, or ""
-// when it is a usable http(s) URL (or not set).
-func stsEndpointProblem(override string) string {
-	if override == "" {
-		return ""
-	}
-	u, err := url.Parse(override)
+// urlProblem says why raw is not a usable http(s) endpoint URL, or ""
+// when it is: the test the SDKs' endpoint overrides (STS) and credential
+// URIs (the Pod Identity agent) both must pass.
+func urlProblem(raw string) string {
+	u, err := url.Parse(raw)
 	switch {
 	case err != nil:
-		return fmt.Sprintf("%q is not a URL", override)
+		return fmt.Sprintf("%q is not a URL", raw)
 	case u.Scheme != "https" && u.Scheme != "http":
-		return fmt.Sprintf("%q is not an http or https URL", override)
+		return fmt.Sprintf("%q is not an http or https URL", raw)
 	case u.Host == "" || u.Hostname() == "":
-		return fmt.Sprintf("%q has no host", override)
+		return fmt.Sprintf("%q has no host", raw)
 	case u.User != nil:
 		return "the URL carries credentials"
 	}
 	return ""
+}
+
+// stsEndpointProblem says what is wrong with an STS endpoint override, or ""
+// when it is usable (or not set).
+func stsEndpointProblem(override string) string {
+	if override == "" {
+		return ""
+	}
+	return urlProblem(override)
 }

@@ -117,15 +117,10 @@ func endpointProblem(uri string) string {
 	if uri == "" {
 		return "not set, while AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE is"
 	}
-	u, err := url.Parse(uri)
-	switch {
-	case err != nil:
-		return "not a URL: " + err.Error()
-	case u.Scheme != "http" && u.Scheme != "https":
-		return fmt.Sprintf("scheme %q: want http or https", u.Scheme)
-	case u.Hostname() == "":
-		return "no host"
-	case !iam.ContainerHostAllowed(u.Scheme, u.Hostname()):
+	if p := urlProblem(uri); p != "" {
+		return p
+	}
+	if u, _ := url.Parse(uri); !iam.ContainerHostAllowed(u.Scheme, u.Hostname()) { // parsed by urlProblem
 		return fmt.Sprintf("host %q: over http the SDKs only call loopback addresses, %s, %s and the ECS address (\"only loopback/ecs/eks hosts are allowed\")",
 			u.Hostname(), iam.PodIdentityAgentIPv4, iam.PodIdentityAgentIPv6)
 	}

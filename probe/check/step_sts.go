@@ -92,6 +92,10 @@ func (r *run) getCallerIdentity(ctx context.Context, creds aws.Credentials) (*Id
 	if ce != nil {
 		return nil, ce
 	}
+	if out.Arn == nil {
+		return nil, &callError{finding: finding.CodeSTSEndpointInvalid, err: errors.New("GetCallerIdentity answered without an Arn"),
+			ev: finding.Evidence{finding.EvEndpoint: r.cfg.STSEndpoint(), finding.EvDetail: "it answered GetCallerIdentity without an Arn; STS always names the caller"}}
+	}
 	return &Identity{ARN: aws.ToString(out.Arn), Account: aws.ToString(out.Account), UserID: aws.ToString(out.UserId)}, nil
 }
 

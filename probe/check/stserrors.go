@@ -136,10 +136,27 @@ func classify(err error, endpoint string) *callError {
 		ce.ev[finding.EvLayer], ce.ev[finding.EvDetail] = "HTTP", "HTTP "+sc+" without an AWS error body"
 		return ce
 	}
+	if !networkish(err) {
+		// The call went through, but what came back was unusable (the
+		// SDK's "response did not contain credentials"): retrying the same
+		// endpoint gets the same answer.
+		ce.finding = finding.CodeSTSEndpointInvalid
+		ce.ev[finding.EvDetail] = "its answer is not one STS gives: " + rootCause(err)
+		return ce
+	}
 	ce.finding, ce.transient = finding.CodeSTSUnreachable, true
 	ce.ev[finding.EvLayer], ce.ev[finding.EvDetail] = networkLayer(err), rootCause(err)
 	ce.ev[finding.EvProxy] = proxyInEffect()
 	return ce
+}
+
+// networkish reports whether err is the network's: a transport error,
+// a timeout or a cancellation, rather than an answer that arrived.
+func networkish(err error) bool {
+	var ue *url.Error
+	var ne net.Error
+	return errors.As(err, &ue) || errors.As(err, &ne) || connectionLevel(err) ||
+		errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled)
 }
 
 // connectionLevel reports whether err is the connection failing (reset,

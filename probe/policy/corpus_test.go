@@ -212,3 +212,73 @@ func assumeWithSTS(t *testing.T, endpoint, roleARN, token string) bool {
 	t.Fatalf("STS answered %d, not a trust-policy decision:\n%s", res.StatusCode, body)
 	return false
 }
+
+// TestCorpusPodIdentityAgreesWithEKSAuth: for every Pod Identity case,
+// ststest's Pod Identity agent (which plays EKS Auth, with ststest's own
+// trust-policy evaluator and the session tags EKS sets) hands out
+// credentials for the real Pod Identity token exactly when Explain says
+// allows; every minimal edit, applied, is accepted too.
+func TestCorpusPodIdentityAgreesWithEKSAuth(t *testing.T) {
+	st := ststest.Start(ststest.StackOptions{PodIdentity: true})
+	t.Cleanup(st.Close)
+	st.STS.SetNow(func() time.Time { return time.Unix(1795353509+24*3600, 0) })
+	// The corpus's cluster (pod-identity-conditions.json names it).
+	st.Agent.ClusterName = "prod"
+	token := strings.TrimSpace(string(ststest.RealFile(ststest.TokenPodIdentity)))
+	accepts := func(t *testing.T, policy string) bool {
+		t.Helper()
+		if err := st.STS.PutRole(st.RoleARN, policy); err != nil {
+			return false
+		}
+		return credentialsFromAgent(t, st.Agent.URL, token)
+	}
+	checked := 0
+	for _, c := range loadCorpus(t) {
+		if c.mode != "pod-identity" {
+			continue
+		}
+		t.Run(c.file, func(t *testing.T) {
+			doc, e := c.explain(t)
+			if doc == nil {
+				t.Skip("malformed: nothing to store")
+			}
+			if got := accepts(t, doc.Text); got != (e.Verdict == Allows) {
+				t.Fatalf("the agent hands out credentials = %v, explain says %s", got, e.Verdict)
+			}
+			checked++
+			if e.Edit != nil && !accepts(t, e.Edit.Policy) {
+				t.Fatalf("the agent refuses the edited policy:\n%s", e.Edit.Policy)
+			}
+		})
+	}
+	if checked < 5 {
+		t.Errorf("cross-checked %d Pod Identity cases, want at least 5", checked)
+	}
+}
+
+// credentialsFromAgent asks the agent for credentials as the SDKs do and
+// reports whether it gave them.
+func credentialsFromAgent(t *testing.T, url, token string) bool {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", token)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(res.Body, 1<<16))
+	switch {
+	case res.StatusCode == http.StatusOK:
+		return true
+	case res.StatusCode == http.StatusBadRequest && strings.Contains(string(body), "AccessDeniedException"):
+		return false
+	}
+	t.Fatalf("the agent answered %d: %s", res.StatusCode, body)
+	return false
+}

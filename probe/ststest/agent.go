@@ -43,6 +43,8 @@ type PodIdentityAgent struct {
 	// ClusterName is the cluster, as in the session name
 	// eks-CLUSTER-POD-UUID; set it before the first request.
 	ClusterName string
+	// Region is the cluster's, in its ARN (default us-west-2).
+	Region string
 
 	srv *httptest.Server
 	sts *STS
@@ -92,7 +94,7 @@ const DefaultClusterName = "payments-prod"
 // NewPodIdentityAgent starts an agent whose credentials sts knows. It
 // panics if it cannot listen.
 func NewPodIdentityAgent(sts *STS) *PodIdentityAgent {
-	a := &PodIdentityAgent{ClusterName: DefaultClusterName, sts: sts, associations: map[string]string{}}
+	a := &PodIdentityAgent{ClusterName: DefaultClusterName, Region: "us-west-2", sts: sts, associations: map[string]string{}}
 	a.srv = httptest.NewServer(http.HandlerFunc(a.serveHTTP))
 	a.URL = a.srv.URL + "/v1/credentials"
 	return a
@@ -230,8 +232,13 @@ func (a *PodIdentityAgent) assumeRoleForPodIdentity(w http.ResponseWriter, c *ag
 		policy, roleID = rl.policy, rl.id
 	}
 	s.mu.Unlock()
+	arn0, _ := parseRoleARN(roleARNString)
+	// The session tags EKS Auth sets (EKS User Guide, "Define permissions
+	// for EKS Pod Identities to assume roles based on tags").
 	ctx := map[string][]string{
+		"aws:requesttag/eks-cluster-arn":            {"arn:aws:eks:" + a.Region + ":" + arn0.account + ":cluster/" + a.ClusterName},
 		"aws:requesttag/eks-cluster-name":           {a.ClusterName},
+		"aws:requesttag/kubernetes-pod-uid":         {c.K8s.Pod.UID},
 		"aws:requesttag/kubernetes-namespace":       {ns},
 		"aws:requesttag/kubernetes-service-account": {sa},
 		"aws:requesttag/kubernetes-pod-name":        {c.K8s.Pod.Name},
@@ -282,6 +289,7 @@ type agentClaims struct {
 		} `json:"serviceaccount"`
 		Pod struct {
 			Name string `json:"name"`
+			UID  string `json:"uid"`
 		} `json:"pod"`
 	} `json:"kubernetes.io"`
 }
