@@ -1,5 +1,7 @@
 # irsa-probe: `make help` lists the targets.
 BINARY   := irsa-probe
+# The kubectl plugin (kubectl irsa-probe POD): a binary of its own.
+PLUGIN   := kubectl-irsa_probe
 PKG      := github.com/irsa-probe/irsa-probe
 # The one place the version is written: the manifests, the README and the
 # examples must name the same (deploy/version_test.go), and the release
@@ -23,20 +25,22 @@ FUZZTIME ?= 3s
 # Every fuzz target, as package:Fuzz; a test keeps the list complete.
 FUZZ_TARGETS := ./probe/satoken:FuzzParse ./probe/check:FuzzClassify ./probe/finding:FuzzTemplate \
 	./probe/finding:FuzzCatalogValues ./probe/serve:FuzzServeRequest ./probe/serve:FuzzLabelValue \
-	./probe/policy:FuzzLoad ./probe/check:FuzzAgentAnswer
+	./probe/policy:FuzzLoad ./probe/check:FuzzAgentAnswer ./probe/appsdk:FuzzParsers
 
 .PHONY: help build cross test fuzz demo lint bench image image-push docker-image dist tools clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-build: ## build the static binary into bin/
+build: ## build the static binary and the kubectl plugin into bin/
 	CGO_ENABLED=0 go build -trimpath -ldflags "$(LDFLAGS)" -o bin/$(BINARY) ./cmd/irsa-probe
+	CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X main.version=$(VERSION)" -o bin/$(PLUGIN) ./cmd/kubectl-irsa_probe
 
 cross: ## build the static binary for each of PLATFORMS into bin/OS-ARCH/
 	@for p in $(PLATFORMS); do \
 		echo "build $$p"; \
 		CGO_ENABLED=0 GOOS=$${p%/*} GOARCH=$${p#*/} go build -trimpath -ldflags "$(LDFLAGS)" -o bin/$${p%/*}-$${p#*/}/$(BINARY) ./cmd/irsa-probe || exit 1; \
+		CGO_ENABLED=0 GOOS=$${p%/*} GOARCH=$${p#*/} go build -trimpath -ldflags "-s -w -X main.version=$(VERSION)" -o bin/$${p%/*}-$${p#*/}/$(PLUGIN) ./cmd/kubectl-irsa_probe || exit 1; \
 	done
 
 test: ## vet, every test (race detector on; manifests, alerts and moto included), a short run of each fuzz target
@@ -74,13 +78,14 @@ image-push: ## push dist/image to IMAGE=registry/repository:tag (log in first: d
 docker-image: ## the same image with a Docker engine (Dockerfile), for one platform
 	docker build --build-arg VERSION=$(VERSION) --build-arg COMMIT=$(COMMIT) --build-arg DATE=$(DATE) -t $(IMAGE) .
 
-dist: image ## release files in dist/: binaries for RELEASE_PLATFORMS, the image layout, the components, SHA256SUMS
+dist: image ## release files in dist/: binaries and kubectl plugins for RELEASE_PLATFORMS, the image layout, the components, SHA256SUMS
 	$(MAKE) cross PLATFORMS="$(RELEASE_PLATFORMS)"
-	@set -e; cd dist; rm -f $(BINARY)-* SHA256SUMS; \
-	for p in $(RELEASE_PLATFORMS); do cp ../bin/$${p%/*}-$${p#*/}/$(BINARY) $(BINARY)-$(VERSION)-$${p%/*}-$${p#*/}; done; \
+	@set -e; cd dist; rm -f $(BINARY)-* $(PLUGIN)-* SHA256SUMS; \
+	for p in $(RELEASE_PLATFORMS); do cp ../bin/$${p%/*}-$${p#*/}/$(BINARY) $(BINARY)-$(VERSION)-$${p%/*}-$${p#*/}; \
+		cp ../bin/$${p%/*}-$${p#*/}/$(PLUGIN) $(PLUGIN)-$(VERSION)-$${p%/*}-$${p#*/}; done; \
 	tar --sort=name --owner=0 --group=0 --numeric-owner --mtime="$(DATE)" -czf $(BINARY)-$(VERSION)-image-oci.tar.gz -C image .; \
 	tar --sort=name --owner=0 --group=0 --numeric-owner --mtime="$(DATE)" -czf $(BINARY)-$(VERSION)-kustomize-components.tar.gz -C .. deploy/components deploy/monitoring LICENSE; \
-	sha256sum $(BINARY)-* > SHA256SUMS; cat SHA256SUMS
+	sha256sum $(BINARY)-* $(PLUGIN)-* > SHA256SUMS; cat SHA256SUMS
 
 tools: ## install staticcheck and actionlint
 	go install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)

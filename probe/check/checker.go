@@ -28,6 +28,7 @@ type Checker struct {
 	// progress, when set, is told of every retry in one line; else the
 	// retry is logged.
 	progress func(line string)
+	target   *Target // check --target's application process, nil for the probe's own view
 }
 
 // New returns a Checker for cfg, which must have been Finished. log may be
@@ -87,6 +88,10 @@ func (c *Checker) Run(ctx context.Context) *Report {
 	defer cancel()
 
 	r := newRun(c, &Report{CheckedAt: start.UTC()})
+	if c.target != nil && !r.checkTarget() {
+		r.finish() // nothing read, nothing sent
+		return r.rep
+	}
 	mech := detectMechanism(c.cfg.AWS)
 	r.checkMechanism(mech)
 	var usable, assumed bool
@@ -100,6 +105,9 @@ func (c *Checker) Run(ctx context.Context) *Report {
 		r.conflict(ctx)
 	}
 	r.defaultChain(ctx, usable, assumed)
+	if c.target != nil {
+		r.checkAppSDK(c.target.Process, mech)
+	}
 
 	r.rep.DurationMS = c.cfg.Clock().Sub(start).Milliseconds()
 	r.finish()

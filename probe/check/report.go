@@ -4,6 +4,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/irsa-probe/irsa-probe/probe/appsdk"
 	"github.com/irsa-probe/irsa-probe/probe/finding"
 	"github.com/irsa-probe/irsa-probe/probe/satoken"
 	"github.com/irsa-probe/irsa-probe/probe/verdict"
@@ -39,7 +40,7 @@ const (
 
 // StepOrder lists the steps in the order a check runs and reports them.
 func StepOrder() []string {
-	return []string{StepMechanism, StepEnvironment, StepToken, StepSignature, StepAssumeRole, StepCallerIdentity, StepPodIdentity, StepDefaultChain}
+	return []string{StepTarget, StepMechanism, StepEnvironment, StepToken, StepSignature, StepAssumeRole, StepCallerIdentity, StepPodIdentity, StepDefaultChain, StepAppSDK}
 }
 
 func stepIndex(step string) int { return slices.Index(StepOrder(), step) }
@@ -75,6 +76,10 @@ type Report struct {
 	CheckedAt time.Time         `json:"checkedAt"`
 	// DurationMS is how long the check took, retries included.
 	DurationMS int64 `json:"durationMs"`
+	// Target is the application process of check --target, and AppSDKs
+	// the AWS SDK packages found in it (step_target.go).
+	Target  *TargetReport  `json:"target,omitempty"`
+	AppSDKs []appsdk.Found `json:"appSdks,omitempty"`
 	// CredentialsExpiry is when the assumed credentials expire (serve refreshes before).
 	CredentialsExpiry time.Time `json:"credentialsExpiry,omitzero"`
 

@@ -25,17 +25,28 @@ summary to the termination log; a line per retry to stderr.`,
   kubectl logs POD -c irsa-probe
   # once, from a workstation, against a copy of the pod's environment
   irsa-probe check --timeout=10s --output=json`,
-	run: runCheck,
+	flags: []flagDoc{targetFlagDoc},
+	run:   runCheck,
 }
 
 func runCheck(c *CLI, ctx context.Context, args []string) int {
-	cfg, err := c.loadConfig(CmdCheck, args, nil)
+	var targetSpec string
+	cfg, err := c.loadConfig(CmdCheck, args, bindTarget(&targetSpec))
 	if err != nil {
 		return c.fail(err)
+	}
+	var tgt *check.Target
+	if targetSpec != "" {
+		if cfg, tgt, err = c.loadTarget(targetSpec, args); err != nil {
+			return c.fail(err)
+		}
 	}
 	log := newLogger(c.Stderr, cfg.Settings)
 	chk := check.New(cfg, log)
 	chk.SetProgress(func(line string) { fmt.Fprintln(c.Stderr, "irsa-probe: "+line) })
+	if tgt != nil {
+		chk.SetTarget(tgt)
+	}
 	rep := chk.Run(ctx)
 	if cfg.Output == "json" {
 		err = rep.WriteJSON(c.Stdout)

@@ -38,6 +38,12 @@ func Read(path string, max int64) ([]byte, error) {
 	return b, nil
 }
 
+// Open opens path for reading when it is a regular file, with Read's
+// rules (no blocking, type checked on the descriptor), for readers that
+// need random access (a zip, an executable's build info) and so read no
+// more than they look up.
+func Open(path string) (*os.File, error) { return open(path, os.O_RDONLY) }
+
 // Write replaces the content of path, a regular file or one it creates
 // (mode 0644), with data. It refuses anything else without blocking: a
 // FIFO with no reader fails at once instead of hanging the exit.

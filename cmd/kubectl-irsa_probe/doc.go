@@ -1,0 +1,13 @@
+// Command kubectl-irsa_probe is the kubectl plugin `kubectl irsa-probe
+// POD`: it diagnoses a running pod's AWS identity as its application sees
+// it, without a redeploy. It finds the pod's application container, its
+// user and the namespace's Pod Security level, adds an ephemeral
+// container running `irsa-probe check --target=auto` in that container's
+// PID namespace (kubectl debug --target) as the same user, streams the
+// report and exits with the probe's exit code. --print shows the kubectl
+// commands instead of running them.
+//
+// It shells out to kubectl (the user's context, credentials and plugins
+// apply) rather than linking client-go, which would make it several times
+// larger than the probe.
+package main

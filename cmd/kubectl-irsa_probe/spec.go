@@ -1,0 +1,130 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+)
+
+// The debug profiles the plugin uses (kubectl debug --profile).
+const (
+	profileRestricted = "restricted" // non-root, no capabilities: passes Pod Security "restricted"
+	profileBaseline   = "baseline"   // root allowed, no added capabilities
+	profileGeneral    = "general"    // adds CAP_SYS_PTRACE: reads any user's process
+)
+
+// customSpec is the partial container spec given to kubectl debug
+// --custom: the security context the ephemeral container runs with, over
+// the profile's. Field names and types are core/v1 Container's (the tests
+// decode it strictly into k8s.io/api's).
+type customSpec struct {
+	SecurityContext securityContextSpec `json:"securityContext"`
+}
+
+type securityContextSpec struct {
+	RunAsUser                *int64       `json:"runAsUser,omitempty"`
+	RunAsGroup               *int64       `json:"runAsGroup,omitempty"`
+	RunAsNonRoot             *bool        `json:"runAsNonRoot,omitempty"`
+	AllowPrivilegeEscalation *bool        `json:"allowPrivilegeEscalation,omitempty"`
+	Capabilities             *capsSpec    `json:"capabilities,omitempty"`
+	SeccompProfile           *seccompSpec `json:"seccompProfile,omitempty"`
+}
+
+type capsSpec struct {
+	Add  []string `json:"add,omitempty"`
+	Drop []string `json:"drop,omitempty"`
+}
+
+type seccompSpec struct {
+	Type string `json:"type"`
+}
+
+// plan is what the plugin will run.
+type plan struct {
+	Namespace, Pod, Target, Container, Image, Profile string
+	Spec                                              customSpec
+	// Why says how the user was chosen, for --print and errors.
+	Why string
+}
+
+// probeArgs are the probe's arguments in the ephemeral container (the
+// image's entrypoint is irsa-probe): the target container's main process
+// is PID 1 of its PID namespace.
+var probeArgs = []string{"check", "--target=auto"}
+
+// makePlan decides the ephemeral container's user and profile: the target
+// container's own user, so the probe may read /proc/1 with no capability
+// (and passes the restricted level when that user is not root); only when
+// the pod spec does not say which user, and Pod Security allows it, the
+// general profile's CAP_SYS_PTRACE as root.
+func makePlan(p *pod, c *container, level string, o *options) (*plan, error) {
+	uid, gid := p.runAs(c)
+	why := "the pod spec's runAsUser"
+	if o.uid >= 0 {
+		u := o.uid
+		uid, why = &u, "--uid"
+	}
+	if o.gid >= 0 {
+		g := o.gid
+		gid = &g
+	}
+	pl := &plan{Namespace: p.Metadata.Namespace, Pod: p.Metadata.Name, Target: c.Name, Container: o.name, Image: o.image}
+	no, yes := false, true
+	sc := securityContextSpec{AllowPrivilegeEscalation: &no, Capabilities: &capsSpec{Drop: []string{"ALL"}}, SeccompProfile: &seccompSpec{Type: "RuntimeDefault"}}
+	switch {
+	case uid != nil && *uid != 0:
+		if gid == nil {
+			gid = uid
+		}
+		sc.RunAsUser, sc.RunAsGroup, sc.RunAsNonRoot = uid, gid, &yes
+		pl.Profile = profileRestricted
+		pl.Why = fmt.Sprintf("runs as uid %d, the user of container %s (%s): it reads that container's processes without any capability", *uid, c.Name, why)
+	case uid != nil:
+		if level == "restricted" {
+			return nil, fmt.Errorf("container %s runs as root, which Pod Security level %q of namespace %s forbids the probe", c.Name, level, pl.Namespace)
+		}
+		zero := int64(0)
+		if gid == nil {
+			gid = &zero
+		}
+		sc.RunAsUser, sc.RunAsGroup, sc.RunAsNonRoot = uid, gid, &no
+		pl.Profile = profileBaseline
+		pl.Why = fmt.Sprintf("runs as root, the user of container %s (%s)", c.Name, why)
+	default:
+		if level != "" && level != "privileged" {
+			return nil, &hintError{
+				msg:  fmt.Sprintf("the pod spec does not say which user container %s runs as (its image's USER decides), and Pod Security level %q of namespace %s forbids CAP_SYS_PTRACE, which reads another user's process", c.Name, level, pl.Namespace),
+				hint: "pass the user the image runs as: --uid=UID [--gid=GID] (kubectl exec " + pl.Pod + " -c " + c.Name + " -- id, or the image's config)",
+			}
+		}
+		zero := int64(0)
+		sc.RunAsUser, sc.RunAsNonRoot = &zero, &no
+		sc.Capabilities = &capsSpec{Add: []string{"SYS_PTRACE"}, Drop: []string{"ALL"}}
+		pl.Profile = profileGeneral
+		pl.Why = fmt.Sprintf("runs as root with CAP_SYS_PTRACE (the general profile): the pod spec does not say which user container %s runs as, and Pod Security level %s allows it; --uid=UID avoids the capability", c.Name, orDefault(level, "(none)"))
+	}
+	pl.Spec.SecurityContext = sc
+	return pl, nil
+}
+
+// specJSON is the --custom file's content.
+func (pl *plan) specJSON() []byte {
+	b, err := json.MarshalIndent(pl.Spec, "", "  ")
+	if err != nil {
+		panic(err) // plain structs
+	}
+	return append(b, '\n')
+}
+
+// debugArgs are kubectl debug's arguments, with the spec in customFile.
+func (pl *plan) debugArgs(customFile string) []string {
+	args := []string{"debug", pl.Pod, "--namespace=" + pl.Namespace, "--target=" + pl.Target, "--image=" + pl.Image,
+		"--profile=" + pl.Profile, "--custom=" + customFile, "--container=" + pl.Container, "--quiet", "--arguments-only", "--"}
+	return append(args, probeArgs...)
+}
+
+func orDefault(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}
