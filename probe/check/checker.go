@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"maps"
+	"net"
 	"slices"
 	"time"
 
@@ -25,6 +26,9 @@ type Checker struct {
 	http    *httpClient
 	log     *slog.Logger
 	observe Observer
+	// lookupHost resolves a name (net.DefaultResolver's; tests replace it:
+	// no test may ask the real DNS about AWS's names).
+	lookupHost func(ctx context.Context, host string) ([]string, error)
 	// progress, when set, is told of every retry in one line; else the
 	// retry is logged.
 	progress func(line string)
@@ -37,7 +41,7 @@ func New(cfg *config.Config, log *slog.Logger) *Checker {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Checker{cfg: cfg, http: newHTTPClient(cfg.CABundle()), log: log}
+	return &Checker{cfg: cfg, http: newHTTPClient(cfg.CABundle()), log: log, lookupHost: net.DefaultResolver.LookupHost}
 }
 
 // SetProgress registers fn to be told, in one line each, of every retry
@@ -123,7 +127,7 @@ func newRun(c *Checker, rep *Report) *run {
 // irsaPath runs the IRSA steps; it returns whether the environment and
 // token were usable and whether STS handed out credentials.
 func (r *run) irsaPath(ctx context.Context) (usable, assumed bool) {
-	envOK := r.checkEnvironment()
+	envOK := r.checkEnvironment(ctx)
 	tok := r.checkToken()
 	// The signature check (two round trips to the issuer) runs beside the
 	// STS calls, inside the same deadline: it only adds evidence, and must

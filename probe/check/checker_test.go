@@ -2,7 +2,9 @@ package check
 
 import (
 	"context"
+	"errors"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +18,14 @@ import (
 // runAgainst runs one check in this process against st, the environment
 // being the pod's plus overrides ("NAME=" unsets NAME).
 func runAgainst(t *testing.T, st *ststest.Stack, overrides ...string) *Report {
+	t.Helper()
+	lastChecker = checkerFor(t, st, overrides...)
+	return lastChecker.Run(context.Background())
+}
+
+// checkerFor is a Checker for a pod in st's world, the environment being
+// the pod's plus overrides.
+func checkerFor(t *testing.T, st *ststest.Stack, overrides ...string) *Checker {
 	t.Helper()
 	for _, kv := range os.Environ() {
 		name, _, _ := strings.Cut(kv, "=")
@@ -33,8 +43,11 @@ func runAgainst(t *testing.T, st *ststest.Stack, overrides ...string) *Report {
 	if err := cfg.Finish(); err != nil {
 		t.Fatal(err)
 	}
-	lastChecker = New(cfg, nil)
-	return lastChecker.Run(context.Background())
+	c := New(cfg, nil)
+	c.lookupHost = func(context.Context, string) ([]string, error) {
+		return nil, errors.New("tests do not ask the DNS") // loopback only
+	}
+	return c
 }
 
 // lastChecker is runAgainst's Checker, for tests that run it again.
@@ -145,5 +158,55 @@ func TestDeadlineCuttingAnAttemptKeepsTheCause(t *testing.T) {
 	rep := runAgainst(t, st, "IRSA_PROBE_TIMEOUT=2s")
 	if !rep.Has(finding.CodeSTSThrottled) || rep.Has(finding.CodeSTSUnreachable) {
 		t.Fatalf("findings %+v", rep.Findings)
+	}
+}
+
+// TestGlobalEndpointBesideAnInterfaceEndpoint: the global STS endpoint in
+// a VPC whose regional STS name resolves privately (an STS interface
+// endpoint) is sts-global-endpoint, said before any call; a public answer
+// or no answer is not.
+func TestGlobalEndpointBesideAnInterfaceEndpoint(t *testing.T) {
+	st := ststest.Start(ststest.StackOptions{})
+	defer st.Close()
+	c := checkerFor(t, st, "AWS_ENDPOINT_URL_STS=https://sts.amazonaws.com")
+	var asked []string
+	c.lookupHost = func(_ context.Context, host string) ([]string, error) {
+		asked = append(asked, host)
+		return []string{"10.0.12.34"}, nil
+	}
+	rep := c.Run(context.Background())
+	f := rep.FirstProblem()
+	if f == nil || f.Code != finding.CodeSTSGlobalEndpoint || !strings.Contains(f.Message, "sts.us-west-2.amazonaws.com resolves to 10.0.12.34") {
+		t.Fatalf("findings %+v", rep.Findings)
+	}
+	if !slices.Equal(asked, []string{"sts.us-west-2.amazonaws.com"}) || st.STS.Calls("AssumeRoleWithWebIdentity") != 0 {
+		t.Errorf("looked up %v; STS calls %d", asked, st.STS.Calls("AssumeRoleWithWebIdentity"))
+	}
+	for _, answer := range [][]string{{"52.94.236.248"}, nil} {
+		r := newRun(c, &Report{})
+		c.lookupHost = func(context.Context, string) ([]string, error) { return answer, nil }
+		if got := r.globalEndpointBypass(context.Background(), "us-west-2"); got != "" {
+			t.Errorf("answer %v: %q", answer, got)
+		}
+	}
+}
+
+// TestCredentialsExpiredOnArrival: with this container's clock two hours
+// ahead, the one-hour credentials STS returns are already past: clock-skew
+// says so (a warning: the identity works).
+func TestCredentialsExpiredOnArrival(t *testing.T) {
+	st := ststest.Start(ststest.StackOptions{})
+	defer st.Close()
+	c := checkerFor(t, st)
+	c.cfg.Now = func() time.Time { return time.Now().Add(2 * time.Hour) }
+	rep := c.Run(context.Background())
+	var skew *finding.Finding
+	for i := range rep.Findings {
+		if rep.Findings[i].Code == finding.CodeClockSkew {
+			skew = &rep.Findings[i]
+		}
+	}
+	if skew == nil || !strings.Contains(skew.Message, "already past by this container's clock") || rep.Verdict() != verdict.OK {
+		t.Fatalf("verdict %v, findings %+v", rep.Verdict(), rep.Findings)
 	}
 }

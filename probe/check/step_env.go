@@ -1,9 +1,12 @@
 package check
 
 import (
+	"context"
 	"fmt"
+	"net/netip"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/irsa-probe/irsa-probe/probe/finding"
 	"github.com/irsa-probe/irsa-probe/probe/iam"
@@ -18,7 +21,7 @@ const kubeAPITokenDir = "/var/run/secrets/kubernetes.io/serviceaccount"
 
 // checkEnvironment is the environment step: the injected variables are
 // present and well formed.
-func (r *run) checkEnvironment() bool {
+func (r *run) checkEnvironment(ctx context.Context) bool {
 	aws := r.cfg.AWS
 	region := r.baseEvidence()
 
@@ -71,6 +74,11 @@ func (r *run) checkEnvironment() bool {
 		detail := "is an opt-in region, where the global endpoint's version 1 session tokens are not valid (unless the account issues version 2 tokens)"
 		r.add(StepEnvironment, finding.CodeSTSGlobalEndpoint, finding.Evidence{finding.EvDetail: detail})
 		r.record(StepEnvironment, StatusFail, "global STS endpoint in opt-in region "+region)
+		return false
+	}
+	if detail := r.globalEndpointBypass(ctx, region); detail != "" {
+		r.add(StepEnvironment, finding.CodeSTSGlobalEndpoint, finding.Evidence{finding.EvDetail: detail})
+		r.record(StepEnvironment, StatusFail, "global STS endpoint beside an STS interface endpoint in this VPC")
 		return false
 	}
 	r.record(StepEnvironment, StatusPass, fmt.Sprintf("role %s, region %s, endpoint %s", aws.RoleARN, region, r.cfg.STSEndpoint()))
@@ -180,4 +188,35 @@ func stsEndpointProblem(override string) string {
 		return ""
 	}
 	return urlProblem(override)
+}
+
+// dnsTimeout bounds the one lookup of globalEndpointBypass.
+const dnsTimeout = 2 * time.Second
+
+// globalEndpointBypass says, when the SDK would call the global STS
+// endpoint, whether the region's endpoint name resolves to private
+// addresses: an STS interface VPC endpoint with private DNS serves this
+// VPC, and the global endpoint bypasses it (through a NAT gateway, or not
+// at all in a private cluster). "" when not, or when it cannot tell.
+func (r *run) globalEndpointBypass(ctx context.Context, region string) string {
+	u, err := url.Parse(r.cfg.STSEndpoint())
+	if err != nil || u.Hostname() != iam.GlobalSTSHost || region == "" || r.lookupHost == nil {
+		return ""
+	}
+	regional, err := url.Parse(iam.STSEndpoint(region))
+	if err != nil {
+		return ""
+	}
+	ctx, cancel := context.WithTimeout(ctx, dnsTimeout)
+	defer cancel()
+	addrs, err := r.lookupHost(ctx, regional.Hostname())
+	if err != nil {
+		return ""
+	}
+	for _, a := range addrs {
+		if ip, err := netip.ParseAddr(a); err == nil && ip.IsPrivate() {
+			return fmt.Sprintf("is served in this VPC by an STS interface endpoint (%s resolves to %s), which the global endpoint bypasses", regional.Hostname(), a)
+		}
+	}
+	return ""
 }

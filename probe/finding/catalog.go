@@ -446,7 +446,7 @@ Check that nothing else sets them (a Secret in envFrom, a baked-in ~/.aws direct
 	CodeSTSGlobalEndpoint: {
 		Severity: SeverityError,
 		Title:    "the global STS endpoint is used while the region needs its regional endpoint",
-		Detected: "environment: the STS host is sts.amazonaws.com and the region is an opt-in region",
+		Detected: "environment: the STS host is sts.amazonaws.com and the region is an opt-in region, or the region's STS name resolves to a private address (an STS interface VPC endpoint the global endpoint bypasses)",
 		Message:  `The SDK would call the global STS endpoint {{.endpoint}}, but the region {{.region}} {{.detail}}.`,
 		Fix: `Use the region's endpoint: remove the override and let the SDK pick the regional one; kubectl set env recreates the pods:
   kubectl set env {{workload .}} -n {{d .namespace "NAMESPACE"}} AWS_ENDPOINT_URL_STS- AWS_STS_REGIONAL_ENDPOINTS=regional AWS_REGION={{suggestRegion .}}
