@@ -9,13 +9,17 @@
 //	satoken   reading and decoding projected service-account tokens
 //	oidc      the token's signature, verified against the issuer's JWKS as STS does
 //	finding   the diagnosis catalog: codes, severities, messages and fixes
+//	appsdk    the AWS SDK a process runs (Go, Python, Node.js, Java) and its minimums
+//	target    check --target: another process's environment, root and executable
 //	config    the AWS environment and the IRSA_PROBE_* settings, as one table
 //	policy    trust policies evaluated as IAM does: which line denies, the minimal edit
-//	check     one check, step by step (env → token → signature → STS → default
-//	          chain), STS error classification, the report and its renderings
+//	check     one check, step by step (mechanism → env → token → signature → STS
+//	          or the Pod Identity agent → default chain), error classification,
+//	          the report and its renderings
 //	serve     the check in a loop, readiness, /healthz /readyz /livez /metrics
 //	cli       the commands: check, serve, trust-policy, version
-//	ststest   the test double: an OIDC issuer, STS and IMDS on 127.0.0.1
+//	ststest   the test double: an OIDC issuer, STS, IMDS and the Pod Identity
+//	          agent on 127.0.0.1
 //
 // A Go service can run the check itself: see the example of package check.
 package probe
