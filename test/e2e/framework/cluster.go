@@ -414,3 +414,9 @@ func (c *Cluster) stopNamed(name string, grace time.Duration) {
 		}
 	}
 }
+
+// TokenFile is where the kubelet wrote a projected volume's file for a pod
+// (the node's view, which the harness shares).
+func (c *Cluster) TokenFile(podUID, volume, file string) string {
+	return c.path("kubelet", "pods", podUID, "volumes", "kubernetes.io~projected", volume, file)
+}

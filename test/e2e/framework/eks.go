@@ -124,7 +124,6 @@ func (e *Env) mutate(pod *corev1.Pod, volume, audience, dir, file string, identi
 		{Name: "AWS_DEFAULT_REGION", Value: e.Region},
 		{Name: "AWS_REGION", Value: e.Region},
 	}, identity...)
-	env = append(env, e.InjectedEnv()...)
 	add := func(c *corev1.Container) {
 		for _, v := range c.Env {
 			if v.Name == identity[0].Name || v.Name == identity[1].Name {

@@ -156,7 +156,7 @@ func (e *Env) startWebhooks(ctx context.Context) error {
 		return err
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/harness", http.HandlerFunc(serveHarnessMutation))
+	mux.Handle("/harness", http.HandlerFunc(e.serveHarnessMutation))
 	mux.Handle("/eks", e.eksWebhook())
 	e.webhook = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second,
 		TLSConfig: &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}}

@@ -194,3 +194,33 @@ func (ns *NS) Get(jsonpath string, args ...string) string {
 	}
 	return out
 }
+
+// RepoPath is the repository's path rel (e.g. deploy/components/sidecar)
+// relative to dir, for a kustomization written in dir.
+func (ns *NS) RepoPath(dir, rel string) string {
+	ns.t.Helper()
+	p, err := filepath.Rel(dir, filepath.Join(ns.env.Art.Root, rel))
+	if err != nil {
+		ns.t.Fatal(err)
+	}
+	return p
+}
+
+// RenderFiles writes files into dir and renders dir with kubectl kustomize,
+// setting the namespace to the test's.
+func (ns *NS) RenderFiles(dir string, files map[string]string) string {
+	ns.t.Helper()
+	for name, content := range files {
+		if name == "kustomization.yaml" {
+			content = "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: " + ns.Name + "\n" + content
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+			ns.t.Fatal(err)
+		}
+	}
+	out, err := ns.env.Kubectl.Run(context.Background(), "kustomize", dir)
+	if err != nil {
+		ns.t.Fatalf("kustomize: %v", err)
+	}
+	return out
+}

@@ -56,8 +56,12 @@ func serveMutation(w http.ResponseWriter, r *http.Request, mutate func(namespace
 // serveHarnessMutation puts a pod of a namespace labelled LabelHostNetwork
 // on the host network (there is no CNI) under the RuntimeClass the
 // PodSecurity configuration exempts, and mounts the emulators' CA into
-// every container. It is the harness's, not EKS's: the README says so.
-func serveHarnessMutation(w http.ResponseWriter, r *http.Request) {
+// every container, with InjectedEnv where the container does not set it:
+// no process of the run may reach an AWS address, whether EKS's webhook
+// double mutated the pod or not. It is the harness's, not EKS's: the README
+// says so.
+func (e *Env) serveHarnessMutation(w http.ResponseWriter, r *http.Request) {
+	safe := e.InjectedEnv()
 	serveMutation(w, r, func(_ string, pod *corev1.Pod) {
 		spec := &pod.Spec
 		spec.HostNetwork = true
@@ -67,11 +71,23 @@ func serveHarnessMutation(w http.ResponseWriter, r *http.Request) {
 			ConfigMap: &corev1.ConfigMapVolumeSource{LocalObjectReference: corev1.LocalObjectReference{Name: CAConfigMap}},
 		}})
 		mount := corev1.VolumeMount{Name: CAConfigMap, MountPath: CAMountPath, ReadOnly: true}
+		add := func(c *corev1.Container) {
+			c.VolumeMounts = append(c.VolumeMounts, mount)
+		next:
+			for _, v := range safe {
+				for _, have := range c.Env {
+					if have.Name == v.Name {
+						continue next
+					}
+				}
+				c.Env = append(c.Env, v)
+			}
+		}
 		for i := range spec.InitContainers {
-			spec.InitContainers[i].VolumeMounts = append(spec.InitContainers[i].VolumeMounts, mount)
+			add(&spec.InitContainers[i])
 		}
 		for i := range spec.Containers {
-			spec.Containers[i].VolumeMounts = append(spec.Containers[i].VolumeMounts, mount)
+			add(&spec.Containers[i])
 		}
 	})
 }

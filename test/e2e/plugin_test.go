@@ -1,0 +1,115 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/irsa-probe/irsa-probe/test/e2e/framework"
+)
+
+// appPod is a Deployment of the stand-in application, as user uid (none:
+// the image's, root), under the role's service account.
+func appDeployment(uid string) string {
+	sc := `
+          securityContext:
+            allowPrivilegeEscalation: false
+            capabilities: {drop: ["ALL"]}`
+	podSC := `
+      securityContext:
+        runAsNonRoot: true
+        seccompProfile: {type: RuntimeDefault}`
+	if uid != "" {
+		sc += "\n            runAsUser: " + uid
+	} else {
+		sc, podSC = "", ""
+	}
+	return fmt.Sprintf(`apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: billing-api
+spec:
+  replicas: 1
+  selector:
+    matchLabels: {app.kubernetes.io/name: billing-api}
+  template:
+    metadata:
+      labels: {app.kubernetes.io/name: billing-api}
+    spec:
+      serviceAccountName: billing-api%s
+      containers:
+        - name: app
+          image: %s
+          args: ["serve", ":8080"]%s
+---
+apiVersion: v1
+kind: ServiceAccount
+metadata:
+  name: billing-api
+  annotations:
+    eks.amazonaws.com/role-arn: %s
+`, podSC, framework.AppImage, sc, env.RoleARN("billing-api"))
+}
+
+// plugin runs kubectl irsa-probe (the plugin from bin/, on PATH) and
+// returns its result.
+func plugin(t *testing.T, args ...string) framework.Result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	r, err := env.Kubectl.Exec(ctx, "", append([]string{"irsa-probe"}, args...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// 6. kubectl irsa-probe POD against a running pod in a restricted
+// namespace: the ephemeral container is admitted, runs as the
+// application's uid, the report streams and the exit code is the probe's;
+// then in a baseline namespace with an application that has no runAsUser.
+func TestPluginRestricted(t *testing.T) {
+	ns := env.Namespace(t, framework.NamespaceOptions{PodSecurity: "restricted"})
+	role := env.RoleARN("billing-api")
+	env.TrustRole(t, role, ns.Name, "billing-api", false)
+	ns.Apply(appDeployment("1000"))
+	pod := ns.WaitPod(app, 3*time.Minute, framework.PodReady)
+
+	r := plugin(t, pod.Name, "-n", ns.Name)
+	if r.ExitCode != 0 {
+		t.Fatalf("kubectl irsa-probe: exit %d\nstdout:\n%s\nstderr:\n%s", r.ExitCode, r.Stdout, r.Stderr)
+	}
+	if !strings.Contains(r.Stdout, "irsa-probe: OK — identity arn:aws:sts::"+env.Account+":assumed-role/billing-api/") {
+		t.Errorf("report:\n%s\nstderr:\n%s", r.Stdout, r.Stderr)
+	}
+	uids := ns.Get(`{range .spec.ephemeralContainers[*]}{.securityContext.runAsUser}{" "}{end}`, "pod", pod.Name)
+	if strings.TrimSpace(uids) != "1000" {
+		t.Errorf("ephemeral containers run as %q, want the app's 1000", uids)
+	}
+
+	env.STS.DeleteRole(role)
+	r = plugin(t, pod.Name, "-n", ns.Name)
+	if r.ExitCode != 1 || !strings.Contains(r.Stdout, "irsa-probe: FAIL") {
+		t.Errorf("with the role deleted: exit %d, want 1\nstdout:\n%s\nstderr:\n%s", r.ExitCode, r.Stdout, r.Stderr)
+	}
+	names := strings.Fields(ns.Get(`{.spec.ephemeralContainers[*].name}`, "pod", pod.Name))
+	if len(names) != 2 || names[0] == names[1] {
+		t.Errorf("ephemeral containers %v: want two, distinct", names)
+	}
+}
+
+func TestPluginBaselineNoRunAsUser(t *testing.T) {
+	ns := env.Namespace(t, framework.NamespaceOptions{PodSecurity: "baseline"})
+	env.TrustRole(t, env.RoleARN("billing-api"), ns.Name, "billing-api", false)
+	ns.Apply(appDeployment(""))
+	pod := ns.WaitPod(app, 3*time.Minute, framework.PodReady)
+	r := plugin(t, pod.Name, "-n", ns.Name)
+	t.Logf("kubectl irsa-probe %s: exit %d\nstdout:\n%s\nstderr:\n%s", pod.Name, r.ExitCode, r.Stdout, r.Stderr)
+	if r.ExitCode != 0 || !strings.Contains(r.Stdout, "irsa-probe: OK") {
+		t.Errorf("exit %d, want 0 with the report", r.ExitCode)
+	}
+}
