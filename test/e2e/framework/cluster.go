@@ -255,28 +255,6 @@ func (c *Cluster) startContainerd(ctx context.Context) error {
 	})
 }
 
-// restartContainerd stops containerd by pid and starts it again with the
-// same configuration (its CRI plugin caches image names at start).
-func (c *Cluster) restartContainerd(ctx context.Context) error {
-	for i, p := range c.procs {
-		if p.name == "containerd" {
-			p.stop(30 * time.Second)
-			c.procs = append(c.procs[:i], c.procs[i+1:]...)
-			break
-		}
-	}
-	if err := os.Rename(filepath.Join(c.LogDir, "containerd.log"), filepath.Join(c.LogDir, "containerd-before-restart.log")); err != nil {
-		return err
-	}
-	if err := c.start("containerd", []string{"--config", c.path("containerd", "config.toml")}); err != nil {
-		return err
-	}
-	return c.waitFor(ctx, "containerd after restart", time.Minute, func() error {
-		_, err := c.ctr(ctx, "version")
-		return err
-	})
-}
-
 func (c *Cluster) startNode(ctx context.Context) error {
 	p := c.pki
 	for _, comp := range []struct{ name, cn string }{

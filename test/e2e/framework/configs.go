@@ -11,10 +11,11 @@ import "fmt"
 const HostNetworkRuntimeClass = "irsa-probe-e2e-hostnetwork"
 
 // PauseImage is the sandbox image the harness builds (the stand-in's pause
-// mode); AppImage stands in for the examples' nginx.
+// mode); AppImage stands in for the examples' nginx-unprivileged, serving
+// on its port, 8080.
 const (
 	PauseImage = "localhost/irsa-probe-e2e/pause:1"
-	AppImage   = "public.ecr.aws/nginx/nginx:1.27"
+	AppImage   = "public.ecr.aws/nginx/nginx-unprivileged:1.27"
 )
 
 func admissionConfig() string {

@@ -43,6 +43,7 @@ type Env struct {
 
 	webhook    *http.Server
 	webhookURL string
+	assoc      associations
 }
 
 // The labels the harness reads or writes.
@@ -75,6 +76,7 @@ func Setup(ctx context.Context, art *Artefacts) (*Env, error) {
 		Art: art, Dir: dir, RunID: filepath.Base(dir)[len("irsa-probe-e2e-run-"):],
 		Account: ststest.DefaultAccount, Region: ststest.DefaultRegion,
 		ImageName: "ghcr.io/irsa-probe/irsa-probe:" + strings.TrimSpace(string(version)),
+		assoc:     associations{roles: map[string]string{}},
 	}
 	e.RunID = strings.ToLower(e.RunID)
 
@@ -157,17 +159,18 @@ func (e *Env) startWebhooks(ctx context.Context) error {
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/harness", http.HandlerFunc(e.serveHarnessMutation))
-	mux.Handle("/eks", e.eksWebhook())
+	eks := e.eksWebhook()
+	mux.Handle("/eks", eks)
 	e.webhook = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second,
 		TLSConfig: &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}}
 	go func() { _ = e.webhook.ServeTLS(ln, "", "") }()
 	e.webhookURL = "https://" + ln.Addr().String()
 
 	manifests := harnessManifests(e.webhookURL+"/harness", e.Cluster.CAPEM())
-	eks, err := e.eksWebhookConfiguration(e.webhookURL+"/eks", e.Cluster.CAPEM())
+	eksConf, err := e.eksWebhookConfiguration(eks, e.webhookURL+"/eks", e.Cluster.CAPEM())
 	if err != nil {
 		return err
 	}
-	_, err = e.Kubectl.RunStdin(ctx, manifests+"\n---\n"+eks, "apply", "-f", "-")
+	_, err = e.Kubectl.RunStdin(ctx, manifests+"\n---\n"+eksConf, "apply", "-f", "-")
 	return err
 }

@@ -55,8 +55,8 @@ func (c *Cluster) importImages(ctx context.Context) error {
 		ref  string
 		args []string
 	}{
-		{PauseImage, []string{"/standin", "pause"}},
-		{AppImage, []string{"/standin", "serve", ":80"}},
+		{PauseImage, []string{"pause"}},
+		{AppImage, []string{"serve", ":8080"}},
 	} {
 		path := c.path("images", strings.NewReplacer("/", "_", ":", "_").Replace(im.ref)+".tar")
 		if err := writeStandinImage(path, im.ref, standin, im.args); err != nil {
@@ -73,10 +73,17 @@ func (c *Cluster) importImages(ctx context.Context) error {
 	return c.importProjectImage(ctx, tgz)
 }
 
-// importProjectImage loads the release's image tarball as an air-gapped
-// user does: gunzip -c TARBALL | ctr images import --all-platforms
-// --index-name NAME - (containerd 1.6's ctr reads no gzip).
+// importProjectImage loads the release's image tarball as the README tells
+// an air-gapped user to: gunzip -c TARBALL | ctr -n k8s.io images import
+// --all-platforms - (containerd 1.6's ctr reads no gzip). It must register
+// the manifests' image name and nothing else: a stray name (the nested
+// index's, import-DATE:VERSION) made containerd 1.6's CRI fail every
+// container of the image.
 func (c *Cluster) importProjectImage(ctx context.Context, tgz string) error {
+	before, err := c.ctr(ctx, "images", "list", "-q")
+	if err != nil {
+		return err
+	}
 	f, err := os.Open(tgz)
 	if err != nil {
 		return err
@@ -86,36 +93,34 @@ func (c *Cluster) importProjectImage(ctx context.Context, tgz string) error {
 	if err != nil {
 		return err
 	}
-	if _, err := c.ctrStdin(ctx, zr, "images", "import", "--all-platforms", "--index-name", c.opts.ImageName, "-"); err != nil {
+	if _, err := c.ctrStdin(ctx, zr, "images", "import", "--all-platforms", "-"); err != nil {
 		return err
 	}
-	out, err := c.ctr(ctx, "images", "list", "-q")
+	after, err := c.ctr(ctx, "images", "list", "-q")
 	if err != nil {
 		return err
 	}
-	// Until the layout stops naming its nested index (issue 19), ctr
-	// registers it as import-DATE:TAG too, and containerd 1.6's CRI then
-	// fails every container of the image until the name is gone and
-	// containerd restarted.
-	var stray []string
-	for _, ref := range strings.Fields(out) {
-		if strings.Contains(ref, "/import-") || strings.HasPrefix(ref, "import-") {
-			stray = append(stray, ref)
+	old := map[string]bool{}
+	for _, ref := range strings.Fields(before) {
+		old[ref] = true
+	}
+	var added []string
+	for _, ref := range strings.Fields(after) {
+		// The CRI also lists each image by its config digest.
+		if !old[ref] && !strings.HasPrefix(ref, "sha256:") {
+			added = append(added, ref)
 		}
 	}
-	if len(stray) == 0 {
-		return nil
+	if len(added) != 1 || added[0] != c.opts.ImageName {
+		return fmt.Errorf("importing the image tarball registered %q, want only %q", added, c.opts.ImageName)
 	}
-	fmt.Fprintf(os.Stderr, "e2e: WORKAROUND: the image layout registered %v besides %s; removing it and restarting containerd\n", stray, c.opts.ImageName)
-	if _, err := c.ctr(ctx, append([]string{"images", "rm"}, stray...)...); err != nil {
-		return err
-	}
-	return c.restartContainerd(ctx)
+	return nil
 }
 
 // writeStandinImage writes a one-layer linux/amd64 image holding the
-// stand-in binary as /standin, as a docker-archive tarball naming ref.
-func writeStandinImage(path, ref string, binary []byte, entrypoint []string) error {
+// stand-in binary as its entrypoint /standin with cmd as arguments, as a
+// docker-archive tarball naming ref.
+func writeStandinImage(path, ref string, binary []byte, cmd []string) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
@@ -146,7 +151,7 @@ func writeStandinImage(path, ref string, binary []byte, entrypoint []string) err
 	}
 	cf = cf.DeepCopy()
 	cf.OS, cf.Architecture = "linux", "amd64"
-	cf.Config = v1.Config{Entrypoint: entrypoint}
+	cf.Config = v1.Config{Entrypoint: []string{"/standin"}, Cmd: cmd}
 	if img, err = mutate.ConfigFile(img, cf); err != nil {
 		return err
 	}

@@ -53,6 +53,9 @@ func (ns *NS) WaitPod(selector string, timeout time.Duration, cond func(*corev1.
 			if p.DeletionTimestamp != nil {
 				continue
 			}
+			if bad := stuck(&p); bad != "" {
+				ns.t.Fatalf("pod %s cannot start: %s %s", p.Name, bad, PodSummary(&p))
+			}
 			w := cond(&p)
 			if w == "" {
 				found = p
@@ -63,6 +66,22 @@ func (ns *NS) WaitPod(selector string, timeout time.Duration, cond func(*corev1.
 		return strings.Join(why, "; ")
 	})
 	return found
+}
+
+// stuck names a container state no wait will change: an image that is not
+// on the node (there is no registry) or a config the kubelet refuses.
+func stuck(p *corev1.Pod) string {
+	for _, group := range [][]corev1.ContainerStatus{p.Status.InitContainerStatuses, p.Status.ContainerStatuses} {
+		for _, s := range group {
+			if w := s.State.Waiting; w != nil {
+				switch w.Reason {
+				case "ErrImagePull", "ImagePullBackOff", "ErrImageNeverPull", "CreateContainerConfigError", "InvalidImageName":
+					return s.Name + ": " + w.Reason + ": " + w.Message
+				}
+			}
+		}
+	}
+	return ""
 }
 
 // PodReady is satisfied by a Running pod whose Ready condition is True.
