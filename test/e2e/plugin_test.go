@@ -102,14 +102,20 @@ func TestPluginRestricted(t *testing.T) {
 	}
 }
 
+// The application's image decides its user (nginx-unprivileged's 101:101)
+// and the pod spec does not say: the plugin asks for --uid instead of
+// guessing, and with it the probe runs as that user.
 func TestPluginBaselineNoRunAsUser(t *testing.T) {
 	ns := env.Namespace(t, framework.NamespaceOptions{PodSecurity: "baseline"})
 	env.TrustRole(t, env.RoleARN("billing-api"), ns.Name, "billing-api", false)
 	ns.Apply(appDeployment(""))
 	pod := ns.WaitPod(app, 3*time.Minute, framework.PodReady)
 	r := plugin(t, pod.Name, "-n", ns.Name)
-	t.Logf("kubectl irsa-probe %s: exit %d\nstdout:\n%s\nstderr:\n%s", pod.Name, r.ExitCode, r.Stdout, r.Stderr)
+	if r.ExitCode != 2 || !strings.Contains(r.Stderr, "--uid=UID") {
+		t.Errorf("without --uid: exit %d, want 2 and the hint to pass --uid\nstdout:\n%s\nstderr:\n%s", r.ExitCode, r.Stdout, r.Stderr)
+	}
+	r = plugin(t, pod.Name, "-n", ns.Name, "--uid=101", "--gid=101")
 	if r.ExitCode != 0 || !strings.Contains(r.Stdout, "irsa-probe: OK") {
-		t.Errorf("exit %d, want 0 with the report", r.ExitCode)
+		t.Errorf("--uid=101 --gid=101: exit %d, want 0 with the report\nstdout:\n%s\nstderr:\n%s", r.ExitCode, r.Stdout, r.Stderr)
 	}
 }

@@ -54,6 +54,10 @@ const (
 	// mutation: hostNetwork (there is no CNI), the exempt RuntimeClass and
 	// the emulators' CA. Harness-only: nothing shipped is edited.
 	LabelHostNetwork = "irsa-probe-e2e/host-network"
+	// LabelAdmissionOnly on a namespace makes the harness give its pods a
+	// nodeSelector no node matches: Pod Security's verdict is the real one
+	// (it does not read nodeSelector), and admitted pods never run.
+	LabelAdmissionOnly = "irsa-probe-e2e/admission-only"
 	// CAMountPath is where the harness mounts the emulators' CA (the
 	// issuer's), named by AWS_CA_BUNDLE in the env the webhook injects.
 	CAMountPath  = "/var/run/irsa-probe-e2e"
@@ -117,12 +121,8 @@ func Setup(ctx context.Context, art *Artefacts) (*Env, error) {
 // its logs).
 func (e *Env) Teardown(keep bool) error {
 	var err error
+	// Each test deletes its namespace; the cluster itself goes whole.
 	if e.Cluster != nil {
-		if e.Kubectl != nil {
-			ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-			_, _ = e.Kubectl.Run(ctx, "delete", "namespace", "-l", LabelRun+"="+e.RunID, "--wait=true", "--timeout=80s")
-			cancel()
-		}
 		err = e.Cluster.Stop()
 	}
 	if e.webhook != nil {
@@ -159,6 +159,7 @@ func (e *Env) startWebhooks(ctx context.Context) error {
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/harness", http.HandlerFunc(e.serveHarnessMutation))
+	mux.Handle("/unschedulable", http.HandlerFunc(serveUnschedulable))
 	eks := e.eksWebhook()
 	mux.Handle("/eks", eks)
 	e.webhook = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second,
@@ -166,7 +167,7 @@ func (e *Env) startWebhooks(ctx context.Context) error {
 	go func() { _ = e.webhook.ServeTLS(ln, "", "") }()
 	e.webhookURL = "https://" + ln.Addr().String()
 
-	manifests := harnessManifests(e.webhookURL+"/harness", e.Cluster.CAPEM())
+	manifests := harnessManifests(e.webhookURL, e.Cluster.CAPEM())
 	eksConf, err := e.eksWebhookConfiguration(eks, e.webhookURL+"/eks", e.Cluster.CAPEM())
 	if err != nil {
 		return err

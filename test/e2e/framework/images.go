@@ -52,14 +52,15 @@ func (c *Cluster) importImages(ctx context.Context) error {
 		return err
 	}
 	for _, im := range []struct {
-		ref  string
-		args []string
+		ref, user string
+		args      []string
 	}{
-		{PauseImage, []string{"pause"}},
-		{AppImage, []string{"serve", ":8080"}},
+		{PauseImage, "", []string{"pause"}},
+		// nginx-unprivileged's user, as its image says.
+		{AppImage, "101:101", []string{"serve", ":8080"}},
 	} {
 		path := c.path("images", strings.NewReplacer("/", "_", ":", "_").Replace(im.ref)+".tar")
-		if err := writeStandinImage(path, im.ref, standin, im.args); err != nil {
+		if err := writeStandinImage(path, im.ref, im.user, standin, im.args); err != nil {
 			return err
 		}
 		if _, err := c.ctr(ctx, "images", "import", path); err != nil {
@@ -118,9 +119,10 @@ func (c *Cluster) importProjectImage(ctx context.Context, tgz string) error {
 }
 
 // writeStandinImage writes a one-layer linux/amd64 image holding the
-// stand-in binary as its entrypoint /standin with cmd as arguments, as a
-// docker-archive tarball naming ref.
-func writeStandinImage(path, ref string, binary []byte, cmd []string) error {
+// stand-in binary as its entrypoint /standin with cmd as arguments, run as
+// user (the image's USER; "" for root), as a docker-archive tarball naming
+// ref.
+func writeStandinImage(path, ref, user string, binary []byte, cmd []string) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
@@ -151,7 +153,7 @@ func writeStandinImage(path, ref string, binary []byte, cmd []string) error {
 	}
 	cf = cf.DeepCopy()
 	cf.OS, cf.Architecture = "linux", "amd64"
-	cf.Config = v1.Config{Entrypoint: []string{"/standin"}, Cmd: cmd}
+	cf.Config = v1.Config{Entrypoint: []string{"/standin"}, Cmd: cmd, User: user}
 	if img, err = mutate.ConfigFile(img, cf); err != nil {
 		return err
 	}

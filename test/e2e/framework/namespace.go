@@ -17,10 +17,10 @@ import (
 type NamespaceOptions struct {
 	// PodSecurity is the pod-security.kubernetes.io/enforce level, if any.
 	PodSecurity string
-	// NoHostNetwork leaves the namespace's pods alone: no hostNetwork, no
-	// exempt RuntimeClass, so they get the real Pod Security verdict (and
-	// cannot run: there is no pod network).
-	NoHostNetwork bool
+	// AdmissionOnly: the namespace's pods get the real Pod Security verdict
+	// (no hostNetwork, no exempt RuntimeClass) and, admitted, are never
+	// scheduled (there is no pod network to run them on).
+	AdmissionOnly bool
 }
 
 // NS is a namespace a test owns, deleted when the test ends, pass or fail;
@@ -43,7 +43,9 @@ func (e *Env) Namespace(t testing.TB, o NamespaceOptions) *NS {
 	}
 	ns := &NS{Name: base + "-" + e.RunID, env: e, t: t}
 	labels := map[string]string{LabelRun: e.RunID}
-	if !o.NoHostNetwork {
+	if o.AdmissionOnly {
+		labels[LabelAdmissionOnly] = "true"
+	} else {
 		labels[LabelHostNetwork] = "true"
 	}
 	if o.PodSecurity != "" {

@@ -92,10 +92,21 @@ func (e *Env) serveHarnessMutation(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
+// serveUnschedulable gives a pod a nodeSelector no node matches.
+func serveUnschedulable(w http.ResponseWriter, r *http.Request) {
+	serveMutation(w, r, func(_ string, pod *corev1.Pod) {
+		if pod.Spec.NodeSelector == nil {
+			pod.Spec.NodeSelector = map[string]string{}
+		}
+		pod.Spec.NodeSelector[LabelAdmissionOnly] = "no-such-node"
+	})
+}
+
 // harnessManifests registers the harness's mutation (ordered before EKS's
 // double by name, though they touch different fields) and the exempt
 // RuntimeClass.
-func harnessManifests(url string, caBundle []byte) string {
+func harnessManifests(base string, caBundle []byte) string {
+	ca := base64.StdEncoding.EncodeToString(caBundle)
 	return fmt.Sprintf(`apiVersion: node.k8s.io/v1
 kind: RuntimeClass
 metadata:
@@ -113,7 +124,7 @@ webhooks:
   failurePolicy: Fail
   timeoutSeconds: 10
   clientConfig:
-    url: %s
+    url: %s/harness
     caBundle: %s
   namespaceSelector:
     matchLabels:
@@ -123,5 +134,21 @@ webhooks:
     apiVersions: [v1]
     operations: [CREATE]
     resources: [pods]
-`, HostNetworkRuntimeClass, url, base64.StdEncoding.EncodeToString(caBundle), LabelHostNetwork)
+- name: unschedulable.irsa-probe-e2e.test
+  admissionReviewVersions: [v1]
+  sideEffects: None
+  failurePolicy: Fail
+  timeoutSeconds: 10
+  clientConfig:
+    url: %s/unschedulable
+    caBundle: %s
+  namespaceSelector:
+    matchLabels:
+      %s: "true"
+  rules:
+  - apiGroups: [""]
+    apiVersions: [v1]
+    operations: [CREATE]
+    resources: [pods]
+`, HostNetworkRuntimeClass, base, ca, LabelHostNetwork, base, ca, LabelAdmissionOnly)
 }
