@@ -63,7 +63,7 @@ func TestTokenPermissions(t *testing.T) {
 		{"no-fsGroup-app-1000-container", "", "runAsUser: 1000", 0o644, 0, 0},
 		{"no-fsGroup-app-1000-pod", "runAsUser: 1000", "", 0o644, 0, 0},
 		{"no-fsGroup-all-65532-pod", "runAsUser: 65532", "", 0o600, 65532, 0},
-		{"fsGroup-all-65532-pod", "runAsUser: 65532, fsGroup: 65532", "", 0o600, 65532, 65532},
+		{"fsGroup-all-65532-pod", "runAsUser: 65532, fsGroup: 65532", "", 0o640, 65532, 65532},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			ns := env.Namespace(t, framework.NamespaceOptions{})
