@@ -398,3 +398,33 @@ func (c *Cluster) stopNamed(name string, grace time.Duration) {
 func (c *Cluster) TokenFile(podUID, volume, file string) string {
 	return c.path("kubelet", "pods", podUID, "volumes", "kubernetes.io~projected", volume, file)
 }
+
+// ProcStatus is the Uid, Gid, Groups and Cap* lines of /proc/PID/status of
+// a container's main process (containerID as the pod status gives it,
+// containerd://ID), for a failure message.
+func (c *Cluster) ProcStatus(containerID string) string {
+	id := strings.TrimPrefix(containerID, "containerd://")
+	out, err := c.ctr(context.Background(), "tasks", "list")
+	if err != nil {
+		return err.Error()
+	}
+	for _, line := range strings.Split(out, "\n") {
+		f := strings.Fields(line)
+		if len(f) >= 2 && f[0] == id {
+			b, err := os.ReadFile("/proc/" + f[1] + "/status")
+			if err != nil {
+				return err.Error()
+			}
+			var keep []string
+			for _, l := range strings.Split(string(b), "\n") {
+				for _, p := range []string{"Uid:", "Gid:", "Groups:", "CapPrm:", "CapEff:", "CapBnd:", "NoNewPrivs:"} {
+					if strings.HasPrefix(l, p) {
+						keep = append(keep, l)
+					}
+				}
+			}
+			return "pid " + f[1] + ": " + strings.Join(keep, "; ")
+		}
+	}
+	return "no task " + id
+}

@@ -128,11 +128,27 @@ func writeStandinImage(path, ref, user string, binary []byte, cmd []string) erro
 	}
 	var layer bytes.Buffer
 	tw := tar.NewWriter(&layer)
-	if err := tw.WriteHeader(&tar.Header{Name: "standin", Mode: 0o755, Size: int64(len(binary)), Typeflag: tar.TypeReg}); err != nil {
+	// nginx-unprivileged's users: the runtime takes a uid's group from the
+	// image's /etc/passwd (the kubelet passes the image's uid alone).
+	files := []struct {
+		name string
+		mode int64
+		data []byte
+	}{
+		{"etc/passwd", 0o644, []byte("root:x:0:0:root:/root:/sbin/nologin\nnginx:x:101:101:nginx:/nonexistent:/sbin/nologin\n")},
+		{"etc/group", 0o644, []byte("root:x:0:\nnginx:x:101:\n")},
+		{"standin", 0o755, binary},
+	}
+	if err := tw.WriteHeader(&tar.Header{Name: "etc/", Mode: 0o755, Typeflag: tar.TypeDir}); err != nil {
 		return err
 	}
-	if _, err := tw.Write(binary); err != nil {
-		return err
+	for _, f := range files {
+		if err := tw.WriteHeader(&tar.Header{Name: f.name, Mode: f.mode, Size: int64(len(f.data)), Typeflag: tar.TypeReg}); err != nil {
+			return err
+		}
+		if _, err := tw.Write(f.data); err != nil {
+			return err
+		}
 	}
 	if err := tw.Close(); err != nil {
 		return err

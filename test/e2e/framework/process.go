@@ -33,8 +33,9 @@ func startProcess(logDir, name, bin string, args []string, env []string) (*proce
 	cmd.Stdout, cmd.Stderr = f, f
 	cmd.Env = append(os.Environ(), env...)
 	// Its own process group: a ^C to the test does not reach it before the
-	// harness stops it in order.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// harness stops it in order. Killed with the test binary if that dies
+	// without stopping it (go test's -timeout panics).
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	fmt.Fprintf(f, "+ %s %s\n", bin, strings.Join(args, " "))
 	if err := cmd.Start(); err != nil {
 		f.Close()
