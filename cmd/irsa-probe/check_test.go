@@ -267,6 +267,21 @@ func scenarios() []scenario {
 			},
 		},
 		{
+			name:  "token with a wrong-typed claim",
+			exit:  verdict.ExitBroken,
+			codes: []finding.Code{finding.CodeTokenMalformed},
+			setup: func(t *testing.T, st *ststest.Stack) ([]string, []string) {
+				claims := ststest.ServiceAccountClaims(st.Issuer.URL, ststest.TokenOptions{Namespace: st.Namespace, ServiceAccount: st.ServiceAccount})
+				claims["exp"] = "tomorrow"
+				if err := st.WriteToken(st.Issuer.Mint(claims)); err != nil {
+					t.Fatal(err)
+				}
+				return nil, []string{`is not a valid JWT: claims: claim "exp" is a JSON string, want a number (NumericDate: seconds since 1970).`,
+					`[fail]    token           claim "exp" is a JSON string, want a number`}
+			},
+			after: stsNotCalled,
+		},
+		{
 			name:  "not a JWT",
 			exit:  verdict.ExitBroken,
 			codes: []finding.Code{finding.CodeTokenMalformed},
