@@ -454,6 +454,27 @@ func scenarios() []scenario {
 			},
 		},
 		{
+			name:  "issuer's answer stalls after its headers, with verification required",
+			exit:  verdict.ExitBroken,
+			codes: []finding.Code{finding.CodeOIDCKeysUnreachable},
+			setup: func(t *testing.T, st *ststest.Stack) ([]string, []string) {
+				st.Issuer.SetDrip(ststest.StallBody)
+				return []string{"IRSA_PROBE_VERIFY_SIGNATURE=always"},
+					[]string{"issuer not reachable: fetching " + st.Issuer.URL + "/.well-known/openid-configuration: the status line and headers came (HTTP 200), the body did not arrive within 5s"}
+			},
+		},
+		{
+			// The pod refuses the JWKS and says why; STS (whose limit is
+			// not documented) has the last word, here accepting the keys.
+			name: "issuer's JWKS over the cap",
+			exit: verdict.ExitOK,
+			setup: func(t *testing.T, st *ststest.Stack) ([]string, []string) {
+				st.Issuer.SetJWKSPadding(2 << 20)
+				return nil, []string{"[fail]    signature       the JWKS at " + st.Issuer.URL + "/keys is larger than the 1 MiB cap (more than 1048576 bytes arrived); real ones are a few KiB",
+					"STS accepted the token despite oidc-discovery-invalid"}
+			},
+		},
+		{
 			name:  "STS endpoint override malformed",
 			exit:  verdict.ExitBroken,
 			codes: []finding.Code{finding.CodeSTSEndpointInvalid},
@@ -547,6 +568,26 @@ func scenarios() []scenario {
 			codes: []finding.Code{finding.CodeSTSUnreachable},
 			setup: func(t *testing.T, st *ststest.Stack) ([]string, []string) {
 				return []string{"AWS_ENDPOINT_URL_STS=http://127.0.0.1:1", "IRSA_PROBE_TIMEOUT=2s"}, []string{"http://127.0.0.1:1", "TCP", "connection refused"}
+			},
+		},
+		{
+			name:  "STS answer's body stalls",
+			exit:  verdict.ExitUndecided,
+			codes: []finding.Code{finding.CodeSTSUnreachable},
+			setup: func(t *testing.T, st *ststest.Stack) ([]string, []string) {
+				st.STS.SetFault("AssumeRoleWithWebIdentity", ststest.Fault{Drip: ststest.StallBody})
+				return []string{"IRSA_PROBE_TIMEOUT=2s"}, []string{st.STS.URL + " did not answer in time: the answer's status line and headers came (HTTP 200), its body did not arrive within 2s.",
+					"[unknown] assume-role     AssumeRoleWithWebIdentity: timeout: the answer's status line and headers came (HTTP 200), its body did not arrive within 2s (request id "}
+			},
+		},
+		{
+			name:  "STS answer's body drips",
+			exit:  verdict.ExitUndecided,
+			codes: []finding.Code{finding.CodeSTSUnreachable},
+			setup: func(t *testing.T, st *ststest.Stack) ([]string, []string) {
+				st.STS.SetFault("GetCallerIdentity", ststest.Fault{Drip: time.Second})
+				return []string{"IRSA_PROBE_TIMEOUT=3s"}, []string{"did not answer in time: the answer's status line and headers came (HTTP 200), its body did not arrive within",
+					"[unknown] caller-identity GetCallerIdentity: timeout: the answer's status line and headers came (HTTP 200), its body did not arrive within", "[pass]    assume-role"}
 			},
 		},
 		{

@@ -82,6 +82,10 @@ func transcripts() []transcript {
 		{name: "check-sts-unreachable", args: []string{"check", "--timeout=2s"}, stack: func(*testing.T, *ststest.Stack) []string {
 			return []string{"AWS_ENDPOINT_URL_STS=http://127.0.0.1:1"}
 		}},
+		{name: "check-sts-slow-body", args: []string{"check", "--timeout=2s"}, stack: func(t *testing.T, st *ststest.Stack) []string {
+			st.STS.SetFault("AssumeRoleWithWebIdentity", ststest.Fault{Drip: ststest.StallBody})
+			return nil
+		}},
 		{name: "trust-policy", args: []string{"trust-policy"}, stack: func(*testing.T, *ststest.Stack) []string { return nil }},
 		{name: "check-pod-identity-ok", args: []string{"check"}, opts: podIdentity, stack: func(*testing.T, *ststest.Stack) []string { return nil }},
 		{name: "trust-policy-pod-identity", args: []string{"trust-policy", "--pod-identity"}, opts: podIdentity, stack: func(t *testing.T, st *ststest.Stack) []string {
@@ -173,12 +177,13 @@ var (
 	// Of a run against the emulator: its ports, ids, clock and timings.
 	volatileReport = []replacement{
 		{regexp.MustCompile(`127\.0\.0\.1:\d+`), "127.0.0.1:PORT"},
+		{regexp.MustCompile(`127\.0\.0\.1 \d{2,}\b`), "127.0.0.1 PORT"}, // nc's host port
 		{regexp.MustCompile(`/id/[0-9A-F]{32}`), "/id/ISSUER_ID"},
 		{regexp.MustCompile(`[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`), "REQUEST_ID"},
 		{regexp.MustCompile(`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ`), "TIME"},
 		{regexp.MustCompile(`\(\d+ ms\)`), "(N ms)"},
 		{regexp.MustCompile(`\b(\d+h)?(\d+m)?\d+(\.\d+)?m?s\b`), "DURATION"},
-		{regexp.MustCompile(`\(\d+ attempts in DURATION\)`), "(N attempts in DURATION)"},
+		{regexp.MustCompile(`\(\d+ attempts? in DURATION\)`), "(N attempts in DURATION)"},
 		// A retry line per backoff: how many fit in the deadline varies.
 		{regexp.MustCompile(`(?m)^(irsa-probe: \w+ failed \(.*\), attempt )\d+(; retrying, DURATION of DURATION spent\n)(irsa-probe: \w+ failed .*\n)*`), "${1}N${2}"},
 	}

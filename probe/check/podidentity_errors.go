@@ -1,6 +1,7 @@
 package check
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -126,7 +127,11 @@ func (r *run) agentNetworkError(req *http.Request, err error) *callError {
 	default:
 		ev[finding.EvLayer] = layer
 	}
-	return r.agentError(finding.CodePodIdentityAgentUnreachable, true, ev, err)
+	ce := r.agentError(finding.CodePodIdentityAgentUnreachable, true, ev, err)
+	if errors.Is(err, context.DeadlineExceeded) && ev[finding.EvDetail] == context.DeadlineExceeded.Error() {
+		ev[finding.EvDetail], ce.waited = "no answer (not even its status line)", true
+	}
+	return ce
 }
 
 // agentProxyVars names the proxy variable in effect (password dropped) and

@@ -169,11 +169,19 @@ func (r *run) stsFailure(step, call string, ce *callError) {
 	if ce.transient {
 		st = StatusUndecided
 	}
-	detail := call + ": " + orDefault(ce.ev[finding.EvErrorCode], ce.ev[finding.EvLayer]+" error")
+	detail := call + ": " + orDefault(ce.ev[finding.EvErrorCode], layerPrefix(ce.ev[finding.EvLayer])+ce.ev[finding.EvDetail])
 	if id := ce.ev[finding.EvRequestID]; id != "" {
 		detail += " (request id " + id + ")"
 	}
 	r.record(step, st, detail)
+}
+
+// layerPrefix is "LAYER: ", or "" when no layer failed (an answer did).
+func layerPrefix(layer string) string {
+	if layer == "" {
+		return ""
+	}
+	return layer + ": "
 }
 
 var stsTimesRE = regexp.MustCompile(`current date/time (\d+) must be before the expiration date/time\s*(\d+)`)

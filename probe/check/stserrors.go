@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/smithy-go"
@@ -59,8 +60,11 @@ var stsRules = []stsRule{
 type callError struct {
 	finding   finding.Code
 	transient bool
-	ev        finding.Evidence
-	err       error
+	// waited: a deadline cut the call; the detail then says how long it
+	// waited (withRetry knows).
+	waited bool
+	ev     finding.Evidence
+	err    error
 }
 
 func (e *callError) Error() string { return e.err.Error() }
@@ -116,6 +120,16 @@ func classify(err error, endpoint string) *callError {
 		ce.finding = finding.CodeSTSError
 		return ce
 	}
+	if status != 0 && (timedOut(err) || errors.Is(err, context.Canceled)) {
+		// The headers came and the body did not, before a deadline: the
+		// network's doing (a congested link, a proxy holding the body),
+		// not an endpoint that is not STS.
+		ce.finding, ce.transient, ce.waited = finding.CodeSTSUnreachable, true, timedOut(err)
+		ce.ev[finding.EvLayer] = networkLayer(err)
+		ce.ev[finding.EvDetail] = fmt.Sprintf("the answer's status line and headers came (HTTP %d), its body did not arrive", status)
+		ce.ev[finding.EvProxy] = proxyInEffect()
+		return ce
+	}
 	if connectionLevel(err) {
 		// Whatever the status: the SDK can fail a 200 when the connection
 		// breaks under it (aws-sdk-go-v2 issues 1825, 2737, 2935), and a
@@ -146,8 +160,28 @@ func classify(err error, endpoint string) *callError {
 	}
 	ce.finding, ce.transient = finding.CodeSTSUnreachable, true
 	ce.ev[finding.EvLayer], ce.ev[finding.EvDetail] = networkLayer(err), rootCause(err)
+	if errors.Is(err, context.DeadlineExceeded) && ce.ev[finding.EvDetail] == context.DeadlineExceeded.Error() {
+		ce.ev[finding.EvDetail], ce.waited = "no answer (not even its status line)", true
+	}
 	ce.ev[finding.EvProxy] = proxyInEffect()
 	return ce
+}
+
+// timedOut reports whether err is a deadline passing (the check's, the
+// attempt's or the transport's) rather than an answer or a refusal.
+func timedOut(err error) bool {
+	var ne net.Error
+	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout())
+}
+
+// within is how long a timed-out attempt waited, as evidence says it.
+func within(d time.Duration) string {
+	if d >= time.Second {
+		d = d.Round(100 * time.Millisecond)
+	} else {
+		d = d.Round(time.Millisecond)
+	}
+	return " within " + d.String()
 }
 
 // networkish reports whether err is the network's: a transport error,
