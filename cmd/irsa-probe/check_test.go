@@ -444,13 +444,13 @@ func scenarios() []scenario {
 			},
 		},
 		{
-			name:  "issuer keys not reachable by the pod, with verification required",
+			name:  "issuer's CA not trusted by the pod, with verification required",
 			exit:  verdict.ExitBroken,
-			codes: []finding.Code{finding.CodeOIDCKeysUnreachable},
+			codes: []finding.Code{finding.CodeTLSCertificateUntrusted},
 			setup: func(t *testing.T, st *ststest.Stack) ([]string, []string) {
 				// STS reaches the issuer; the pod does not trust its CA.
 				return []string{"IRSA_PROBE_VERIFY_SIGNATURE=always", "SSL_CERT_FILE=" + filepath.Join(st.Dir, "no-ca")},
-					[]string{"this pod could not fetch the signing keys of " + st.Issuer.URL + " (issuer not reachable: fetching " + st.Issuer.URL + "/.well-known/openid-configuration", "[pass]    assume-role"}
+					[]string{"This pod does not trust the certificate " + st.Issuer.URL + "/.well-known/openid-configuration presented (unknown-authority)", "[pass]    assume-role"}
 			},
 		},
 		{
@@ -472,6 +472,22 @@ func scenarios() []scenario {
 				st.Issuer.SetJWKSPadding(2 << 20)
 				return nil, []string{"[fail]    signature       the JWKS at " + st.Issuer.URL + "/keys is larger than the 1 MiB cap (more than 1048576 bytes arrived); real ones are a few KiB",
 					"STS accepted the token despite oidc-discovery-invalid"}
+			},
+		},
+		{
+			name:  "STS behind a TLS-intercepting proxy",
+			exit:  verdict.ExitBroken,
+			codes: []finding.Code{finding.CodeTLSCertificateUntrusted},
+			setup: func(t *testing.T, st *ststest.Stack) ([]string, []string) {
+				front := ststest.NewTLSFront(st.STS.URL, ststest.TLSFrontOptions{})
+				t.Cleanup(front.Close)
+				return []string{"AWS_ENDPOINT_URL_STS=" + front.URL, "HTTPS_PROXY=http://probe:s3cret@127.0.0.1:1"},
+					[]string{"ERROR tls-certificate-untrusted: This pod does not trust the certificate " + front.URL + " presented (unknown-authority): no CA this pod trusts signed it",
+						`[0] subject "CN=127.0.0.1,O=ststest", issuer "CN=` + front.CAName + `,O=ststest", valid `,
+						"proxy:                   none for " + strings.TrimPrefix(front.URL, "https://") + " (HTTPS_PROXY=http://probe:xxxxx@127.0.0.1:1)",
+						"[fail]    assume-role     AssumeRoleWithWebIdentity: TLS: no CA this pod trusts signed it",
+						"kubectl create configmap aws-ca-bundle -n payments --from-file=ca.pem=ca.pem",
+						"kubectl set env deployment/billing-api -n payments AWS_CA_BUNDLE=/etc/aws-ca-bundle/ca.pem"}
 			},
 		},
 		{

@@ -86,6 +86,11 @@ func transcripts() []transcript {
 			st.STS.SetFault("AssumeRoleWithWebIdentity", ststest.Fault{Drip: ststest.StallBody})
 			return nil
 		}},
+		{name: "check-tls-untrusted", args: []string{"check"}, stack: func(t *testing.T, st *ststest.Stack) []string {
+			front := ststest.NewTLSFront(st.STS.URL, ststest.TLSFrontOptions{})
+			t.Cleanup(front.Close)
+			return []string{"AWS_ENDPOINT_URL_STS=" + front.URL}
+		}},
 		{name: "trust-policy", args: []string{"trust-policy"}, stack: func(*testing.T, *ststest.Stack) []string { return nil }},
 		{name: "check-pod-identity-ok", args: []string{"check"}, opts: podIdentity, stack: func(*testing.T, *ststest.Stack) []string { return nil }},
 		{name: "trust-policy-pod-identity", args: []string{"trust-policy", "--pod-identity"}, opts: podIdentity, stack: func(t *testing.T, st *ststest.Stack) []string {
@@ -179,6 +184,7 @@ var (
 		{regexp.MustCompile(`127\.0\.0\.1:\d+`), "127.0.0.1:PORT"},
 		{regexp.MustCompile(`127\.0\.0\.1 \d{2,}\b`), "127.0.0.1 PORT"}, // nc's host port
 		{regexp.MustCompile(`/id/[0-9A-F]{32}`), "/id/ISSUER_ID"},
+		{regexp.MustCompile(`(ststest [a-z ]+ CA) [0-9A-Z]{6}\b`), "$1 RANDOM"},
 		{regexp.MustCompile(`[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`), "REQUEST_ID"},
 		{regexp.MustCompile(`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ`), "TIME"},
 		{regexp.MustCompile(`\(\d+ ms\)`), "(N ms)"},

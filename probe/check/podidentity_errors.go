@@ -115,6 +115,10 @@ func eksAuthFinding(code, msg string, status int) (finding.Code, bool) {
 // through a proxy, refused (nothing listens: no agent on the node), or
 // timed out (dropped on the way).
 func (r *run) agentNetworkError(req *http.Request, err error) *callError {
+	if ev, ok := certFailure(err, r.cfg.AWS.ContainerCredentialsFullURI); ok {
+		ev[finding.EvLayer] = "TLS"
+		return r.agentError(finding.CodeTLSCertificateUntrusted, false, ev, err)
+	}
 	ev := finding.Evidence{finding.EvDetail: rootCause(err)}
 	if p, perr := http.ProxyFromEnvironment(req); perr == nil && p != nil {
 		ev[finding.EvProxy], ev[finding.EvNoProxy] = agentProxyVars()

@@ -163,6 +163,9 @@ func (r *run) stsFailure(step, call string, ce *callError) {
 		}
 		ce.ev[finding.EvNow] = r.cfg.Clock().UTC().Format(time.RFC3339)
 	}
+	if code == finding.CodeTLSCertificateUntrusted && r.cfg.AWS.CABundle != "" {
+		ce.ev[finding.EvCABundle] = r.cfg.AWS.CABundle
+	}
 	ce.ev[finding.EvDetail] = orDefault(ce.ev[finding.EvDetail], call)
 	r.addOrMerge(step, code, ce.ev)
 	st := StatusFail

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/url"
 	"os"
@@ -76,6 +77,12 @@ var providerIssuerRE = regexp.MustCompile(`No OpenIDConnect provider found in yo
 // AWS error code, message and request id.
 func classify(err error, endpoint string) *callError {
 	ce := &callError{err: err, ev: finding.Evidence{finding.EvEndpoint: endpoint}}
+	if ev, ok := certFailure(err, endpoint); ok {
+		ce.finding = finding.CodeTLSCertificateUntrusted
+		maps.Copy(ce.ev, ev)
+		ce.ev[finding.EvLayer] = "TLS"
+		return ce
+	}
 	var re *awshttp.ResponseError
 	status := 0
 	if errors.As(err, &re) {
