@@ -102,6 +102,13 @@ func transcripts() []transcript {
 		{name: "explain-multi-statement-typo", args: []string{"trust-policy", "--explain", corpus + "multi-cluster-ours-wrong.json", "--issuer", realIssuer, "--namespace", "payments", "--service-account", "billing-api", "--account", "111122223333"}},
 		{name: "explain-allows-json", args: []string{"trust-policy", "--explain", corpus + "console-aud-only.json", "--issuer", realIssuer, "--subject", realSubject, "--output", "json"}},
 		{name: "explain-malformed", args: []string{"trust-policy", "--explain", corpus + "malformed-trailing-comma.json", "--issuer", realIssuer, "--subject", realSubject}},
+		{name: "explain-pod-identity-in-irsa-pod", args: []string{"trust-policy", "--explain", corpus + "pod-identity-docs.json", "--pod-identity"},
+			stack: func(*testing.T, *ststest.Stack) []string { return nil }},
+		{name: "explain-pod-identity-in-irsa-pod-other-namespace", args: []string{"trust-policy", "--explain", corpus + "pod-identity-conditions.json", "--pod-identity"},
+			opts: ststest.StackOptions{Namespace: "orders"}, stack: func(*testing.T, *ststest.Stack) []string { return nil }},
+		{name: "explain-pod-identity-downward-api", args: []string{"trust-policy", "--explain", corpus + "pod-identity-conditions.json", "--pod-identity"},
+			env: []string{"IRSA_PROBE_POD_NAMESPACE=payments", "IRSA_PROBE_SERVICE_ACCOUNT=billing-api"}},
+		{name: "explain-pod-identity-no-token", args: []string{"trust-policy", "--explain", corpus + "pod-identity-docs.json", "--pod-identity"}},
 		{name: "explain-pod-identity", args: []string{"trust-policy", "--explain", corpus + "pod-identity-no-tag-session.json", "--pod-identity", "--subject", realSubject}},
 	}
 }
