@@ -671,6 +671,9 @@ func TestCheckScenarios(t *testing.T) {
 					t.Errorf("text output lacks %q:\n%s", w, text.stdout)
 				}
 			}
+			if strings.Contains(text.stdout, ":  error") {
+				t.Errorf("a step line says nothing of what happened:\n%s", text.stdout)
+			}
 			for _, c := range sc.codes {
 				if !strings.Contains(text.stdout, string(c)+":") {
 					t.Errorf("text output lacks finding %s", c)

@@ -43,7 +43,7 @@ func NewTLSFront(target string, o TLSFrontOptions) *TLSFront {
 		panic(fmt.Sprintf("ststest: NewTLSFront: %v", err))
 	}
 	f := &TLSFront{CAName: "ststest intercepting proxy CA " + randomString(upperAlnum, 6)}
-	if f.chain, err = newTLSChain(f.CAName, chainOptions{Names: o.Names, Expired: o.Expired}); err != nil {
+	if f.chain, err = newTLSChain(f.CAName, chainOptions(o)); err != nil {
 		panic(fmt.Sprintf("ststest: NewTLSFront: %v", err))
 	}
 	rp := httputil.NewSingleHostReverseProxy(&url.URL{Scheme: u.Scheme, Host: u.Host})
