@@ -597,6 +597,16 @@ func scenarios() []scenario {
 			},
 		},
 		{
+			name:  "STS never answers",
+			exit:  verdict.ExitUndecided,
+			codes: []finding.Code{finding.CodeSTSUnreachable},
+			setup: func(t *testing.T, st *ststest.Stack) ([]string, []string) {
+				st.STS.SetFault("AssumeRoleWithWebIdentity", ststest.Fault{Delay: time.Hour})
+				return []string{"IRSA_PROBE_TIMEOUT=2s"}, []string{st.STS.URL + " did not answer in time: no answer (not even its status line) within 2s.",
+					"[unknown] assume-role     AssumeRoleWithWebIdentity: timeout: no answer (not even its status line) within 2s"}
+			},
+		},
+		{
 			name:  "STS answer's body drips",
 			exit:  verdict.ExitUndecided,
 			codes: []finding.Code{finding.CodeSTSUnreachable},

@@ -47,7 +47,7 @@ func podIdentityScenarios() []scenario {
 			codes: []finding.Code{finding.CodePodIdentityAgentUnreachable},
 			setup: func(t *testing.T, st *ststest.Stack) ([]string, []string) {
 				st.Agent.SetFault(ststest.AgentHang)
-				return []string{"IRSA_PROBE_TIMEOUT=2s"}, []string{"timeout", "169.254.170.23/32"}
+				return []string{"IRSA_PROBE_TIMEOUT=2s"}, []string{"did not answer in time: no answer (not even its status line) within 2s", "169.254.170.23/32"}
 			},
 		},
 		{

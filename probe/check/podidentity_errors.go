@@ -1,7 +1,6 @@
 package check
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -132,7 +131,7 @@ func (r *run) agentNetworkError(req *http.Request, err error) *callError {
 		ev[finding.EvLayer] = layer
 	}
 	ce := r.agentError(finding.CodePodIdentityAgentUnreachable, true, ev, err)
-	if errors.Is(err, context.DeadlineExceeded) && ev[finding.EvDetail] == context.DeadlineExceeded.Error() {
+	if noAnswer(err) {
 		ev[finding.EvDetail], ce.waited = "no answer (not even its status line)", true
 	}
 	return ce

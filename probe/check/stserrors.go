@@ -167,7 +167,7 @@ func classify(err error, endpoint string) *callError {
 	}
 	ce.finding, ce.transient = finding.CodeSTSUnreachable, true
 	ce.ev[finding.EvLayer], ce.ev[finding.EvDetail] = networkLayer(err), rootCause(err)
-	if errors.Is(err, context.DeadlineExceeded) && ce.ev[finding.EvDetail] == context.DeadlineExceeded.Error() {
+	if noAnswer(err) {
 		ce.ev[finding.EvDetail], ce.waited = "no answer (not even its status line)", true
 	}
 	ce.ev[finding.EvProxy] = proxyInEffect()
@@ -179,6 +179,12 @@ func classify(err error, endpoint string) *callError {
 func timedOut(err error) bool {
 	var ne net.Error
 	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout())
+}
+
+// noAnswer reports whether err is a deadline that passed while waiting
+// for an answer on a connection made (not while dialling or in TLS).
+func noAnswer(err error) bool {
+	return errors.Is(err, context.DeadlineExceeded) && networkLayer(err) == "timeout"
 }
 
 // within is how long a timed-out attempt waited, as evidence says it.
