@@ -33,11 +33,9 @@ func init() {
 {{end}}{{if .tls_problem "name-mismatch"}}The certificate is for another name than the one the pod calls: an endpoint override by IP address or by a name the certificate does not hold, or a proxy answering with its own certificate. Call the endpoint by a name its certificate holds (for STS, the regional endpoint or the VPC endpoint's DNS name):
   kubectl set env {{workload .}} -n {{d .namespace "NAMESPACE"}} AWS_ENDPOINT_URL_STS={{stsEndpoint .}}
 If a proxy answers with its own certificate, trust its CA:
-{{end}}{{if .tls_problem "expired"}}The certificate is outside its validity by this pod's clock: renew it at the endpoint or proxy, or, if the pod's clock is wrong, the node's (compare with a clock you trust):
-  kubectl run clock-check -n {{d .namespace "NAMESPACE"}} --rm -i --restart=Never --image=busybox:1.36 -- date -u
-If the proxy's CA is to be trusted instead:
-{{end}}Put the CA in a ConfigMap, mount it in every container of the workload, and point AWS_CA_BUNDLE (the Go SDKs, the AWS CLI, boto3) and NODE_EXTRA_CA_CERTS (Node) at it, for the application and this probe alike; kubectl set env recreates the pods:
-  {{caBundleCommands .}}`,
+{{end}}{{if .tls_problem "expired"}}The certificate is outside its validity by this pod's clock (see the chain's dates): whoever runs the endpoint or proxy must renew it; trusting another CA does not help. If the pod's clock is wrong instead, fix the node's (compare with a clock you trust):
+  kubectl run clock-check -n {{d .namespace "NAMESPACE"}} --rm -i --restart=Never --image=busybox:1.36 -- date -u{{else}}Put the CA in a ConfigMap, mount it in every container of the workload, and point AWS_CA_BUNDLE (the Go SDKs, the AWS CLI, boto3) and NODE_EXTRA_CA_CERTS (Node) at it, for the application and this probe alike; kubectl set env recreates the pods:
+  {{caBundleCommands .}}{{end}}`,
 	}
 }
 
