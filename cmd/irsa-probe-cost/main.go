@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -25,19 +26,23 @@ import (
 )
 
 func main() {
+	if len(os.Args) > 2 && os.Args[1] == childFlag {
+		os.Exit(child(os.Args[2:]))
+	}
 	probe := flag.String("probe", "bin/irsa-probe", "the irsa-probe binary")
 	floor := flag.String("floor", "bin/irsa-probe-floor", "the floor binary (cmd/irsa-probe-floor)")
 	n := flag.Int("n", 20, "runs of each, paired")
 	schemes := flag.String("scheme", "https,http", "how STS is reached: https (through the TLS proxy), http, or both")
 	systemBundle := flag.String("system-bundle", "/etc/ssl/certs/ca-certificates.crt", "the system CA bundle the proxy's CA is appended to")
+	hold := flag.Bool("hold", false, "print the environment of the first scheme as shell exports and keep the servers up until interrupted (for a profiler)")
 	flag.Parse()
-	if err := run(*probe, *floor, *n, strings.Split(*schemes, ","), *systemBundle); err != nil {
+	if err := run(*probe, *floor, *n, strings.Split(*schemes, ","), *systemBundle, *hold); err != nil {
 		fmt.Fprintln(os.Stderr, "irsa-probe-cost:", err)
 		os.Exit(1)
 	}
 }
 
-func run(probe, floor string, n int, schemes []string, systemBundle string) error {
+func run(probe, floor string, n int, schemes []string, systemBundle string, hold bool) error {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	dir, err := os.MkdirTemp("", "irsa-probe-cost-")
@@ -95,11 +100,25 @@ func run(probe, floor string, n int, schemes []string, systemBundle string) erro
 			"IRSA_PROBE_VERIFY_SIGNATURE=never",
 			"IRSA_PROBE_TERMINATION_LOG=",
 		}
+		if hold {
+			for _, kv := range env {
+				k, v, _ := strings.Cut(kv, "=")
+				fmt.Printf("export %s=%q\n", k, v)
+			}
+			fmt.Fprintln(os.Stderr, "irsa-probe-cost: serving until interrupted")
+			sig := make(chan os.Signal, 1)
+			signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+			<-sig
+			return nil
+		}
 		p, f, err := measure(ctx, n, env, []string{probe, "check"}, []string{floor})
 		if err != nil {
 			return err
 		}
 		report(scheme, n, p, f)
+	}
+	if s, err := runOnce(ctx, nil, []string{"/bin/true"}); err == nil {
+		fmt.Printf("(the measuring process's own peak, which a child's cannot go below: %.1f MiB)\n", float64(s.peakKiB)/1024)
 	}
 	return nil
 }
@@ -138,22 +157,52 @@ func measure(ctx context.Context, n int, env, a, b []string) ([]sample, []sample
 	return as, bs, nil
 }
 
-func runOnce(ctx context.Context, env, argv []string) (sample, error) {
-	ctx, cancel := context.WithTimeout(ctx, time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
-	cmd.Env = env
+// childFlag makes this program run one measured process and print its
+// cost. The measured process is started from a fresh, small process, not
+// from this one: Go starts children with vfork, so a child shares its
+// parent's memory until it execs, and Linux counts the parent's peak in
+// the child's ru_maxrss; this program's own heap, grown over the runs,
+// would be every run's peak.
+const childFlag = "-child"
+
+// child runs argv and prints its wall time, user and system CPU in
+// nanoseconds and peak RSS in KiB; its exit code is argv's.
+func child(argv []string) int {
+	cmd := exec.Command(argv[0], argv[1:]...)
 	var out strings.Builder
 	cmd.Stdout, cmd.Stderr = &out, &out
 	start := time.Now()
 	err := cmd.Run()
 	wall := time.Since(start)
 	if err != nil {
-		return sample{}, fmt.Errorf("%s: %w\n%s", strings.Join(argv, " "), err, out.String())
+		fmt.Fprintf(os.Stderr, "%s: %v\n%s", strings.Join(argv, " "), err, out.String())
+		return 1
 	}
 	ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
-	cpu := time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-	return sample{wall: wall, cpu: cpu, peakKiB: ru.Maxrss}, nil
+	fmt.Println(wall.Nanoseconds(), ru.Utime.Nano(), ru.Stime.Nano(), ru.Maxrss)
+	return 0
+}
+
+func runOnce(ctx context.Context, env, argv []string) (sample, error) {
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	self, err := os.Executable()
+	if err != nil {
+		return sample{}, err
+	}
+	cmd := exec.CommandContext(ctx, self, append([]string{childFlag}, argv...)...)
+	cmd.Env = env
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return sample{}, fmt.Errorf("%s: %w\n%s", strings.Join(argv, " "), err, stderr.String())
+	}
+	var wall, utime, stime, peak int64
+	if _, err := fmt.Sscan(string(out), &wall, &utime, &stime, &peak); err != nil {
+		return sample{}, fmt.Errorf("%s: reading the measure %q: %w", strings.Join(argv, " "), out, err)
+	}
+	return sample{wall: time.Duration(wall), cpu: time.Duration(utime + stime), peakKiB: peak}, nil
 }
 
 func median[T int64 | time.Duration](xs []T) T {
