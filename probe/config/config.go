@@ -36,7 +36,7 @@ type AWS struct {
 	EndpointURL          string `envconfig:"AWS_ENDPOINT_URL" desc:"endpoint override for every service, when AWS_ENDPOINT_URL_STS is unset"`
 	IMDSEndpoint         string `envconfig:"AWS_EC2_METADATA_SERVICE_ENDPOINT" desc:"IMDS endpoint override, for the default-chain step"`
 	IMDSDisabled         string `envconfig:"AWS_EC2_METADATA_DISABLED" desc:"true keeps the default-chain step off IMDS (the node role)"`
-	CABundle             string `envconfig:"AWS_CA_BUNDLE" desc:"PEM file of the CA certificates trusted for STS, IMDS and the issuer, in place of the system's as the SDK does: append your CA to the system bundle (at most 1 MiB)"`
+	CABundle             string `envconfig:"AWS_CA_BUNDLE" desc:"PEM file of the CA certificates to trust for STS, IMDS and the issuer instead of the system's, as the SDK does (at most 1 MiB)"`
 	// EKS Pod Identity: the container credentials provider's variables.
 	ContainerCredentialsFullURI string `envconfig:"AWS_CONTAINER_CREDENTIALS_FULL_URI" show:"(webhook)" desc:"EKS Pod Identity agent endpoint (injected by the webhook for an associated service account)"`
 	ContainerAuthTokenFile      string `envconfig:"AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE" show:"(webhook)" desc:"EKS Pod Identity token, sent to the agent (injected by the webhook)"`
