@@ -25,3 +25,17 @@ func TestStdLoggerAtDebug(t *testing.T) {
 		}
 	}
 }
+
+// TestStdLoggerSilentOutsideCommands: in a command without a logger
+// (version, trust-policy), the standard logger prints nowhere.
+func TestStdLoggerSilentOutsideCommands(t *testing.T) {
+	defer log.SetOutput(log.Writer())
+	var std, out bytes.Buffer
+	log.SetOutput(&std)
+	c := &CLI{Stdout: &out, Stderr: &out}
+	c.Main(t.Context(), []string{CmdVersion})
+	log.Printf("somelib: chatter")
+	if std.Len() != 0 || strings.Contains(out.String(), "chatter") {
+		t.Errorf("the standard logger printed: %q %q", std.String(), out.String())
+	}
+}
