@@ -50,10 +50,11 @@ func run(probe, floor string, n int, schemes []string, systemBundle string, hold
 		return err
 	}
 	defer os.RemoveAll(dir)
-	motoURL, err := startMoto(ctx)
+	motoURL, stopMoto, err := startMoto(ctx)
 	if err != nil {
 		return err
 	}
+	defer stopMoto()
 	proxyURL, caPEM, stop, err := startTLSProxy(motoURL)
 	if err != nil {
 		return err

@@ -19,33 +19,36 @@ import (
 	"time"
 )
 
-// startMoto starts moto_server on a free loopback port and waits for it.
-func startMoto(ctx context.Context) (string, error) {
+// startMoto starts moto_server on a free loopback port and waits for it;
+// stop kills it and waits for it to exit (a context's kill could come too
+// late: this program's exit does not wait for it).
+func startMoto(ctx context.Context) (url string, stop func(), err error) {
 	bin, err := exec.LookPath("moto_server")
 	if err != nil {
-		return "", fmt.Errorf("moto_server is not installed (pip install 'moto[server]'): %w", err)
+		return "", nil, fmt.Errorf("moto_server is not installed (pip install 'moto[server]'): %w", err)
 	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	port := l.Addr().(*net.TCPAddr).Port
 	l.Close()
 	cmd := exec.CommandContext(ctx, bin, "-H", "127.0.0.1", "-p", fmt.Sprint(port))
 	if err := cmd.Start(); err != nil {
-		return "", err
+		return "", nil, err
 	}
-	go func() { _ = cmd.Wait() }()
+	stop = func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }
 	u := fmt.Sprintf("http://127.0.0.1:%d", port)
 	deadline := time.Now().Add(60 * time.Second)
 	for {
 		resp, err := http.Get(u + "/moto-api/")
 		if err == nil {
 			resp.Body.Close()
-			return u, nil
+			return u, stop, nil
 		}
 		if time.Now().After(deadline) {
-			return "", fmt.Errorf("moto_server did not start on %s: %w", u, err)
+			stop()
+			return "", nil, fmt.Errorf("moto_server did not start on %s: %w", u, err)
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
