@@ -119,8 +119,16 @@ func DecodeServiceAccounts(b []byte) ([]ServiceAccount, error) {
 // DecodePods decodes kubectl get pods -o json.
 func DecodePods(b []byte) ([]Pod, error) { return decodeList[Pod](b, "pods") }
 
-// DecodeNamespaces decodes kubectl get namespaces -o json.
+// DecodeNamespaces decodes kubectl get namespaces -o json, or the one
+// namespace of kubectl get namespace NAME -o json.
 func DecodeNamespaces(b []byte) ([]Namespace, error) {
+	var one struct {
+		Kind string `json:"kind"`
+		Namespace
+	}
+	if json.Unmarshal(b, &one) == nil && one.Kind == "Namespace" {
+		return []Namespace{one.Namespace}, nil
+	}
 	return decodeList[Namespace](b, "namespaces")
 }
 
