@@ -102,7 +102,7 @@ func drift(l *Listing, id *Identity) []Finding {
 			want = "role " + finding.Escape(id.RoleARN)
 		}
 		fs = append(fs, podFinding(l, id, CodeRoleDrift, finding.SeverityError, drifted,
-			fmt.Sprintf("%s run with AWS_ROLE_ARN %s, but service account %s now names %s; they keep the old role until recreated", podsWord(drifted), rolesOf(drifted), subject, want)))
+			fmt.Sprintf("%s %s with AWS_ROLE_ARN %s, but service account %s now names %s; they keep the old role until recreated", podsWord(drifted), verb(drifted, "runs", "run"), rolesOf(drifted), subject, want)))
 	}
 	if len(missing) > 0 {
 		what := "annotation " + AnnotationRoleARN + "=" + finding.Escape(id.RoleARN)
@@ -112,19 +112,19 @@ func drift(l *Listing, id *Identity) []Finding {
 			env = "AWS_CONTAINER_CREDENTIALS_FULL_URI"
 		}
 		fs = append(fs, podFinding(l, id, CodeNotInjected, finding.SeverityError, missing,
-			fmt.Sprintf("%s of service account %s carry no %s although it has %s: they started before it, or the webhook missed them; the SDK falls back to the node's role or fails", podsWord(missing), subject, env, what)))
+			fmt.Sprintf("%s of service account %s %s no %s although it has %s: they started before it, or the webhook missed them; the SDK falls back to the node's role or fails", podsWord(missing), subject, verb(missing, "carries", "carry"), env, what)))
 	}
 	if len(gone) > 0 {
 		fs = append(fs, podFinding(l, id, CodeAssociationGone, finding.SeverityError, gone,
-			fmt.Sprintf("%s run with EKS Pod Identity's env, but cluster %s has no association for service account %s any more: the agent refuses their next credentials", podsWord(gone), finding.Escape(l.Cluster), subject)))
+			fmt.Sprintf("%s %s with EKS Pod Identity's env, but cluster %s has no association for service account %s any more: the agent refuses their next credentials", podsWord(gone), verb(gone, "runs", "run"), finding.Escape(l.Cluster), subject)))
 	}
 	if len(stale) > 0 {
 		fs = append(fs, podFinding(l, id, CodeMechanismDrift, finding.SeverityWarning, stale,
-			fmt.Sprintf("%s still run with IRSA (AWS_ROLE_ARN %s), but service account %s now has Pod Identity association %s (role %s): recreated pods get Pod Identity instead", podsWord(stale), rolesOf(stale), subject, finding.Escape(id.Association.ID), finding.Escape(id.Association.RoleARN))))
+			fmt.Sprintf("%s still %s with IRSA (AWS_ROLE_ARN %s), but service account %s now has Pod Identity association %s (role %s): recreated pods get Pod Identity instead", podsWord(stale), verb(stale, "runs", "run"), rolesOf(stale), subject, finding.Escape(id.Association.ID), finding.Escape(id.Association.RoleARN))))
 	}
 	if len(both) > 0 {
 		fs = append(fs, podFinding(l, id, CodeBothMechanisms, finding.SeverityWarning, both,
-			fmt.Sprintf("%s carry both IRSA's AWS_ROLE_ARN and Pod Identity's AWS_CONTAINER_CREDENTIALS_FULL_URI: aws-sdk-go-v2 and botocore try web identity (IRSA) first; the webhook never injects both, so the IRSA variables were written into the pod spec by hand (remove them, then recreate)", podsWord(both))))
+			fmt.Sprintf("%s %s both IRSA's AWS_ROLE_ARN and Pod Identity's AWS_CONTAINER_CREDENTIALS_FULL_URI: aws-sdk-go-v2 and botocore try web identity (IRSA) first; the webhook never injects both, so the IRSA variables were written into the pod spec by hand (remove them, then recreate)", podsWord(both), verb(both, "carries", "carry"))))
 	}
 	return fs
 }
@@ -180,6 +180,14 @@ func podsWord(ps []PodIdentity) string {
 		more = fmt.Sprintf(" and %d more", len(ps)-3)
 	}
 	return fmt.Sprintf("%d pods (%s%s)", len(ps), strings.Join(names, ", "), more)
+}
+
+// verb is one or many's form of a verb.
+func verb(ps []PodIdentity, one, many string) string {
+	if len(ps) == 1 {
+		return one
+	}
+	return many
 }
 
 // rolesOf lists the distinct roles pods carry.
