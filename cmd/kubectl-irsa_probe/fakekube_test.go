@@ -81,6 +81,17 @@ func fakeKubectlMain(args []string) int {
 				}
 			}
 		}
+		if ns != "" && res != "namespaces" {
+			var l struct{ Items []json.RawMessage }
+			_ = json.Unmarshal(b, &l)
+			var keep []string
+			for _, it := range l.Items {
+				if strings.Contains(string(it), `"namespace":"`+ns+`"`) {
+					keep = append(keep, string(it))
+				}
+			}
+			b = []byte(listJSON(keep))
+		}
 		os.Stdout.Write(b)
 		return 0
 	case "create":

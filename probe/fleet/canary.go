@@ -242,5 +242,5 @@ func ReadCanaryLog(log []byte, exit int) Canary {
 		first = first[:200] + "…"
 	}
 	return Canary{Verdict: CanaryError, Code: "canary-no-report", ExitCode: &exit,
-		Message: fmt.Sprintf("the canary exited %d without a report; its log begins %q", exit, finding.Escape(first))}
+		Message: fmt.Sprintf("the canary exited %d without a report; its log begins %q", exit, first)}
 }

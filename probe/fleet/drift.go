@@ -102,7 +102,7 @@ func drift(l *Listing, id *Identity) []Finding {
 			want = "role " + finding.Escape(id.RoleARN)
 		}
 		fs = append(fs, podFinding(l, id, CodeRoleDrift, finding.SeverityError, drifted,
-			fmt.Sprintf("%s %s with AWS_ROLE_ARN %s, but service account %s now names %s; they keep the old role until recreated", podsWord(drifted), verb(drifted, "runs", "run"), rolesOf(drifted), subject, want)))
+			fmt.Sprintf("%s %s with AWS_ROLE_ARN %s, but service account %s now names %s; the old role stays until they are recreated", podsWord(drifted), verb(drifted, "runs", "run"), rolesOf(drifted), subject, want)))
 	}
 	if len(missing) > 0 {
 		what := "annotation " + AnnotationRoleARN + "=" + finding.Escape(id.RoleARN)
@@ -112,7 +112,7 @@ func drift(l *Listing, id *Identity) []Finding {
 			env = "AWS_CONTAINER_CREDENTIALS_FULL_URI"
 		}
 		fs = append(fs, podFinding(l, id, CodeNotInjected, finding.SeverityError, missing,
-			fmt.Sprintf("%s of service account %s %s no %s although it has %s: they started before it, or the webhook missed them; the SDK falls back to the node's role or fails", podsWord(missing), subject, verb(missing, "carries", "carry"), env, what)))
+			fmt.Sprintf("%s of service account %s %s no %s although the service account has %s: started before that, or missed by the webhook; the SDK falls back to the node's role or fails", podsWord(missing), subject, verb(missing, "carries", "carry"), env, what)))
 	}
 	if len(gone) > 0 {
 		fs = append(fs, podFinding(l, id, CodeAssociationGone, finding.SeverityError, gone,
