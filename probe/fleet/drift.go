@@ -102,7 +102,7 @@ func drift(l *Listing, id *Identity) []Finding {
 			want = "role " + finding.Escape(id.RoleARN)
 		}
 		fs = append(fs, podFinding(l, id, CodeRoleDrift, finding.SeverityError, drifted,
-			fmt.Sprintf("%s %s with AWS_ROLE_ARN %s, but service account %s now names %s; the old role stays until they are recreated", podsWord(drifted), verb(drifted, "runs", "run"), rolesOf(drifted), subject, want)))
+			fmt.Sprintf("%s %s with AWS_ROLE_ARN %s, but service account %s now names %s; the old role stays until recreated", podsWord(drifted), verb(drifted, "runs", "run"), rolesOf(drifted), subject, want)))
 	}
 	if len(missing) > 0 {
 		what := "annotation " + AnnotationRoleARN + "=" + finding.Escape(id.RoleARN)

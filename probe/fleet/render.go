@@ -151,8 +151,8 @@ func (r *Report) WriteTable(w io.Writer) {
 	} else if r.Cluster != "" {
 		assoc = "not read (see below)"
 	}
-	fmt.Fprintf(w, "%s: %d namespaces, %d service accounts, %d pods listed; %d with an AWS identity; EKS Pod Identity associations %s\n\n",
-		r.Scope, inv.Namespaces, inv.ServiceAccounts, inv.Pods, len(inv.Identities), assoc)
+	fmt.Fprintf(w, "%s: %s, %s, %s listed; %d with an AWS identity; EKS Pod Identity associations %s\n\n",
+		r.Scope, plural(inv.Namespaces, "namespace"), plural(inv.ServiceAccounts, "service account"), plural(inv.Pods, "pod"), len(inv.Identities), assoc)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "NAMESPACE\tSERVICE ACCOUNT\tMECHANISM\tROLE\tPODS\tSTATE\tFINDING")
 	for _, u := range r.Unreadable {
@@ -212,6 +212,13 @@ func (r *Report) WriteTable(w io.Writer) {
 		}
 		_ = tw.Flush()
 	}
+}
+
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return strconv.Itoa(n) + " " + what + "s"
 }
 
 func inNamespace(ns string) string {
