@@ -38,8 +38,8 @@ func TestImpact(t *testing.T) {
 		t.Fatal(err)
 	}
 	l := &Listing{
-		ServiceAccounts: []ServiceAccount{sa("payments", "billing-api", roleA), sa("payments", "billing-worker", roleA), sa("shop", "cart", "arn:aws:iam::111122223333:role/cart")},
-		Associations:    []Association{{Namespace: "payments", ServiceAccount: "billing-batch", RoleARN: roleA, ID: "a-1"}},
+		ServiceAccounts:  []ServiceAccount{sa("payments", "billing-api", roleA), sa("payments", "billing-worker", roleA), sa("shop", "cart", "arn:aws:iam::111122223333:role/cart")},
+		Associations:     []Association{{Namespace: "payments", ServiceAccount: "billing-batch", RoleARN: roleA, ID: "a-1"}},
 		AssociationsRead: true,
 	}
 	inv := Build(l)

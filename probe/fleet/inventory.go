@@ -25,9 +25,9 @@ const (
 
 // The env the webhook injects for each mechanism.
 const (
-	envRoleARN      = "AWS_ROLE_ARN"
-	envTokenFile    = "AWS_WEB_IDENTITY_TOKEN_FILE"
-	envFullURI      = "AWS_CONTAINER_CREDENTIALS_FULL_URI"
+	envRoleARN       = "AWS_ROLE_ARN"
+	envTokenFile     = "AWS_WEB_IDENTITY_TOKEN_FILE"
+	envFullURI       = "AWS_CONTAINER_CREDENTIALS_FULL_URI"
 	envAuthTokenFile = "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"
 )
 
