@@ -270,7 +270,7 @@ func TestFleetProve(t *testing.T) {
 		row("payments", "ledger", "irsa", roleLedger, "1", "broken", "trust-policy-denied (+1)"),
 		"FAIL trust-policy-denied payments/ledger (canary Job irsa-probe-",
 		"    aws iam update-assume-role-policy --role-name ledger --policy-document file://trust-policy.json",
-		"ERROR canary-image-pull shop/cart", `cannot be pulled: ImagePullBackOff: Back-off pulling image "ghcr.io/irsa-probe/irsa-probe:v0.1.0"`,
+		"ERROR canary-image-pull shop/cart", "use a copy the nodes can pull: --image=REGISTRY/irsa-probe:" + version, `cannot be pulled: ImagePullBackOff: Back-off pulling image "ghcr.io/irsa-probe/irsa-probe:v0.1.0"`,
 		"ERROR canary-unschedulable shop/search", "the canary did not run within 3s: its pod was never scheduled: Unschedulable: 0/3 nodes are available: 3 Insufficient cpu.",
 		"kubectl get events --namespace=shop --field-selector=involvedObject.name=irsa-probe-",
 		"ERROR canary-no-pod batch/report", "created no pod within 3s (a ResourceQuota, a LimitRange or admission refused it)",

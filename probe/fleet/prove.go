@@ -152,7 +152,7 @@ func settle(ctx context.Context, k Kube, r *running, pods []Pod, o ProveOptions)
 				switch w.Reason {
 				case "ErrImagePull", "ImagePullBackOff", "InvalidImageName":
 					return fail("canary-image-pull", fmt.Sprintf("the canary's image %s cannot be pulled: %s: %s", finding.Escape(o.Image), w.Reason, finding.Escape(w.Message)),
-						"use a copy the nodes can pull: --image=REGISTRY/irsa-probe:TAG")
+						"use a copy the nodes can pull: --image=REGISTRY/irsa-probe:"+imageTag(o.Image))
 				case "CreateContainerConfigError", "CreateContainerError":
 					return fail("canary-not-started", fmt.Sprintf("the canary's container was not started: %s: %s", w.Reason, finding.Escape(w.Message)), events)
 				}
@@ -190,6 +190,15 @@ func createFailed(job string, id *Identity, err error, o ProveOptions) *Canary {
 				shellJoin(slices.Concat([]string{"kubectl", "auth", "can-i", "create", "jobs", "--namespace=" + id.Namespace}, o.Kubectl))}
 	}
 	return &Canary{Job: job, Verdict: CanaryError, Code: "canary-refused", Message: "creating the canary Job failed: " + msg}
+}
+
+// imageTag is the tag of an image reference, "TAG" when it has none.
+func imageTag(image string) string {
+	i := strings.LastIndex(image, ":")
+	if i < 0 || strings.Contains(image[i:], "/") {
+		return "TAG"
+	}
+	return image[i+1:]
 }
 
 func orDefault(v, def string) string {
