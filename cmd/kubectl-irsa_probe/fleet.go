@@ -82,14 +82,18 @@ func runFleet(ctx context.Context, k *kubectl, o *options, f *fleetOptions, stdo
 	if f.parallel < 1 {
 		return exitUsage, &hintError{msg: fmt.Sprintf("--parallel=%d: at least 1", f.parallel), hint: "--parallel=5"}
 	}
-	l := list(ctx, k, o, f)
+	// Reading is bounded by --timeout, as each canary is: an API server
+	// that does not answer is an unreadable line, not a hang.
+	rctx, cancel := context.WithTimeout(ctx, o.timeout)
+	defer cancel()
+	l := list(rctx, k, o, f)
 	if f.cluster != "" {
-		readAssociations(ctx, l, o, f)
+		readAssociations(rctx, l, o, f)
 	}
 	inv := fleet.Build(l)
 	issuer := f.issuer
 	if len(f.trustPolicies) > 0 && issuer == "" {
-		issuer = clusterIssuer(ctx, k, l)
+		issuer = clusterIssuer(rctx, k, l)
 	}
 	if issuer != "" && !strings.Contains(issuer, "://") {
 		issuer = "https://" + issuer

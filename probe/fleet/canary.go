@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"hash/fnv"
 	"strings"
 	"time"
 
@@ -66,9 +67,13 @@ type CanaryOptions struct {
 func JobName(runID, serviceAccount string) string {
 	n := strings.ReplaceAll("irsa-probe-"+runID+"-"+serviceAccount, ".", "-")
 	if len(n) > 52 {
-		n = n[:52]
+		// Cut, with a hash of the whole name so that two long names
+		// sharing a prefix stay apart.
+		h := fnv.New32a()
+		h.Write([]byte(serviceAccount))
+		n = strings.TrimRight(n[:43], "-") + fmt.Sprintf("-%08x", h.Sum32())
 	}
-	return strings.TrimRight(n, "-")
+	return n
 }
 
 // CanaryJob is the batch/v1 Job that runs `irsa-probe check --output

@@ -124,3 +124,15 @@ func TestReadCanaryLog(t *testing.T) {
 		}
 	}
 }
+
+// TestJobName: within 52 characters, distinct for long names that share a prefix.
+func TestJobName(t *testing.T) {
+	long := "payments-reconciliation-worker-for-the-eu-region-"
+	a, b := JobName("a1b2c3", long+"one"), JobName("a1b2c3", long+"two")
+	if len(a) > 52 || len(b) > 52 || a == b {
+		t.Errorf("%q %q", a, b)
+	}
+	if got := JobName("a1b2c3", "billing.api"); got != "irsa-probe-a1b2c3-billing-api" {
+		t.Errorf("%q", got)
+	}
+}
