@@ -268,10 +268,15 @@ func (j *jobs) DeleteRun(ctx context.Context, namespace, run string) error {
 	return err
 }
 
-const fleetUsage = `
-   or: kubectl irsa-probe -A | -n NAMESPACE [--cluster NAME] [--prove] [--trust-policy ROLE=FILE]
+// withFleetUsage is the plugin's usage with the fleet view's: its
+// synopsis under the POD one, its description before the flags.
+func withFleetUsage(u string) string {
+	first, rest, _ := strings.Cut(u, "\n")
+	rest = strings.Replace(rest, "\nFlags:\n", "\n"+fleetUsage+"\nFlags:\n", 1)
+	return first + "\n   or: kubectl irsa-probe -A | -n NAMESPACE [--cluster NAME] [--prove] [--trust-policy ROLE=FILE]\n" + rest
+}
 
-Without POD: every AWS identity of the cluster (-A) or of one namespace,
+const fleetUsage = `Without POD: every AWS identity of the cluster (-A) or of one namespace,
 from one listing each of service accounts, pods and namespaces: each
 service account's role and mechanism, its pods, and drift (pods whose role
 differs from their service account's today, pods without the identity
@@ -282,5 +287,4 @@ workstation's AWS credentials); --prove runs a canary Job per identity as
 its service account; --trust-policy says who a proposed trust policy would
 lock out. Exit 0 all consistent, 1 something broken (or locked out), 3 a
 canary undecided, 4 something could not be read or proven.
-
 `

@@ -70,7 +70,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.DurationVar(&o.timeout, "timeout", 3*time.Minute, "how long to wait for the probe's container to start and finish")
 	fo := &fleetOptions{}
 	fo.bind(fs)
-	fs.Usage = func() { fmt.Fprint(stderr, usage+fleetUsage); fs.PrintDefaults() }
+	fs.Usage = func() { fmt.Fprint(stderr, withFleetUsage(usage)); fs.PrintDefaults() }
 	// The pod may come before the flags, as kubectl's own commands allow.
 	var pods []string
 	for len(args) > 0 {

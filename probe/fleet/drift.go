@@ -98,6 +98,9 @@ func drift(l *Listing, id *Identity) []Finding {
 	}
 	if len(drifted) > 0 {
 		want := "no role (the annotation was removed): recreated pods get no AWS identity"
+		if !id.Exists && serviceAccountsListed(l) {
+			want = "nothing: it no longer exists, and recreated pods are refused until it does"
+		}
 		if id.RoleARN != "" {
 			want = "role " + finding.Escape(id.RoleARN)
 		}

@@ -59,6 +59,9 @@ func TestDrift(t *testing.T) {
 		{name: "annotation removed", sas: []ServiceAccount{sa("payments", "billing-api", "")},
 			pods: []Pod{pod("payments", "billing-api-7d9f8b6c5-aaaaa", "billing-api", irsaEnv(roleA)...)},
 			want: []string{"role-drift billing-api-7d9f8b6c5-aaaaa | kubectl rollout restart deployment/billing-api --namespace=payments --context=prod"}},
+		{name: "service account deleted", sas: []ServiceAccount{sa("payments", "other", "")},
+			pods: []Pod{pod("payments", "billing-api-7d9f8b6c5-aaaaa", "billing-api", irsaEnv(roleA)...)},
+			want: []string{"role-drift billing-api-7d9f8b6c5-aaaaa | kubectl rollout restart deployment/billing-api --namespace=payments --context=prod"}},
 		{name: "started before the annotation", sas: []ServiceAccount{sa("payments", "billing-api", roleA)},
 			pods: []Pod{pod("payments", "billing-api-7d9f8b6c5-aaaaa", "billing-api")},
 			want: []string{"identity-not-injected billing-api-7d9f8b6c5-aaaaa | kubectl rollout restart deployment/billing-api --namespace=payments --context=prod"}},
@@ -135,5 +138,24 @@ func TestFinishedPodsIgnored(t *testing.T) {
 	inv := Build(&Listing{ServiceAccounts: []ServiceAccount{sa("payments", "billing-api", roleA)}, Pods: []Pod{p}})
 	if id := inv.Identities[0]; len(id.Pods) != 0 || len(id.Findings) != 0 {
 		t.Errorf("pods %v findings %v", id.Pods, id.Findings)
+	}
+}
+
+// TestDriftSaysWhatChanged: the message names the role the service
+// account has now, or that it has none, or that it is gone.
+func TestDriftSaysWhatChanged(t *testing.T) {
+	p := pod("payments", "billing-api-7d9f8b6c5-aaaaa", "billing-api", irsaEnv(roleA)...)
+	for _, c := range []struct {
+		sas  []ServiceAccount
+		want string
+	}{
+		{[]ServiceAccount{sa("payments", "billing-api", roleB)}, "now names role " + roleB},
+		{[]ServiceAccount{sa("payments", "billing-api", "")}, "now names no role (the annotation was removed)"},
+		{nil, "now names nothing: it no longer exists"},
+	} {
+		fs := Build(&Listing{ServiceAccounts: c.sas, Pods: []Pod{p}}).Identities[0].Findings
+		if len(fs) != 1 || !strings.Contains(fs[0].Message, c.want) {
+			t.Errorf("want %q in %+v", c.want, fs)
+		}
 	}
 }

@@ -133,7 +133,7 @@ type Inventory struct {
 // Build joins the listing into an inventory and applies the drift rules.
 // It is linear in what was listed: one pass over each kind.
 func Build(l *Listing) *Inventory {
-	inv := &Inventory{Listing: l, Namespaces: len(l.Namespaces), ServiceAccounts: len(l.ServiceAccounts), Pods: len(l.Pods)}
+	inv := &Inventory{Listing: l, Identities: []*Identity{}, Namespaces: len(l.Namespaces), ServiceAccounts: len(l.ServiceAccounts), Pods: len(l.Pods)}
 	byKey := map[string]*Identity{}
 	get := func(ns, sa string) *Identity {
 		k := ns + "/" + sa
