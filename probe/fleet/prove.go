@@ -171,13 +171,16 @@ func settle(ctx context.Context, k Kube, r *running, pods []Pod, o ProveOptions)
 	if time.Now().Before(r.deadline) {
 		return false
 	}
-	if p == nil {
+	if p == nil && r.waiting == "" {
 		return fail("canary-no-pod", fmt.Sprintf("the canary Job %s created no pod within %s (a ResourceQuota, a LimitRange or admission refused it)", r.job, o.Timeout), events)
 	}
 	if strings.HasPrefix(r.waiting, "its pod was never scheduled") {
 		return fail("canary-unschedulable", fmt.Sprintf("the canary did not run within %s: %s", o.Timeout, r.waiting), events)
 	}
-	return fail("canary-timeout", fmt.Sprintf("the canary did not report within %s (%s)", o.Timeout, orDefault(r.waiting, "its pod is "+strings.ToLower(p.Status.Phase))), events)
+	if r.waiting == "" {
+		r.waiting = "its pod is " + strings.ToLower(p.Status.Phase)
+	}
+	return fail("canary-timeout", fmt.Sprintf("the canary did not report within %s (%s)", o.Timeout, r.waiting), events)
 }
 
 // createFailed is the canary of a Job the API server refused.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -134,5 +135,32 @@ func TestJobName(t *testing.T) {
 	}
 	if got := JobName("a1b2c3", "billing.api"); got != "irsa-probe-a1b2c3-billing-api" {
 		t.Errorf("%q", got)
+	}
+}
+
+// podsForbidden cannot list the canaries' pods.
+type podsForbidden struct{ fakeKube }
+
+func (podsForbidden) CanaryPods(context.Context, string) ([]Pod, error) {
+	return nil, fmt.Errorf(`Error from server (Forbidden): pods is forbidden: User "jane" cannot list resource "pods" in API group "" at the cluster scope`)
+}
+
+// TestProvePodsUnreadable: a canary whose pod cannot be listed ends at
+// its deadline saying so, not as "no pod", and is still deleted.
+func TestProvePodsUnreadable(t *testing.T) {
+	k := &podsForbidden{fakeKube{age: map[string]int{}, ns: map[string]string{}, done: map[string]bool{}}}
+	id := &Identity{Namespace: "payments", ServiceAccount: "billing-api", RoleARN: roleA}
+	start := time.Now()
+	if err := Prove(context.Background(), k, []*Identity{id}, ProveOptions{CanaryOptions: CanaryOptions{RunID: "abc123", Timeout: 300 * time.Millisecond}, Poll: 10 * time.Millisecond}); err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(start); took > 2*time.Second {
+		t.Errorf("took %s past a 300 ms timeout", took)
+	}
+	if c := id.Canary; c.Code != "canary-timeout" || !strings.Contains(c.Message, "its pod could not be listed: Error from server (Forbidden)") {
+		t.Errorf("%+v", c)
+	}
+	if len(k.deleted) != 1 {
+		t.Errorf("deleted %v", k.deleted)
 	}
 }
