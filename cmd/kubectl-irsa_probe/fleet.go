@@ -18,6 +18,7 @@ import (
 	"github.com/irsa-probe/irsa-probe/probe/finding"
 	"github.com/irsa-probe/irsa-probe/probe/fleet"
 	"github.com/irsa-probe/irsa-probe/probe/policy"
+	"github.com/irsa-probe/irsa-probe/probe/safefile"
 )
 
 // maxListOutput caps one listing: 5,000 pods are some 25 MiB of JSON.
@@ -33,6 +34,7 @@ type fleetOptions struct {
 	trustPolicies trustPolicyFlag
 	issuer        string
 	output        string
+	canaryPodSpec string
 }
 
 func (f *fleetOptions) bind(fs *flag.FlagSet) {
@@ -44,6 +46,7 @@ func (f *fleetOptions) bind(fs *flag.FlagSet) {
 	fs.IntVar(&f.parallel, "parallel", 5, "--prove: canary Jobs at once")
 	fs.Var(&f.trustPolicies, "trust-policy", "without POD: ROLE=FILE, a proposed trust policy for ROLE (name or ARN): who keeps access, who loses it (repeatable)")
 	fs.StringVar(&f.issuer, "issuer", "", "--trust-policy: the cluster's OIDC issuer (default: the API server's /.well-known/openid-configuration)")
+	fs.StringVar(&f.canaryPodSpec, "canary-pod-spec", "", "--prove: a JSON file of pod spec fields for the canaries (nodeSelector, tolerations, affinity, imagePullSecrets, priorityClassName, runtimeClassName, hostNetwork, dnsPolicy, dnsConfig)")
 	fs.StringVar(&f.output, "output", "table", "without POD: table or json")
 	fs.StringVar(&f.output, "o", "table", "same as --output")
 }
@@ -86,6 +89,16 @@ func runFleet(ctx context.Context, k *kubectl, o *options, f *fleetOptions, stdo
 	// that does not answer is an unreadable line, not a hang.
 	rctx, cancel := context.WithTimeout(ctx, o.timeout)
 	defer cancel()
+	var podSpec map[string]json.RawMessage
+	if f.canaryPodSpec != "" {
+		b, err := safefile.Read(f.canaryPodSpec, 64<<10)
+		if err == nil {
+			podSpec, err = fleet.ParsePodSpec(b)
+		}
+		if err != nil {
+			return exitUsage, &hintError{msg: fmt.Sprintf("--canary-pod-spec %s: %v", f.canaryPodSpec, err), hint: `--canary-pod-spec=FILE with e.g. {"nodeSelector": {"pool": "apps"}}`}
+		}
+	}
 	l := list(rctx, k, o, f)
 	if f.cluster != "" {
 		readAssociations(rctx, l, o, f)
@@ -106,7 +119,7 @@ func runFleet(ctx context.Context, k *kubectl, o *options, f *fleetOptions, stdo
 				ids = append(ids, id)
 			}
 		}
-		po := fleet.ProveOptions{CanaryOptions: fleet.CanaryOptions{RunID: runID(), Image: o.image, Timeout: o.timeout, TTL: 10 * time.Minute},
+		po := fleet.ProveOptions{CanaryOptions: fleet.CanaryOptions{RunID: runID(), Image: o.image, Timeout: o.timeout, TTL: 10 * time.Minute, PodSpec: podSpec},
 			Parallel: f.parallel, Kubectl: k.global([]string{"x"})[1:]}
 		fmt.Fprintf(k.stderr, "kubectl-irsa_probe: proving %d identities with canary Jobs labelled %s=%s, %d at once, each within %s\n", len(ids), fleet.LabelRun, po.RunID, po.Parallel, o.timeout)
 		if err := fleet.Prove(ctx, &jobs{k: k, namespace: l.Namespace}, ids, po); err != nil {

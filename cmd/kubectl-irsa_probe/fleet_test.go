@@ -349,3 +349,33 @@ func TestCanaryJobIsABatchJob(t *testing.T) {
 		t.Errorf("args: %s", got)
 	}
 }
+
+// TestCanaryPodSpec: --canary-pod-spec places the canaries (a node pool,
+// a RuntimeClass, the host network of a cluster without a pod network)
+// and may not change who they run as.
+func TestCanaryPodSpec(t *testing.T) {
+	spec, err := fleet.ParsePodSpec([]byte(`{"nodeSelector": {"pool": "apps"}, "tolerations": [{"key": "dedicated", "operator": "Equal", "value": "apps", "effect": "NoSchedule"}], "runtimeClassName": "hostnet", "hostNetwork": true}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := &fleet.Identity{Namespace: "payments", ServiceAccount: "billing-api", RoleARN: roleBilling}
+	var j batchv1.Job
+	strict(t, fleet.CanaryJob(id, fleet.CanaryOptions{RunID: "a1b2c3", Image: "i", Timeout: time.Minute, PodSpec: spec}), &j)
+	ps := j.Spec.Template.Spec
+	if ps.NodeSelector["pool"] != "apps" || len(ps.Tolerations) != 1 || *ps.RuntimeClassName != "hostnet" || !ps.HostNetwork || ps.ServiceAccountName != "billing-api" {
+		t.Errorf("%+v", ps)
+	}
+	for _, bad := range []string{`{"serviceAccountName": "admin"}`, `{"securityContext": {"runAsUser": 0}}`, `[]`} {
+		if _, err := fleet.ParsePodSpec([]byte(bad)); err == nil {
+			t.Errorf("%s accepted", bad)
+		}
+	}
+	newFleetFake(t, drifted())
+	file := filepath.Join(t.TempDir(), "spec.json")
+	if err := os.WriteFile(file, []byte(`{"containers": []}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errOut := runFleetPlugin(t, context.Background(), "-A", "--prove", "--canary-pod-spec", file); code != exitUsage || !strings.Contains(errOut, `field "containers" is not one a canary may set`) {
+		t.Errorf("exit %d %s", code, errOut)
+	}
+}

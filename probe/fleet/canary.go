@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"hash/fnv"
+	"slices"
 	"strings"
 	"time"
 
@@ -59,6 +60,29 @@ type CanaryOptions struct {
 	Timeout time.Duration
 	// TTL removes a finished Job the plugin could not delete.
 	TTL time.Duration
+	// PodSpec are fields merged into the canary's pod spec, where the
+	// cluster needs them (see PodSpecFields): a node pool's selector and
+	// tolerations, a private registry's pull secret, a RuntimeClass.
+	PodSpec map[string]json.RawMessage
+}
+
+// PodSpecFields are the pod spec fields a canary may be given: where and
+// how it runs, never who it runs as or with which privileges.
+var PodSpecFields = []string{"nodeSelector", "tolerations", "affinity", "imagePullSecrets", "priorityClassName",
+	"runtimeClassName", "hostNetwork", "dnsPolicy", "dnsConfig"}
+
+// ParsePodSpec reads --canary-pod-spec's JSON object: only PodSpecFields.
+func ParsePodSpec(b []byte) (map[string]json.RawMessage, error) {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, fmt.Errorf("not a JSON object: %w", err)
+	}
+	for k := range m {
+		if !slices.Contains(PodSpecFields, k) {
+			return nil, fmt.Errorf("field %q is not one a canary may set (%s)", k, strings.Join(PodSpecFields, ", "))
+		}
+	}
+	return m, nil
 }
 
 // JobName is the canary Job's name for an identity: irsa-probe-RUN-SA,
@@ -112,6 +136,18 @@ func CanaryJob(id *Identity, o CanaryOptions) []byte {
 	b, err := json.Marshal(job)
 	if err != nil {
 		panic(err) // plain structs
+	}
+	if len(o.PodSpec) == 0 {
+		return b
+	}
+	var doc map[string]any
+	_ = json.Unmarshal(b, &doc)
+	spec := doc["spec"].(map[string]any)["template"].(map[string]any)["spec"].(map[string]any)
+	for k, v := range o.PodSpec {
+		spec[k] = v
+	}
+	if b, err = json.Marshal(doc); err != nil {
+		panic(err) // valid JSON values only (ParsePodSpec)
 	}
 	return b
 }

@@ -141,7 +141,7 @@ func TestJobName(t *testing.T) {
 // podsForbidden cannot list the canaries' pods.
 type podsForbidden struct{ fakeKube }
 
-func (podsForbidden) CanaryPods(context.Context, string) ([]Pod, error) {
+func (*podsForbidden) CanaryPods(context.Context, string) ([]Pod, error) {
 	return nil, fmt.Errorf(`Error from server (Forbidden): pods is forbidden: User "jane" cannot list resource "pods" in API group "" at the cluster scope`)
 }
 
