@@ -59,7 +59,8 @@ func scaleArgs(t testing.TB) []string {
 
 // TestFleetAtScale: inventory, drift and a trust-policy impact over 500
 // service accounts and 5,000 pods in 100 namespaces take three kubectl
-// calls and well under 5 s (the fake kubectl's time included).
+// calls and well under 5 s (the fake kubectl's time included; not
+// asserted under the race detector, which slows both several times).
 func TestFleetAtScale(t *testing.T) {
 	c := atScale()
 	f := newFleetFake(t, c)
@@ -85,7 +86,7 @@ func TestFleetAtScale(t *testing.T) {
 	}
 	b, _ := os.ReadFile(filepath.Join(f.dir, "pods.json"))
 	t.Logf("5,000 pods: %d MiB of JSON; -A with drift and a trust-policy impact took %s", len(b)>>20, took)
-	if took > 5*time.Second {
+	if took > 5*time.Second && !raceEnabled {
 		t.Errorf("took %s, want under 5 s", took)
 	}
 }
