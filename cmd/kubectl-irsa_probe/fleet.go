@@ -21,6 +21,9 @@ import (
 	"github.com/irsa-probe/irsa-probe/probe/safefile"
 )
 
+// listTimeout is the least time the listings get.
+const listTimeout = 30 * time.Second
+
 // maxListOutput caps one listing: 5,000 pods are some 25 MiB of JSON.
 const maxListOutput = 512 << 20
 
@@ -85,9 +88,10 @@ func runFleet(ctx context.Context, k *kubectl, o *options, f *fleetOptions, stdo
 	if f.parallel < 1 {
 		return exitUsage, &hintError{msg: fmt.Sprintf("--parallel=%d: at least 1", f.parallel), hint: "--parallel=5"}
 	}
-	// Reading is bounded by --timeout, as each canary is: an API server
-	// that does not answer is an unreadable line, not a hang.
-	rctx, cancel := context.WithTimeout(ctx, o.timeout)
+	// Reading is bounded by --timeout (at least listTimeout, which a big
+	// cluster's listing may need even when canaries are given less): an
+	// API server that does not answer is an unreadable line, not a hang.
+	rctx, cancel := context.WithTimeout(ctx, max(o.timeout, listTimeout))
 	defer cancel()
 	var podSpec map[string]json.RawMessage
 	if f.canaryPodSpec != "" {
