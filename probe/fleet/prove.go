@@ -76,6 +76,9 @@ func Prove(ctx context.Context, k Kube, ids []*Identity, o ProveOptions) error {
 			job := JobName(o.RunID, id.ServiceAccount)
 			if err := k.CreateJob(ctx, id.Namespace, CanaryJob(id, o.CanaryOptions)); err != nil {
 				id.Canary = createFailed(job, id, err, o)
+				if ctx.Err() != nil { // killed by the interrupt, maybe after the API server took it
+					id.Canary = &Canary{Job: job, Verdict: CanaryError, Code: "canary-canceled", Message: "canceled while the canary Job was being created"}
+				}
 				continue
 			}
 			active = append(active, &running{id: id, job: job, deadline: time.Now().Add(o.Timeout)})
