@@ -37,14 +37,31 @@ const (
 	CanaryError = "error"
 )
 
+// The canary's own failures: stable codes, like the drift codes.
+const (
+	CodeCanaryForbidden     = "canary-forbidden"     // RBAC refused the Job
+	CodeCanaryRefused       = "canary-refused"       // the Job was refused otherwise (admission, a webhook)
+	CodeCanaryImagePull     = "canary-image-pull"    // the image cannot be pulled
+	CodeCanaryNotStarted    = "canary-not-started"   // the container was not created or started
+	CodeCanaryUnschedulable = "canary-unschedulable" // never scheduled before the deadline
+	CodeCanaryNoPod         = "canary-no-pod"        // the Job made no pod (quota, LimitRange, admission)
+	CodeCanaryNoReport      = "canary-no-report"     // it exited without check's JSON report
+	CodeCanaryTimeout       = "canary-timeout"       // no report before the deadline
+	CodeCanaryCanceled      = "canary-canceled"      // Ctrl-C, SIGTERM
+)
+
+// CanaryCodes lists the canary's own codes.
+func CanaryCodes() []string {
+	return []string{CodeCanaryForbidden, CodeCanaryRefused, CodeCanaryImagePull, CodeCanaryNotStarted, CodeCanaryUnschedulable,
+		CodeCanaryNoPod, CodeCanaryNoReport, CodeCanaryTimeout, CodeCanaryCanceled}
+}
+
 // Canary is what a canary Job proved about one identity.
 type Canary struct {
 	Job     string `json:"job"`
 	Verdict string `json:"verdict"`
 	// Code is the first problem's finding code (check's catalog) or the
-	// canary's own failure: canary-forbidden, canary-unschedulable,
-	// canary-image-pull, canary-no-pod, canary-no-report, canary-timeout,
-	// canary-canceled.
+	// canary's own failure (CanaryCodes).
 	Code     string `json:"code,omitempty"`
 	Message  string `json:"message,omitempty"`
 	Fix      string `json:"fix,omitempty"`
@@ -282,6 +299,6 @@ func ReadCanaryLog(log []byte, exit int) Canary {
 	if len(first) > 200 {
 		first = first[:200] + "…"
 	}
-	return Canary{Verdict: CanaryError, Code: "canary-no-report", ExitCode: &exit,
+	return Canary{Verdict: CanaryError, Code: CodeCanaryNoReport, ExitCode: &exit,
 		Message: fmt.Sprintf("the canary exited %d without a report; its log begins %q", exit, first)}
 }

@@ -77,7 +77,7 @@ func Prove(ctx context.Context, k Kube, ids []*Identity, o ProveOptions) error {
 			if err := k.CreateJob(ctx, id.Namespace, CanaryJob(id, o.CanaryOptions)); err != nil {
 				id.Canary = createFailed(job, id, err, o)
 				if ctx.Err() != nil { // killed by the interrupt, maybe after the API server took it
-					id.Canary = &Canary{Job: job, Verdict: CanaryError, Code: "canary-canceled", Message: "canceled while the canary Job was being created"}
+					id.Canary = &Canary{Job: job, Verdict: CanaryError, Code: CodeCanaryCanceled, Message: "canceled while the canary Job was being created"}
 				}
 				continue
 			}
@@ -105,10 +105,10 @@ func Prove(ctx context.Context, k Kube, ids []*Identity, o ProveOptions) error {
 		}
 	}
 	for _, r := range active {
-		r.id.Canary = &Canary{Job: r.job, Verdict: CanaryError, Code: "canary-canceled", Message: "canceled before the canary reported"}
+		r.id.Canary = &Canary{Job: r.job, Verdict: CanaryError, Code: CodeCanaryCanceled, Message: "canceled before the canary reported"}
 	}
 	for _, id := range queue {
-		id.Canary = &Canary{Verdict: CanaryError, Code: "canary-canceled", Message: "canceled before the canary was created"}
+		id.Canary = &Canary{Verdict: CanaryError, Code: CodeCanaryCanceled, Message: "canceled before the canary was created"}
 	}
 	// Delete with a context of its own: Ctrl-C canceled ctx, and the Jobs
 	// must go anyway.
@@ -144,7 +144,7 @@ func settle(ctx context.Context, k Kube, r *running, pods []Pod, o ProveOptions)
 			if t := cs.State.Terminated; t != nil && cs.Name == canaryContainer {
 				log, err := k.Logs(ctx, r.id.Namespace, p.Metadata.Name, canaryContainer)
 				if err != nil {
-					return fail("canary-no-report", fmt.Sprintf("the canary exited %d and its log could not be read: %s", t.ExitCode, finding.Escape(err.Error())), "")
+					return fail(CodeCanaryNoReport, fmt.Sprintf("the canary exited %d and its log could not be read: %s", t.ExitCode, finding.Escape(err.Error())), "")
 				}
 				c := ReadCanaryLog(log, t.ExitCode)
 				c.Job = r.job
@@ -154,10 +154,10 @@ func settle(ctx context.Context, k Kube, r *running, pods []Pod, o ProveOptions)
 			if w := cs.State.Waiting; w != nil {
 				switch w.Reason {
 				case "ErrImagePull", "ImagePullBackOff", "InvalidImageName":
-					return fail("canary-image-pull", fmt.Sprintf("the canary's image %s cannot be pulled: %s: %s", finding.Escape(o.Image), w.Reason, finding.Escape(w.Message)),
+					return fail(CodeCanaryImagePull, fmt.Sprintf("the canary's image %s cannot be pulled: %s: %s", finding.Escape(o.Image), w.Reason, finding.Escape(w.Message)),
 						"use a copy the nodes can pull: --image=REGISTRY/irsa-probe:"+imageTag(o.Image))
 				case "CreateContainerConfigError", "CreateContainerError":
-					return fail("canary-not-started", fmt.Sprintf("the canary's container was not started: %s: %s", w.Reason, finding.Escape(w.Message)), events)
+					return fail(CodeCanaryNotStarted, fmt.Sprintf("the canary's container was not started: %s: %s", w.Reason, finding.Escape(w.Message)), events)
 				}
 				r.waiting = "its container waits: " + w.Reason
 			}
@@ -168,34 +168,34 @@ func settle(ctx context.Context, k Kube, r *running, pods []Pod, o ProveOptions)
 			}
 		}
 		if p.Status.Phase == "Failed" && len(p.Status.ContainerStatuses) == 0 {
-			return fail("canary-not-started", "the canary's pod failed before its container started", events)
+			return fail(CodeCanaryNotStarted, "the canary's pod failed before its container started", events)
 		}
 	}
 	if time.Now().Before(r.deadline) {
 		return false
 	}
 	if p == nil && r.waiting == "" {
-		return fail("canary-no-pod", fmt.Sprintf("the canary Job %s created no pod within %s (a ResourceQuota, a LimitRange or admission refused it)", r.job, o.Timeout), events)
+		return fail(CodeCanaryNoPod, fmt.Sprintf("the canary Job %s created no pod within %s (a ResourceQuota, a LimitRange or admission refused it)", r.job, o.Timeout), events)
 	}
 	if strings.HasPrefix(r.waiting, "its pod was never scheduled") {
-		return fail("canary-unschedulable", fmt.Sprintf("the canary did not run within %s: %s", o.Timeout, r.waiting), events)
+		return fail(CodeCanaryUnschedulable, fmt.Sprintf("the canary did not run within %s: %s", o.Timeout, r.waiting), events)
 	}
 	if r.waiting == "" {
 		r.waiting = "its pod is " + strings.ToLower(p.Status.Phase)
 	}
-	return fail("canary-timeout", fmt.Sprintf("the canary did not report within %s (%s)", o.Timeout, r.waiting), events)
+	return fail(CodeCanaryTimeout, fmt.Sprintf("the canary did not report within %s (%s)", o.Timeout, r.waiting), events)
 }
 
 // createFailed is the canary of a Job the API server refused.
 func createFailed(job string, id *Identity, err error, o ProveOptions) *Canary {
 	msg := finding.Escape(err.Error())
 	if strings.Contains(msg, "(Forbidden)") && strings.Contains(msg, "cannot create resource \"jobs\"") {
-		return &Canary{Job: job, Verdict: CanaryError, Code: "canary-forbidden",
+		return &Canary{Job: job, Verdict: CanaryError, Code: CodeCanaryForbidden,
 			Message: "creating the canary Job was refused: " + msg,
 			Fix: "grant create, list and delete on jobs and list on pods and pods/log in namespace " + finding.Escape(id.Namespace) + "; check with: " +
 				shellJoin(slices.Concat([]string{"kubectl", "auth", "can-i", "create", "jobs", "--namespace=" + id.Namespace}, o.Kubectl))}
 	}
-	return &Canary{Job: job, Verdict: CanaryError, Code: "canary-refused", Message: "creating the canary Job failed: " + msg}
+	return &Canary{Job: job, Verdict: CanaryError, Code: CodeCanaryRefused, Message: "creating the canary Job failed: " + msg}
 }
 
 // imageTag is the tag of an image reference, "TAG" when it has none.
