@@ -59,6 +59,10 @@ func fakeKubectlMain(args []string) int {
 			return 0
 		}
 		res := args[1]
+		if refused("list", res) && res == "namespaces" && len(args) > 2 && !strings.HasPrefix(args[2], "-") {
+			fmt.Fprintf(os.Stderr, "Error from server (Forbidden): namespaces %q is forbidden: User \"jane@example.com\" cannot get resource \"namespaces\" in API group \"\" in the namespace %q\n", args[2], args[2])
+			return 1
+		}
 		if refused("list", res) {
 			fmt.Fprintf(os.Stderr, "Error from server (Forbidden): %s is forbidden: User \"jane@example.com\" cannot list resource %q in API group \"\" %s\n", res, res, where)
 			return 1
@@ -80,6 +84,8 @@ func fakeKubectlMain(args []string) int {
 					return 0
 				}
 			}
+			fmt.Fprintf(os.Stderr, "Error from server (NotFound): namespaces %q not found\n", args[2])
+			return 1
 		}
 		if ns != "" && res != "namespaces" {
 			var l struct{ Items []json.RawMessage }

@@ -170,14 +170,28 @@ func list(ctx context.Context, k *kubectl, o *options, f *fleetOptions) *fleet.L
 			decodeErr("pods", err)
 		}
 	}
-	nsArgs := []string{"--output=json"}
-	if !f.all {
-		nsArgs = append([]string{o.namespace}, nsArgs...)
+	if f.all {
+		if b := get("namespaces", "--output=json"); b != nil {
+			if l.Namespaces, err = fleet.DecodeNamespaces(b); err != nil {
+				decodeErr("namespaces", err)
+			}
+		}
+		return l
 	}
-	if b := get("namespaces", nsArgs...); b != nil {
+	// One namespace: a Role cannot grant get on it (namespaces are
+	// cluster-scoped), so RBAC's refusal is expected and not a gap; only
+	// a namespace that does not exist is said.
+	b, err := k.list(ctx, k.global([]string{"get", "namespaces", o.namespace, "--output=json"})...)
+	switch {
+	case err == nil:
 		if l.Namespaces, err = fleet.DecodeNamespaces(b); err != nil {
 			decodeErr("namespaces", err)
 		}
+	case strings.Contains(err.Error(), "(NotFound)"):
+		l.Unreadable = append(l.Unreadable, fleet.Unreadable{Resource: "namespaces", Namespace: o.namespace, Message: finding.Escape(err.Error()),
+			Fix: "list the namespaces: " + shellJoin(append([]string{"kubectl", "get", "namespaces"}, l.Kubectl...))})
+	default:
+		l.Namespaces = []fleet.Namespace{{Metadata: fleet.Meta{Name: o.namespace}}}
 	}
 	return l
 }

@@ -387,3 +387,24 @@ func TestCanaryPodSpec(t *testing.T) {
 		t.Errorf("exit %d %s", code, errOut)
 	}
 }
+
+// TestFleetOneNamespace: with -n, the namespace-scoped user's usual
+// refusal to get the namespace itself is no gap (exit 0 when all is
+// consistent); a namespace that does not exist is said.
+func TestFleetOneNamespace(t *testing.T) {
+	c := &cluster{}
+	c.namespace("shop")
+	c.sa("shop", "cart", roleCart)
+	c.pod("shop", "cart", "cart", "irsa", roleCart)
+	f := newFleetFake(t, c)
+	f.set(t, "forbidden", "list:namespaces")
+	code, out, errOut := runFleetPlugin(t, context.Background(), "-n", "shop")
+	if code != fleet.ExitOK || strings.Contains(out, "UNREADABLE") || !strings.Contains(out, "namespace shop: 1 namespace, 1 service account, 1 pod listed") {
+		t.Errorf("exit %d\n%s%s", code, out, errOut)
+	}
+	f.set(t, "forbidden", "")
+	code, out, _ = runFleetPlugin(t, context.Background(), "-n", "shopp")
+	if code != fleet.ExitError || !strings.Contains(out, `UNREADABLE namespaces in namespace shopp: Error from server (NotFound): namespaces "shopp" not found`) {
+		t.Errorf("exit %d\n%s", code, out)
+	}
+}
