@@ -10,7 +10,7 @@ import (
 )
 
 // checkSeesIdentity checks a mutated pod from container c's point of view.
-func checkSeesIdentity(spec *corev1.PodSpec, c *corev1.Container, w podIdentityWebhook) []string {
+func checkSeesIdentity(spec *corev1.PodSpec, c *corev1.Container, roleARN string) []string {
 	var errs []string
 	env := map[string]string{}
 	for _, e := range c.Env {
@@ -20,7 +20,7 @@ func checkSeesIdentity(spec *corev1.PodSpec, c *corev1.Container, w podIdentityW
 		env[e.Name] = e.Value
 	}
 	for name, want := range map[string]string{
-		"AWS_ROLE_ARN":                w.RoleARN,
+		"AWS_ROLE_ARN":                roleARN,
 		"AWS_WEB_IDENTITY_TOKEN_FILE": webhookTokenFile,
 		"AWS_STS_REGIONAL_ENDPOINTS":  "regional",
 	} {
@@ -135,9 +135,8 @@ func TestSeesIdentityCatchesConflicts(t *testing.T) {
 			for k, v := range tc.sa {
 				s.Annotations[k] = v
 			}
-			w := webhookFor(s, testRegion)
-			w.mutate(tpl.Labels, tpl.Annotations, &tpl.Spec)
-			errs := checkSeesIdentity(&tpl.Spec, &tpl.Spec.Containers[1], w)
+			webhookMutate(nil, tpl, s)
+			errs := checkSeesIdentity(&tpl.Spec, &tpl.Spec.Containers[1], s.Annotations[roleARNAnnotation])
 			if !slices.ContainsFunc(errs, func(e string) bool { return strings.Contains(e, tc.want) }) {
 				t.Errorf("want a problem mentioning %q, got %q", tc.want, errs)
 			}
@@ -145,9 +144,8 @@ func TestSeesIdentityCatchesConflicts(t *testing.T) {
 	}
 	// And the unspoilt pod passes, so the cases above fail for their reason.
 	tpl := &corev1.PodTemplateSpec{Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "app"}, goodContainer(classicSidecar)}}}
-	w := webhookFor(sa, testRegion)
-	w.mutate(nil, nil, &tpl.Spec)
-	if errs := checkSeesIdentity(&tpl.Spec, &tpl.Spec.Containers[1], w); len(errs) > 0 {
+	webhookMutate(nil, tpl, sa)
+	if errs := checkSeesIdentity(&tpl.Spec, &tpl.Spec.Containers[1], sa.Annotations[roleARNAnnotation]); len(errs) > 0 {
 		t.Errorf("clean pod reported: %q", errs)
 	}
 }

@@ -226,15 +226,15 @@ func TestWebhookGivesProbeEverything(t *testing.T) {
 				if !ok {
 					t.Fatalf("ServiceAccount/%s is not part of the rendered manifests", tpl.Spec.ServiceAccountName)
 				}
-				w := webhookFor(o.Obj.(*corev1.ServiceAccount), testRegion)
-				w.mutate(tpl.Labels, tpl.Annotations, &tpl.Spec)
+				sa := o.Obj.(*corev1.ServiceAccount)
+				webhookMutate(nil, tpl, sa)
 				var c *corev1.Container
 				for _, cs := range [][]corev1.Container{tpl.Spec.InitContainers, tpl.Spec.Containers} {
 					if i := slices.IndexFunc(cs, func(c corev1.Container) bool { return c.Name == probeContainer }); i >= 0 {
 						c = &cs[i]
 					}
 				}
-				for _, e := range checkSeesIdentity(&tpl.Spec, c, w) {
+				for _, e := range checkSeesIdentity(&tpl.Spec, c, sa.Annotations[roleARNAnnotation]) {
 					t.Error(e)
 				}
 			})

@@ -6,70 +6,26 @@ import (
 	"testing"
 
 	"github.com/irsa-probe/irsa-probe/probe/iam"
+	"github.com/irsa-probe/irsa-probe/probe/ststest"
 	corev1 "k8s.io/api/core/v1"
 )
 
 // What the EKS pod identity webhook injects for a service account with a
-// Pod Identity association (amazon-eks-pod-identity-webhook, pkg/handler:
-// buildPodPatchConfig gives container credentials precedence over an IRSA
-// annotation; getPodSpecPatch mutates init and regular containers alike,
-// minus eks.amazonaws.com/skip-containers; addEnvToContainer adds the two
-// variables unless the container sets either). The values are EKS's.
+// Pod Identity association, from ststest.EKSWebhook: container credentials
+// take precedence over an IRSA annotation, init and regular containers are
+// mutated alike, minus eks.amazonaws.com/skip-containers. The values are
+// EKS's.
 const (
-	podIdentityFullURI   = "http://169.254.170.23/v1/credentials"
-	podIdentityMountPath = "/var/run/secrets/pods.eks.amazonaws.com/serviceaccount"
-	podIdentityLabel     = "eks.amazonaws.com/pod-identity"
+	podIdentityFullURI = ststest.PodIdentityAgentURI
+	podIdentityLabel   = ststest.EKSPodIdentityLabel
 )
 
-// mutatePodIdentity applies the webhook's Pod Identity patch to spec.
-func mutatePodIdentity(labels, annotations map[string]string, spec *corev1.PodSpec, region string) map[string]string {
-	skip := containersToSkip(annotations)
-	add := func(c *corev1.Container) {
-		var defined, hasRegion, hasSTS bool
-		for _, e := range c.Env {
-			switch e.Name {
-			case "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE":
-				defined = true
-			case "AWS_REGION", "AWS_DEFAULT_REGION":
-				hasRegion = true
-			case "AWS_STS_REGIONAL_ENDPOINTS":
-				hasSTS = true
-			}
-		}
-		if !hasSTS {
-			c.Env = append(c.Env, corev1.EnvVar{Name: "AWS_STS_REGIONAL_ENDPOINTS", Value: "regional"})
-		}
-		if !hasRegion {
-			c.Env = append(c.Env, corev1.EnvVar{Name: "AWS_DEFAULT_REGION", Value: region}, corev1.EnvVar{Name: "AWS_REGION", Value: region})
-		}
-		if !defined {
-			c.Env = append(c.Env,
-				corev1.EnvVar{Name: "AWS_CONTAINER_CREDENTIALS_FULL_URI", Value: podIdentityFullURI},
-				corev1.EnvVar{Name: "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", Value: iam.PodIdentityTokenFile})
-		}
-		if !slices.ContainsFunc(c.VolumeMounts, func(m corev1.VolumeMount) bool { return m.Name == iam.PodIdentityVolume }) {
-			c.VolumeMounts = append(c.VolumeMounts, corev1.VolumeMount{Name: iam.PodIdentityVolume, ReadOnly: true, MountPath: podIdentityMountPath})
-		}
-	}
-	for _, cs := range [][]corev1.Container{spec.InitContainers, spec.Containers} {
-		for i := range cs {
-			if !skip[cs[i].Name] {
-				add(&cs[i])
-			}
-		}
-	}
-	if !slices.ContainsFunc(spec.Volumes, func(v corev1.Volume) bool { return v.Name == iam.PodIdentityVolume }) {
-		exp := int64(86400)
-		spec.Volumes = append([]corev1.Volume{{Name: iam.PodIdentityVolume, VolumeSource: corev1.VolumeSource{Projected: &corev1.ProjectedVolumeSource{
-			Sources: []corev1.VolumeProjection{{ServiceAccountToken: &corev1.ServiceAccountTokenProjection{
-				Audience: iam.PodIdentityAudience, ExpirationSeconds: &exp, Path: "eks-pod-identity-token"}}},
-		}}}}, spec.Volumes...)
-	}
-	out := map[string]string{podIdentityLabel: "enabled"}
-	for k, v := range labels {
-		out[k] = v
-	}
-	return out
+// podIdentityWebhook is EKS's webhook in a region where every service
+// account has a Pod Identity association.
+func podIdentityWebhook(region string) *ststest.EKSWebhook {
+	return &ststest.EKSWebhook{Region: region, PodIdentityAssociation: func(string, string) (string, bool) {
+		return "arn:aws:iam::111122223333:role/pod-identity", true
+	}}
 }
 
 // TestPodIdentityWebhookGivesProbeEverything: the components and examples
@@ -83,8 +39,12 @@ func TestPodIdentityWebhookGivesProbeEverything(t *testing.T) {
 			t.Run(tg.dir+"/"+ref, func(t *testing.T) {
 				tpl, _ := probeIn(t, objs, ref)
 				tpl = tpl.DeepCopy()
-				labels := mutatePodIdentity(tpl.Labels, tpl.Annotations, &tpl.Spec, testRegion)
-				if labels[podIdentityLabel] != "enabled" {
+				var sa *corev1.ServiceAccount
+				if o, ok := find(objs, "ServiceAccount", tpl.Spec.ServiceAccountName); ok {
+					sa = o.Obj.(*corev1.ServiceAccount)
+				}
+				webhookMutate(podIdentityWebhook(testRegion), tpl, sa)
+				if tpl.Labels[podIdentityLabel] != "enabled" {
 					t.Error("pod not labelled")
 				}
 				var c *corev1.Container
@@ -122,11 +82,13 @@ func TestPodIdentityWebhookGivesProbeEverything(t *testing.T) {
 // cases (pkg/handler/testdata/containercredentials: rawPodWithoutVolumes,
 // rawPodSkip, rawPodWithConflictingVolumeMount).
 func TestPodIdentityMutationFollowsUpstream(t *testing.T) {
-	spec := corev1.PodSpec{
+	tpl := &corev1.PodTemplateSpec{Spec: corev1.PodSpec{
 		InitContainers: []corev1.Container{{Name: "init"}},
 		Containers:     []corev1.Container{{Name: "sidecar"}, {Name: "app", VolumeMounts: []corev1.VolumeMount{{Name: iam.PodIdentityVolume, MountPath: "/some/other/path"}}}},
-	}
-	mutatePodIdentity(nil, map[string]string{skipContainersAnnotation: "sidecar"}, &spec, "us-west-2")
+	}}
+	tpl.Annotations = map[string]string{skipContainersAnnotation: "sidecar"}
+	webhookMutate(podIdentityWebhook("us-west-2"), tpl, nil)
+	spec := tpl.Spec
 	has := func(c corev1.Container) bool {
 		return slices.ContainsFunc(c.Env, func(e corev1.EnvVar) bool { return e.Name == "AWS_CONTAINER_CREDENTIALS_FULL_URI" })
 	}

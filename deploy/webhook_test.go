@@ -1,168 +1,63 @@
 package deploy_test
 
 import (
-	"encoding/csv"
-	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/irsa-probe/irsa-probe/probe/ststest"
 	corev1 "k8s.io/api/core/v1"
 )
 
-// What the EKS pod identity webhook injects (amazon-eks-pod-identity-webhook,
-// pkg/handler/handler.go and its defaults).
+// What the EKS pod identity webhook injects, from its one description in
+// ststest.EKSWebhook (amazon-eks-pod-identity-webhook's pkg/handler).
 const (
-	webhookVolume     = "aws-iam-token"
-	webhookMountPath  = "/var/run/secrets/eks.amazonaws.com/serviceaccount"
-	webhookTokenFile  = webhookMountPath + "/token"
-	roleARNAnnotation = "eks.amazonaws.com/role-arn"
-	// Pod annotation: comma-separated containers the webhook leaves alone.
-	skipContainersAnnotation = "eks.amazonaws.com/skip-containers"
-	// Pod label excluded by the webhook's objectSelector: no mutation at all.
-	skipPodLabel = "eks.amazonaws.com/skip-pod-identity-webhook"
+	webhookVolume            = ststest.IRSAVolume
+	webhookMountPath         = ststest.IRSAMountPath
+	webhookTokenFile         = ststest.IRSATokenFile
+	roleARNAnnotation        = ststest.EKSRoleARNAnnotation
+	skipContainersAnnotation = ststest.EKSSkipContainersAnnotation
+	skipPodLabel             = ststest.EKSSkipPodLabel
 )
 
-// podIdentityWebhook mutates a pod the way amazon-eks-pod-identity-webhook
-// does at pod creation when the pod's service account is annotated
-// eks.amazonaws.com/role-arn (pkg/handler: getPodSpecPatch,
-// addEnvToContainer, getContainersToSkip). Windows path rewriting is left
-// out: irsa-probe is a Linux image.
-type podIdentityWebhook struct {
-	RoleARN     string
-	Audience    string // eks.amazonaws.com/audience, default sts.amazonaws.com
-	Region      string // the cluster's region (--aws-default-region on EKS)
-	RegionalSTS bool   // eks.amazonaws.com/sts-regional-endpoints; true on EKS
-	Expiration  int64  // eks.amazonaws.com/token-expiration, default 86400
+// containersToSkip is the webhook's reading of skip-containers.
+var containersToSkip = ststest.SkippedContainers
+
+// webhookMutate mutates the pod of tpl as EKS's webhook does when it is
+// created in testRegion with service account sa (nil: not found): tpl's
+// labels and annotations are the pod's.
+func webhookMutate(w *ststest.EKSWebhook, tpl *corev1.PodTemplateSpec, sa *corev1.ServiceAccount) {
+	if w == nil {
+		w = &ststest.EKSWebhook{Region: testRegion}
+	}
+	pod := &corev1.Pod{ObjectMeta: tpl.ObjectMeta, Spec: tpl.Spec}
+	w.Mutate(pod, sa)
+	tpl.ObjectMeta, tpl.Spec = pod.ObjectMeta, pod.Spec
 }
 
-// webhookFor configures the webhook from a service account's annotations,
-// with EKS's defaults.
-func webhookFor(sa *corev1.ServiceAccount, region string) podIdentityWebhook {
-	w := podIdentityWebhook{
-		RoleARN:     sa.Annotations[roleARNAnnotation],
-		Audience:    "sts.amazonaws.com",
-		Region:      region,
-		RegionalSTS: true,
-		Expiration:  86400,
+// saWithRole is a service account annotated with role (none for "") and
+// the extra annotations.
+func saWithRole(role string, annotations map[string]string) *corev1.ServiceAccount {
+	sa := &corev1.ServiceAccount{}
+	sa.Annotations = map[string]string{}
+	if role != "" {
+		sa.Annotations[roleARNAnnotation] = role
 	}
-	if v, ok := sa.Annotations["eks.amazonaws.com/audience"]; ok {
-		w.Audience = v
+	for k, v := range annotations {
+		sa.Annotations[k] = v
 	}
-	if v, ok := sa.Annotations["eks.amazonaws.com/sts-regional-endpoints"]; ok {
-		w.RegionalSTS = v == "true"
-	}
-	if v, err := strconv.ParseInt(sa.Annotations["eks.amazonaws.com/token-expiration"], 10, 64); err == nil {
-		w.Expiration = v
-	}
-	return w
+	return sa
 }
 
-// mutate applies the webhook's patch to spec. labels and annotations are the
-// pod's (a workload's pod template metadata).
-func (w podIdentityWebhook) mutate(labels, annotations map[string]string, spec *corev1.PodSpec) {
-	if w.RoleARN == "" {
-		return // service account not annotated: the webhook allows the pod unchanged
-	}
-	if _, ok := labels[skipPodLabel]; ok {
-		return // excluded by the MutatingWebhookConfiguration's objectSelector
-	}
-	skip := containersToSkip(annotations)
-	for i := range spec.InitContainers {
-		if !skip[spec.InitContainers[i].Name] {
-			w.addEnvToContainer(&spec.InitContainers[i])
-		}
-	}
-	for i := range spec.Containers {
-		if !skip[spec.Containers[i].Name] {
-			w.addEnvToContainer(&spec.Containers[i])
-		}
-	}
-	for _, v := range spec.Volumes {
-		if v.Name == webhookVolume {
-			return // already there: not replaced
-		}
-	}
-	exp := w.Expiration
-	vol := corev1.Volume{
-		Name: webhookVolume,
-		VolumeSource: corev1.VolumeSource{Projected: &corev1.ProjectedVolumeSource{
-			Sources: []corev1.VolumeProjection{{ServiceAccountToken: &corev1.ServiceAccountTokenProjection{
-				Audience: w.Audience, ExpirationSeconds: &exp, Path: "token",
-			}}},
-		}},
-	}
-	// The patch adds at /spec/volumes/0.
-	spec.Volumes = append([]corev1.Volume{vol}, spec.Volumes...)
-}
-
-// containersToSkip parses the skip-containers annotation as one CSV record;
-// a parse error skips nothing, as upstream.
-func containersToSkip(annotations map[string]string) map[string]bool {
-	skip := map[string]bool{}
-	v, ok := annotations[skipContainersAnnotation]
-	if !ok {
-		return skip
-	}
-	names, err := csv.NewReader(strings.NewReader(v)).Read()
-	if err != nil {
-		return skip
-	}
-	for _, n := range names {
-		skip[n] = true
-	}
-	return skip
-}
-
-// addEnvToContainer follows upstream: each group of variables is added only
-// when the container sets none of it (so a manifest that sets AWS_ROLE_ARN
-// loses the token file too), and the mount is added unless a mount of the
-// volume exists.
-func (w podIdentityWebhook) addEnvToContainer(c *corev1.Container) {
-	var reserved, region, sts bool
-	for _, e := range c.Env {
-		switch e.Name {
-		case "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE":
-			reserved = true
-		case "AWS_REGION", "AWS_DEFAULT_REGION":
-			region = true
-		case "AWS_STS_REGIONAL_ENDPOINTS":
-			sts = true
-		}
-	}
-	if reserved && region && sts {
-		return
-	}
-	if !sts && w.RegionalSTS {
-		c.Env = append(c.Env, corev1.EnvVar{Name: "AWS_STS_REGIONAL_ENDPOINTS", Value: "regional"})
-	}
-	if !region && w.Region != "" {
-		c.Env = append(c.Env,
-			corev1.EnvVar{Name: "AWS_DEFAULT_REGION", Value: w.Region},
-			corev1.EnvVar{Name: "AWS_REGION", Value: w.Region})
-	}
-	if !reserved {
-		c.Env = append(c.Env,
-			corev1.EnvVar{Name: "AWS_ROLE_ARN", Value: w.RoleARN},
-			corev1.EnvVar{Name: "AWS_WEB_IDENTITY_TOKEN_FILE", Value: webhookTokenFile})
-	}
-	for _, m := range c.VolumeMounts {
-		if m.Name == webhookVolume {
-			return
-		}
-	}
-	c.VolumeMounts = append(c.VolumeMounts, corev1.VolumeMount{Name: webhookVolume, ReadOnly: true, MountPath: webhookMountPath})
-}
-
-// TestWebhookMutation pins the simulation to upstream's behaviour (cases
-// modelled on pkg/handler/testdata: rawPodWithInitContainer, rawPodSkip,
-// rawPodRegionPresent, rawPodHasVolumeMount), so the manifest checks below
-// test against the real webhook, not a friendlier one.
+// TestWebhookMutation pins the webhook double to upstream's behaviour
+// (cases modelled on pkg/handler/testdata: rawPodWithInitContainer,
+// rawPodSkip, rawPodRegionPresent, rawPodHasVolumeMount), so the manifest
+// checks below test against the real webhook, not a friendlier one.
 func TestWebhookMutation(t *testing.T) {
-	w := podIdentityWebhook{RoleARN: "arn:aws:iam::111122223333:role/s3-reader", Audience: "sts.amazonaws.com", Region: "us-west-2", RegionalSTS: true, Expiration: 86400}
+	w := saWithRole("arn:aws:iam::111122223333:role/s3-reader", nil)
 	full := "AWS_STS_REGIONAL_ENDPOINTS=regional AWS_DEFAULT_REGION=us-west-2 AWS_REGION=us-west-2 AWS_ROLE_ARN=arn:aws:iam::111122223333:role/s3-reader AWS_WEB_IDENTITY_TOKEN_FILE=" + webhookTokenFile
 	for _, tc := range []struct {
 		name        string
-		w           podIdentityWebhook
+		w           *corev1.ServiceAccount
 		labels      map[string]string
 		annotations map[string]string
 		spec        corev1.PodSpec
@@ -226,15 +121,17 @@ func TestWebhookMutation(t *testing.T) {
 		},
 		{
 			name:      "service account without role: no mutation",
-			w:         podIdentityWebhook{},
+			w:         saWithRole("", nil),
 			spec:      corev1.PodSpec{Containers: []corev1.Container{{Name: "app"}}},
 			wantEnv:   map[string]string{"app": ""},
 			wantMount: map[string]bool{"app": false},
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			spec := tc.spec.DeepCopy()
-			tc.w.mutate(tc.labels, tc.annotations, spec)
+			tpl := &corev1.PodTemplateSpec{Spec: *tc.spec.DeepCopy()}
+			tpl.Labels, tpl.Annotations = tc.labels, tc.annotations
+			webhookMutate(&ststest.EKSWebhook{Region: "us-west-2"}, tpl, tc.w)
+			spec := &tpl.Spec
 			for _, c := range append(spec.InitContainers, spec.Containers...) {
 				var env []string
 				for _, e := range c.Env {

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
@@ -34,10 +35,14 @@ type buildOptions struct {
 }
 
 // build writes the multi-platform image as an OCI image layout whose
-// index.json holds one entry, the image index, named by the version: what
-// `crane push DIR REF` and `skopeo copy --all oci:DIR docker://REF` push.
-// It returns the image index's digest.
+// index.json holds one entry, the image index, named by the version and
+// the full name the manifests pull: what `crane push DIR REF` and `skopeo
+// copy --all oci:DIR docker://REF` push, and what `ctr images import`
+// loads as that one image. It returns the image index's digest.
 func build(o buildOptions) (v1.Hash, error) {
+	if _, err := name.NewTag(imageRepo+":"+o.version, name.StrictValidation); err != nil {
+		return v1.Hash{}, fmt.Errorf("version %q is no image tag: %w", o.version, err)
+	}
 	ca, err := readCABundle(o.caBundle)
 	if err != nil {
 		return v1.Hash{}, err
@@ -70,7 +75,8 @@ func build(o buildOptions) (v1.Hash, error) {
 	if err != nil {
 		return v1.Hash{}, fmt.Errorf("failed to write the layout: %w", err)
 	}
-	if err := lp.AppendIndex(idx, layout.WithAnnotations(map[string]string{refNameAnnotation: o.version})); err != nil {
+	annotations := map[string]string{refNameAnnotation: o.version, containerdNameAnnotation: imageRepo + ":" + o.version}
+	if err := lp.AppendIndex(idx, layout.WithAnnotations(annotations)); err != nil {
 		return v1.Hash{}, fmt.Errorf("failed to write the layout: %w", err)
 	}
 	return idx.Digest()

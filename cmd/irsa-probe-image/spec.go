@@ -23,7 +23,16 @@ const (
 	// refNameAnnotation names the image in the layout's index.json, for
 	// `skopeo copy oci:DIR:VERSION`.
 	refNameAnnotation = "org.opencontainers.image.ref.name"
-	sourceURL         = "https://github.com/irsa-probe/irsa-probe"
+	// containerdNameAnnotation gives the image its full name in
+	// `ctr images import`, which otherwise turns the bare tag of
+	// refNameAnnotation into import-DATE:VERSION: a name without a
+	// registry that containerd's CRI normalizes to
+	// docker.io/library/import-DATE:VERSION and then cannot find, failing
+	// every container of the image (containerd 1.6).
+	containerdNameAnnotation = "io.containerd.image.name"
+	// imageRepo is where the manifests pull the image from.
+	imageRepo = "ghcr.io/irsa-probe/irsa-probe"
+	sourceURL = "https://github.com/irsa-probe/irsa-probe"
 )
 
 var (

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -208,5 +209,46 @@ func TestTargetUnreadable(t *testing.T) {
 	res, rep = runJSON(t, runOpts{env: probeOwnEnv(t, st), uid: 65532, args: []string{"check", "--target=" + strconv.Itoa(pid), "--output=json"}})
 	if rep.Has(finding.CodeTargetUnreadable) || rep.Target == nil || rep.Target.UID != 65532 {
 		t.Errorf("same uid: exit %d, %+v\n%s", res.exit, rep.Findings, res.stdout)
+	}
+}
+
+// TestTargetAutoWithoutApplication: check --target=auto in a pod's shared
+// PID namespace where only the sandbox's pause runs (the application's
+// container is not running): a usage error naming each process it saw and
+// skipped, pointing at the container's state instead of repeating the
+// kubectl debug --target the plugin already gave. The namespace is a real
+// one: unshare --pid --mount-proc, PID 1 named pause.
+func TestTargetAutoWithoutApplication(t *testing.T) {
+	if os.Getuid() != 0 {
+		t.Skip("needs root for a PID namespace")
+	}
+	unshare, err := exec.LookPath("unshare")
+	if err != nil {
+		t.Skip("no unshare (util-linux)")
+	}
+	pause := filepath.Join(t.TempDir(), "pause") // its name is PID 1's comm
+	if err := os.WriteFile(pause, []byte("#!/bin/sh\n\"$@\"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, unshare, "--pid", "--fork", "--mount-proc", pause, buildBinary(t), "check", "--target=auto")
+	cmd.Env = runEnv(nil)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	err = cmd.Run()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != verdict.ExitUsage {
+		t.Fatalf("exit %v, want %d (usage)\n%s", err, verdict.ExitUsage, stderr.String())
+	}
+	got := stderr.String()
+	for _, w := range []string{`irsa-probe: error: --target=auto found no application process: this PID namespace holds pid 1 "pause" (the pod's sandbox), pid 2 "irsa-probe" (this probe), each skipped`,
+		"kubectl describe pod POD", "irsa-probe: hint: run 'irsa-probe check -h'"} {
+		if !strings.Contains(got, w) {
+			t.Errorf("stderr lacks %q:\n%s", w, got)
+		}
+	}
+	if strings.Contains(got, "kubectl debug") {
+		t.Errorf("stderr repeats kubectl debug:\n%s", got)
 	}
 }

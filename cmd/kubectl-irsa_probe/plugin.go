@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"os"
 	"strings"
 	"time"
@@ -139,7 +140,9 @@ func debugPod(ctx context.Context, k *kubectl, name string, o *options, stdout i
 		}
 	}
 	if o.name == "" {
-		o.name = fmt.Sprintf("irsa-probe-%d", time.Now().Unix()%100000)
+		if o.name, err = freshName(p, rand.IntN); err != nil {
+			return 0, err
+		}
 	}
 	pl, err := makePlan(p, c, level, o)
 	if err != nil {

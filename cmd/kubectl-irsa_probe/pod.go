@@ -17,6 +17,7 @@ type pod struct {
 	} `json:"metadata"`
 	Spec struct {
 		SecurityContext     *securityContext `json:"securityContext"`
+		InitContainers      []container      `json:"initContainers"`
 		Containers          []container      `json:"containers"`
 		EphemeralContainers []struct {
 			Name string `json:"name"`

@@ -368,3 +368,12 @@ func newRoleSession(arn roleARN, roleID, name string, expires time.Time) *sessio
 		expires:      expires,
 	}
 }
+
+// Association returns the role associated with a service account, as
+// EKSWebhook.PodIdentityAssociation wants it.
+func (a *PodIdentityAgent) Association(namespace, serviceAccount string) (roleARN string, ok bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	roleARN, ok = a.associations[namespace+"/"+serviceAccount]
+	return roleARN, ok
+}

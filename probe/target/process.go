@@ -155,9 +155,10 @@ func pickAuto() (*Process, error) {
 	}
 	sort.Ints(pids)
 	self, _ := os.Executable()
-	var skipped []string
+	var skipped []skip
 	for _, pid := range pids {
 		if pid == os.Getpid() {
+			skipped = append(skipped, skip{pid, "irsa-probe", "this probe"})
 			continue
 		}
 		status, err := safefile.Read(filepath.Join(procDir, strconv.Itoa(pid), "status"), maxStatus)
@@ -168,10 +169,10 @@ func pickAuto() (*Process, error) {
 		exe, _ := os.Readlink(filepath.Join(procDir, strconv.Itoa(pid), "exe"))
 		switch {
 		case comm == "pause":
-			skipped = append(skipped, fmt.Sprintf("%d (pause)", pid))
+			skipped = append(skipped, skip{pid, comm, whySandbox})
 			continue
 		case comm == "irsa-probe" || (exe != "" && exe == self):
-			skipped = append(skipped, fmt.Sprintf("%d (irsa-probe)", pid))
+			skipped = append(skipped, skip{pid, comm, "another irsa-probe"})
 			continue
 		}
 		p, err := Open(pid)
@@ -184,15 +185,58 @@ func pickAuto() (*Process, error) {
 			return nil, err
 		}
 		p.Picked = fmt.Sprintf("auto: pid %d (%s), the lowest pid", pid, comm)
-		if len(skipped) > 0 {
-			p.Picked += " after " + strings.Join(skipped, ", ")
+		var before []string
+		for _, s := range skipped {
+			if s.why != "this probe" {
+				before = append(before, fmt.Sprintf("%d (%s)", s.pid, s.comm))
+			}
+		}
+		if len(before) > 0 {
+			p.Picked += " after " + strings.Join(before, ", ")
 		}
 		return p, nil
 	}
 	if hidden, opt := hidepid(); hidden {
 		return nil, &Error{Kind: KindHidden, Auto: true, Err: fmt.Errorf("%s is mounted with %s: other users' processes are invisible", procDir, opt)}
 	}
-	return nil, &Error{Kind: KindUsage, Err: errors.New("--target=auto found no process besides irsa-probe: run it in the application's PID namespace (kubectl debug --target=CONTAINER, or shareProcessNamespace: true)")}
+	return nil, &Error{Kind: KindUsage, Auto: true, Err: noApplication(skipped)}
+}
+
+// skip is a process --target=auto passed over, and why.
+type skip struct {
+	pid  int
+	comm string
+	why  string
+}
+
+// whySandbox: pause is the pod sandbox's process, PID 1 of a PID
+// namespace the pod's containers share.
+const whySandbox = "the pod's sandbox"
+
+// maxSkipsShown bounds the processes an error lists.
+const maxSkipsShown = 8
+
+// noApplication is --target=auto's error when every process was skipped:
+// what it saw, and where the application's process went. With pause among
+// them the namespace is the pod's, shared by its containers, so the
+// application is not running; without, the probe is alone in a namespace
+// of its own.
+func noApplication(skipped []skip) error {
+	var seen []string
+	sandbox := false
+	for i, s := range skipped {
+		if i == maxSkipsShown {
+			seen = append(seen, fmt.Sprintf("and %d more", len(skipped)-i))
+			break
+		}
+		seen = append(seen, fmt.Sprintf("pid %d %s (%s)", s.pid, strconv.Quote(s.comm), s.why))
+		sandbox = sandbox || s.why == whySandbox
+	}
+	msg := "--target=auto found no application process: this PID namespace holds " + strings.Join(seen, ", ") + ", each skipped"
+	if sandbox {
+		return errors.New(msg + "; it is the pod's shared PID namespace, where the application's process would show, so the application's container is not running: see its state and last termination with kubectl describe pod POD, and check again once it runs (or give --target=PID)")
+	}
+	return errors.New(msg + "; the probe is alone in a PID namespace of its own: run it in the application's, with kubectl debug POD --target=CONTAINER on a running CONTAINER, or in a pod with shareProcessNamespace: true")
 }
 
 // parseStatus reads Name and the real Uid and Gid of /proc/PID/status.

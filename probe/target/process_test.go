@@ -121,3 +121,66 @@ func TestAdopt(t *testing.T) {
 		t.Errorf("notes %q", notes)
 	}
 }
+
+// TestAutoFindsNoApplication: when every process is skipped, the error
+// lists each with its pid, name and why, and its advice follows from what
+// was there: with pause, the pod's shared namespace without the
+// application running (kubectl debug --target would not help: it was
+// given, or the namespace is shared already); alone, the way into the
+// application's namespace.
+func TestAutoFindsNoApplication(t *testing.T) {
+	self := strconv.Itoa(os.Getpid())
+	many := map[int][2]string{1: {"pause", ""}}
+	for pid := 2; pid < 12; pid++ {
+		many[pid] = [2]string{"irsa-probe", ""}
+	}
+	for _, tc := range []struct {
+		name      string
+		procs     map[int][2]string
+		want, not []string
+	}{
+		{
+			name:  "pause and the probe",
+			procs: map[int][2]string{1: {"pause", ""}},
+			want:  []string{`pid 1 "pause" (the pod's sandbox), `, `pid ` + self + ` "irsa-probe" (this probe)`, "application's container is not running", "kubectl describe pod POD", "--target=PID"},
+			not:   []string{"kubectl debug"},
+		},
+		{
+			name:  "pause, the serve sidecar and the probe",
+			procs: map[int][2]string{1: {"pause", ""}, 7: {"irsa-probe", ""}},
+			want:  []string{`pid 1 "pause" (the pod's sandbox), pid 7 "irsa-probe" (another irsa-probe), pid ` + self},
+			not:   []string{"kubectl debug"},
+		},
+		{
+			name:  "the probe alone",
+			procs: map[int][2]string{},
+			want:  []string{`holds pid ` + self + ` "irsa-probe" (this probe), each skipped`, "alone in a PID namespace of its own", "kubectl debug POD --target=CONTAINER", "shareProcessNamespace: true"},
+			not:   []string{"pause", "describe"},
+		},
+		{
+			name:  "a long list is cut",
+			procs: many,
+			want:  []string{`pid 1 "pause"`, `pid 7 "irsa-probe"`, "and 4 more, each skipped"},
+			not:   []string{`pid 9 "irsa-probe"`},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fakeProc(t, tc.procs)
+			_, err := Find(Auto)
+			var te *Error
+			if !errors.As(err, &te) || te.Kind != KindUsage || !te.Auto {
+				t.Fatalf("Find(auto): %v, want a usage error of auto", err)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error lacks %q:\n%v", w, err)
+				}
+			}
+			for _, n := range tc.not {
+				if strings.Contains(err.Error(), n) {
+					t.Errorf("error has %q:\n%v", n, err)
+				}
+			}
+		})
+	}
+}
