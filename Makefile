@@ -27,7 +27,7 @@ FUZZ_TARGETS := ./probe/satoken:FuzzParse ./probe/check:FuzzClassify ./probe/fin
 	./probe/finding:FuzzCatalogValues ./probe/serve:FuzzServeRequest ./probe/serve:FuzzLabelValue \
 	./probe/policy:FuzzLoad ./probe/check:FuzzAgentAnswer ./probe/appsdk:FuzzParsers
 
-.PHONY: help build cross test e2e fuzz demo lint bench image image-push docker-image dist tools clean
+.PHONY: help build cross test e2e fuzz demo lint bench cost image image-push docker-image dist tools clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -75,6 +75,13 @@ lint: ## gofmt, go vet, staticcheck and actionlint
 
 bench: ## run the benchmarks (figures go into the README)
 	go test -run '^$$' -bench . -benchmem ./...
+
+# Paired runs of each for `make cost`.
+COST_RUNS ?= 20
+
+cost: build ## a whole check process against a bare-SDK floor (cmd/irsa-probe-floor), moto_server over TLS and HTTP: wall, CPU, peak RSS
+	CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o bin/irsa-probe-floor ./cmd/irsa-probe-floor
+	go run ./cmd/irsa-probe-cost -probe bin/$(BINARY) -floor bin/irsa-probe-floor -n $(COST_RUNS)
 
 image: ## build the linux/amd64+arm64 image as an OCI layout in dist/image (no Docker), then test it
 	$(MAKE) cross PLATFORMS="$(IMAGE_PLATFORMS)"

@@ -18,8 +18,11 @@
 //	          the report and its renderings
 //	serve     the check in a loop, readiness, /healthz /readyz /livez /metrics
 //	cli       the commands: check, serve, trust-policy, version
-//	ststest   the test double: an OIDC issuer, STS, IMDS and the Pod Identity
-//	          agent on 127.0.0.1
+//	fleet     kubectl irsa-probe -A: every identity of a cluster from three listings,
+//	          drift, trust-policy impact, canary Jobs, table and JSON
+//	eksapi    a cluster's EKS Pod Identity associations, with the workstation's credentials
+//	ststest   the test double: an OIDC issuer, STS, IMDS, the Pod Identity
+//	          agent and the EKS API's association calls on 127.0.0.1
 //
 // A Go service can run the check itself: see the example of package check.
 package probe

@@ -93,6 +93,22 @@ func runBinary(t *testing.T, o runOpts) result {
 	if o.uid != 0 && os.Getuid() == 0 {
 		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: o.uid, Gid: o.uid}}
 	}
+	return runCmd(t, cmd)
+}
+
+// runCommand runs name (a wrapper such as unshare, which runs the binary)
+// with env, as runBinary does.
+func runCommand(t *testing.T, env []string, name string, args ...string) result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Env = env
+	return runCmd(t, cmd)
+}
+
+func runCmd(t *testing.T, cmd *exec.Cmd) result {
+	t.Helper()
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	start := time.Now()
@@ -103,7 +119,7 @@ func runBinary(t *testing.T, o runOpts) result {
 	case errors.As(err, &ee):
 		res.exit = ee.ExitCode()
 	case err != nil:
-		t.Fatalf("running irsa-probe: %v", err)
+		t.Fatalf("running %s: %v", cmd.Path, err)
 	}
 	return res
 }

@@ -47,7 +47,16 @@ func podIdentityScenarios() []scenario {
 			codes: []finding.Code{finding.CodePodIdentityAgentUnreachable},
 			setup: func(t *testing.T, st *ststest.Stack) ([]string, []string) {
 				st.Agent.SetFault(ststest.AgentHang)
-				return []string{"IRSA_PROBE_TIMEOUT=2s"}, []string{"timeout", "169.254.170.23/32"}
+				return []string{"IRSA_PROBE_TIMEOUT=2s"}, []string{"did not answer in time: no answer (not even its status line) within 2s", "169.254.170.23/32"}
+			},
+		},
+		{
+			name: "pod identity agent's answer stalls after its headers", opts: podIdentity, mech: pid, exit: verdict.ExitUndecided,
+			codes: []finding.Code{finding.CodePodIdentityAgentUnreachable},
+			setup: func(t *testing.T, st *ststest.Stack) ([]string, []string) {
+				st.Agent.SetFault(ststest.AgentStallBody)
+				return []string{"IRSA_PROBE_TIMEOUT=2s"}, []string{"The EKS Pod Identity agent at " + st.Agent.URL + " did not answer in time: the agent's status line and headers came (HTTP 200), its body did not arrive within 2s; the identity was not decided.",
+					"[unknown] assume-role     PodIdentityAgent: timeout: the agent's status line and headers came (HTTP 200), its body did not arrive within 2s"}
 			},
 		},
 		{

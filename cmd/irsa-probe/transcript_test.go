@@ -82,6 +82,15 @@ func transcripts() []transcript {
 		{name: "check-sts-unreachable", args: []string{"check", "--timeout=2s"}, stack: func(*testing.T, *ststest.Stack) []string {
 			return []string{"AWS_ENDPOINT_URL_STS=http://127.0.0.1:1"}
 		}},
+		{name: "check-sts-slow-body", args: []string{"check", "--timeout=2s"}, stack: func(t *testing.T, st *ststest.Stack) []string {
+			st.STS.SetFault("AssumeRoleWithWebIdentity", ststest.Fault{Drip: ststest.StallBody})
+			return nil
+		}},
+		{name: "check-tls-untrusted", args: []string{"check"}, stack: func(t *testing.T, st *ststest.Stack) []string {
+			front := ststest.NewTLSFront(st.STS.URL, ststest.TLSFrontOptions{})
+			t.Cleanup(front.Close)
+			return []string{"AWS_ENDPOINT_URL_STS=" + front.URL}
+		}},
 		{name: "trust-policy", args: []string{"trust-policy"}, stack: func(*testing.T, *ststest.Stack) []string { return nil }},
 		{name: "check-pod-identity-ok", args: []string{"check"}, opts: podIdentity, stack: func(*testing.T, *ststest.Stack) []string { return nil }},
 		{name: "trust-policy-pod-identity", args: []string{"trust-policy", "--pod-identity"}, opts: podIdentity, stack: func(t *testing.T, st *ststest.Stack) []string {
@@ -93,6 +102,13 @@ func transcripts() []transcript {
 		{name: "explain-multi-statement-typo", args: []string{"trust-policy", "--explain", corpus + "multi-cluster-ours-wrong.json", "--issuer", realIssuer, "--namespace", "payments", "--service-account", "billing-api", "--account", "111122223333"}},
 		{name: "explain-allows-json", args: []string{"trust-policy", "--explain", corpus + "console-aud-only.json", "--issuer", realIssuer, "--subject", realSubject, "--output", "json"}},
 		{name: "explain-malformed", args: []string{"trust-policy", "--explain", corpus + "malformed-trailing-comma.json", "--issuer", realIssuer, "--subject", realSubject}},
+		{name: "explain-pod-identity-in-irsa-pod", args: []string{"trust-policy", "--explain", corpus + "pod-identity-docs.json", "--pod-identity"},
+			stack: func(*testing.T, *ststest.Stack) []string { return nil }},
+		{name: "explain-pod-identity-in-irsa-pod-other-namespace", args: []string{"trust-policy", "--explain", corpus + "pod-identity-conditions.json", "--pod-identity"},
+			opts: ststest.StackOptions{Namespace: "orders"}, stack: func(*testing.T, *ststest.Stack) []string { return nil }},
+		{name: "explain-pod-identity-downward-api", args: []string{"trust-policy", "--explain", corpus + "pod-identity-conditions.json", "--pod-identity"},
+			env: []string{"IRSA_PROBE_POD_NAMESPACE=payments", "IRSA_PROBE_SERVICE_ACCOUNT=billing-api"}},
+		{name: "explain-pod-identity-no-token", args: []string{"trust-policy", "--explain", corpus + "pod-identity-docs.json", "--pod-identity"}},
 		{name: "explain-pod-identity", args: []string{"trust-policy", "--explain", corpus + "pod-identity-no-tag-session.json", "--pod-identity", "--subject", realSubject}},
 	}
 }
@@ -173,12 +189,14 @@ var (
 	// Of a run against the emulator: its ports, ids, clock and timings.
 	volatileReport = []replacement{
 		{regexp.MustCompile(`127\.0\.0\.1:\d+`), "127.0.0.1:PORT"},
+		{regexp.MustCompile(`127\.0\.0\.1 \d{2,}\b`), "127.0.0.1 PORT"}, // nc's host port
 		{regexp.MustCompile(`/id/[0-9A-F]{32}`), "/id/ISSUER_ID"},
+		{regexp.MustCompile(`(ststest [a-z ]+ CA) [0-9A-Z]{6}\b`), "$1 RANDOM"},
 		{regexp.MustCompile(`[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`), "REQUEST_ID"},
 		{regexp.MustCompile(`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ`), "TIME"},
 		{regexp.MustCompile(`\(\d+ ms\)`), "(N ms)"},
 		{regexp.MustCompile(`\b(\d+h)?(\d+m)?\d+(\.\d+)?m?s\b`), "DURATION"},
-		{regexp.MustCompile(`\(\d+ attempts in DURATION\)`), "(N attempts in DURATION)"},
+		{regexp.MustCompile(`\(\d+ attempts? in DURATION\)`), "(N attempts in DURATION)"},
 		// A retry line per backoff: how many fit in the deadline varies.
 		{regexp.MustCompile(`(?m)^(irsa-probe: \w+ failed \(.*\), attempt )\d+(; retrying, DURATION of DURATION spent\n)(irsa-probe: \w+ failed .*\n)*`), "${1}N${2}"},
 	}

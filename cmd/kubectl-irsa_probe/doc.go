@@ -7,6 +7,12 @@
 // report and exits with the probe's exit code. --print shows the kubectl
 // commands instead of running them.
 //
+// Without POD (-A, or -n NAMESPACE) it is the fleet view: three listings,
+// the associations (--cluster), canary Jobs (--prove) and a proposed trust
+// policy's impact (--trust-policy), decided by package probe/fleet and
+// rendered as a table or JSON (fleet.go here runs kubectl and the AWS SDK
+// for it).
+//
 // It shells out to kubectl (the user's context, credentials and plugins
 // apply) rather than linking client-go, which would make it several times
 // larger than the probe.

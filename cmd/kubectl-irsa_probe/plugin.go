@@ -69,7 +69,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.kubeconfig, "kubeconfig", "", "kubectl's --kubeconfig")
 	fs.StringVar(&o.context, "context", "", "kubectl's --context")
 	fs.DurationVar(&o.timeout, "timeout", 3*time.Minute, "how long to wait for the probe's container to start and finish")
-	fs.Usage = func() { fmt.Fprint(stderr, usage); fs.PrintDefaults() }
+	fo := &fleetOptions{}
+	fo.bind(fs)
+	fs.Usage = func() { fmt.Fprint(stderr, withFleetUsage(usage)); fs.PrintDefaults() }
 	// The pod may come before the flags, as kubectl's own commands allow.
 	var pods []string
 	for len(args) > 0 {
@@ -85,13 +87,22 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			args = args[1:]
 		}
 	}
-	if len(pods) != 1 {
-		fmt.Fprintln(stderr, "kubectl-irsa_probe: error: want exactly one POD")
+	k := &kubectl{opts: o, stderr: stderr}
+	if len(pods) == 0 && (fo.all || o.namespace != "") {
+		code, err := runFleet(ctx, k, o, fo, stdout)
+		return report(stderr, code, err)
+	}
+	if len(pods) != 1 || fo.all {
+		fmt.Fprintln(stderr, "kubectl-irsa_probe: error: want exactly one POD, or -A / -n NAMESPACE without one")
 		fmt.Fprintln(stderr, "kubectl-irsa_probe: hint: kubectl irsa-probe -n NAMESPACE POD")
 		return exitUsage
 	}
-	k := &kubectl{opts: o, stderr: stderr}
 	code, err := debugPod(ctx, k, pods[0], o, stdout)
+	return report(stderr, code, err)
+}
+
+// report prints err with its hint and settles the exit code.
+func report(stderr io.Writer, code int, err error) int {
 	if err != nil {
 		fmt.Fprintln(stderr, "kubectl-irsa_probe: error: "+err.Error())
 		var he *hintError

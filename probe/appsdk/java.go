@@ -8,6 +8,7 @@ import (
 	"path"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // javaArtifacts are the Maven artifacts whose version decides a Java
@@ -18,18 +19,20 @@ var javaArtifacts = []string{
 	"software.amazon.awssdk:auth", "software.amazon.awssdk:bundle",
 }
 
-var javaExeRE = regexp.MustCompile(`^java$`)
+var javaExeRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^java$`) })
 
 // jarNameRE matches a library jar's file name, for nested jars whose
 // metadata cannot be read: aws-java-sdk-core-1.12.500.jar, auth-2.20.0.jar.
-var jarNameRE = regexp.MustCompile(`^(aws-java-sdk-core|aws-java-sdk-bundle|auth|bundle)-(\d[\w.\-]*)\.jar$`)
+var jarNameRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^(aws-java-sdk-core|aws-java-sdk-bundle|auth|bundle)-(\d[\w.\-]*)\.jar$`)
+})
 
 // detectJava reads the class path of a java process (-cp, -classpath,
 // --class-path, else CLASSPATH; -jar's jar and its manifest Class-Path)
 // and looks into each jar for the artifacts' META-INF/maven pom.properties,
 // including the jars nested in a Spring Boot or WAR layout.
 func detectJava(p Proc) []Found {
-	if !javaExeRE.MatchString(p.exeName()) && !javaExeRE.MatchString(argv0(p)) {
+	if !javaExeRE().MatchString(p.exeName()) && !javaExeRE().MatchString(argv0(p)) {
 		return nil
 	}
 	j := &javaScan{p: p, seen: map[string]bool{}}
@@ -140,7 +143,7 @@ func (j *javaScan) archive(zr *zip.Reader, where string, top bool) {
 				}
 			}
 		case strings.HasSuffix(zf.Name, ".jar") && (strings.HasPrefix(zf.Name, "BOOT-INF/lib/") || strings.HasPrefix(zf.Name, "WEB-INF/lib/") || strings.HasPrefix(zf.Name, "lib/")):
-			m := jarNameRE.FindStringSubmatch(path.Base(zf.Name))
+			m := jarNameRE().FindStringSubmatch(path.Base(zf.Name))
 			if m == nil {
 				continue
 			}

@@ -6,18 +6,19 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // nodePackages: v2's single package, and v3's default-chain providers.
 var nodePackages = []string{"aws-sdk", "@aws-sdk/credential-providers", "@aws-sdk/credential-provider-node"}
 
-var nodeExeRE = regexp.MustCompile(`^(node|nodejs)(\d+)?$`)
+var nodeExeRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(node|nodejs)(\d+)?$`) })
 
 // detectNode looks for the packages in the node_modules directories
 // require() would search from the working directory and from the main
 // script's directory, nearest first.
 func detectNode(p Proc) []Found {
-	if !nodeExeRE.MatchString(p.exeName()) && !nodeExeRE.MatchString(argv0(p)) {
+	if !nodeExeRE().MatchString(p.exeName()) && !nodeExeRE().MatchString(argv0(p)) {
 		return nil
 	}
 	var starts []string

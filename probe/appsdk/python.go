@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // pythonPackages are looked for on the search path, in this order: the
@@ -13,20 +14,20 @@ import (
 var pythonPackages = []string{"botocore", "boto3", "awscli"}
 
 // pyVersionRE matches a module's __version__ assignment.
-var pyVersionRE = regexp.MustCompile(`(?m)^__version__\s*=\s*['"]([^'"\r\n]{1,64})['"]`)
+var pyVersionRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?m)^__version__\s*=\s*['"]([^'"\r\n]{1,64})['"]`) })
 
 // awsCLIv2RE finds the version in the path of the AWS CLI v2's installer
 // build (a frozen Python: /usr/local/aws-cli/v2/2.15.0/dist/aws).
-var awsCLIv2RE = regexp.MustCompile(`/aws-cli/v2/(\d+\.\d+\.\d+)/dist/aws$`)
+var awsCLIv2RE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`/aws-cli/v2/(\d+\.\d+\.\d+)/dist/aws$`) })
 
 // pyExeRE matches a Python interpreter's name, with its version if any.
-var pyExeRE = regexp.MustCompile(`^python(\d+(?:\.\d+)?)?$`)
+var pyExeRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^python(\d+(?:\.\d+)?)?$`) })
 
 func detectPython(p Proc) []Found {
-	if m := awsCLIv2RE.FindStringSubmatch(p.Exe); m != nil {
+	if m := awsCLIv2RE().FindStringSubmatch(p.Exe); m != nil {
 		return []Found{{Ecosystem: EcosystemPython, Package: "awscli", Version: m[1], Where: p.Exe}}
 	}
-	if !pyExeRE.MatchString(p.exeName()) && (len(p.Args) == 0 || !pyExeRE.MatchString(path.Base(p.Args[0]))) {
+	if !pyExeRE().MatchString(p.exeName()) && (len(p.Args) == 0 || !pyExeRE().MatchString(path.Base(p.Args[0]))) {
 		return nil
 	}
 	var out []Found
@@ -65,7 +66,7 @@ func pythonPackage(p Proc, dir, pkg string) (Found, bool) {
 
 // parsePyVersion is the __version__ a Python module assigns, "" if none.
 func parsePyVersion(src []byte) string {
-	m := pyVersionRE.FindSubmatch(src)
+	m := pyVersionRE().FindSubmatch(src)
 	if m == nil || !validVersion(string(m[1])) {
 		return ""
 	}
@@ -141,7 +142,7 @@ func pythonPath(p Proc) []string {
 // (python3.11), else the lib/python3.* directories beside it.
 func pythonVersions(p Proc) []string {
 	for _, name := range []string{p.exeName(), argv0(p)} {
-		if m := pyExeRE.FindStringSubmatch(name); m != nil && strings.Contains(m[1], ".") {
+		if m := pyExeRE().FindStringSubmatch(name); m != nil && strings.Contains(m[1], ".") {
 			return []string{m[1]}
 		}
 	}

@@ -57,6 +57,7 @@ func realistic() finding.Evidence {
 		finding.EvJWKSURI:      "https://oidc.eks.us-west-2.amazonaws.com/id/C0FFEE5EED1BB83AA8D0C5A1E2B3F4A5/keys",
 		finding.EvARNValue:     "arn:aws:iam::11112222333:role/billing-api",
 		finding.EvSDKEcosystem: "go", finding.EvSDKPackage: "github.com/aws/aws-sdk-go", finding.EvSDKVersion: "1.23.0",
+		finding.EvTLSProblem: finding.TLSUnknownAuthority, finding.EvTLSEndpoint: "https://sts.us-west-2.amazonaws.com",
 		finding.EvSDKMinimum: "1.23.13", finding.EvSDKWhere: "/proc/1/exe", finding.EvTargetPID: "1", finding.EvTargetUID: "1000",
 	}
 }
@@ -76,6 +77,7 @@ func fixCases() []fixCase {
 		finding.CodeTokenAudienceMismatch:       {{finding.EvMechanism: "pod-identity"}},
 		finding.CodeTokenLegacy:                 {{finding.EvMechanism: "pod-identity"}},
 		finding.CodePodIdentityAgentUnreachable: {{finding.EvLayer: "refused"}},
+		finding.CodeTLSCertificateUntrusted:     {{finding.EvTLSProblem: finding.TLSNameMismatch}, {finding.EvTLSProblem: finding.TLSExpired}},
 		finding.CodeAppSDKTooOld: {
 			{finding.EvSDKEcosystem: "python", finding.EvSDKPackage: "botocore", finding.EvSDKVersion: "1.29.27", finding.EvSDKMinimum: "1.34.41"},
 			{finding.EvSDKEcosystem: "node", finding.EvSDKPackage: "aws-sdk", finding.EvSDKVersion: "2.500.0", finding.EvSDKMinimum: "2.525.0"},
@@ -115,6 +117,7 @@ printf '%s\x1e' "$rec" >> "$STUB_LOG"
 case "${0##*/} $*" in
   "irsa-probe trust-policy"*) echo '{}' ;;
   *Role.Arn*) echo arn:aws:iam::111122223333:role/billing-api ;;
+  *'containers[*]}{.name}'*) echo billing-api ;;
 esac
 `
 		if err := os.WriteFile(filepath.Join(stubs, c), []byte(script), 0o755); err != nil {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 )
 
@@ -31,34 +32,70 @@ const MaxResponseBody = 1 << 20
 var ErrResponseTooLarge = fmt.Errorf("response body larger than %d KiB: not an AWS answer", MaxResponseBody>>10)
 
 // httpClient is the one HTTP client of a Checker, for STS, IMDS and the
-// issuer, for the life of the process: one transport, so a serve process
-// keeps a couple of idle connections per endpoint whatever the number of
-// checks. It is deliberately not the SDK's BuildableClient, which the SDK
-// clones (with a new transport and connection pool) whenever a client or
-// a config is built from it: per check, that leaked two sockets and 36 KiB.
+// issuer, for the life of the process: one transport per scheme, so a
+// serve process keeps a couple of idle connections per endpoint whatever
+// the number of checks. It is deliberately not the SDK's BuildableClient,
+// which the SDK clones (with a new transport and connection pool) whenever
+// a client or a config is built from it: per check, that leaked two
+// sockets and 36 KiB.
 type httpClient struct {
 	c *http.Client
 }
 
 // newHTTPClient honours HTTPS_PROXY/NO_PROXY like the SDK's default does,
-// trusts the system roots plus caBundle (AWS_CA_BUNDLE's PEM, validated by
-// package config), and never follows a redirect: STS, IMDS and an OIDC
-// discovery endpoint never send one, and following it would post the token
-// to another host.
+// trusts caBundle (AWS_CA_BUNDLE's PEM) in place of the system roots, as
+// the SDK does, and never follows a redirect: STS, IMDS and an OIDC
+// discovery endpoint never send one, and following it would post the
+// token to another host.
 func newHTTPClient(caBundle []byte) *httpClient {
-	tlsConf := &tls.Config{MinVersion: tls.VersionTLS12}
-	if len(caBundle) > 0 {
-		pool, err := x509.SystemCertPool()
-		if err != nil {
-			pool = x509.NewCertPool()
-		}
-		pool.AppendCertsFromPEM(caBundle)
-		tlsConf.RootCAs = pool
+	return &httpClient{c: &http.Client{
+		Transport: &transports{caBundle: caBundle},
+		Timeout:   requestTimeout,
+		CheckRedirect: func(*http.Request, []*http.Request) error {
+			return http.ErrUseLastResponse
+		},
+	}}
+}
+
+// transports builds its transports at their first request, and the one
+// that speaks TLS with the trusted roots parsed then: a bundle of every
+// public root takes milliseconds to parse, the most of a check's CPU, and
+// a check over plain HTTP (a local endpoint, a proxy's) needs none.
+type transports struct {
+	caBundle []byte
+
+	plainOnce, tlsOnce sync.Once
+	plain, tls         *http.Transport
+}
+
+func (t *transports) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.URL.Scheme == "http" && !viaTLSProxy(req) {
+		t.plainOnce.Do(func() { t.plain = newTransport(nil) })
+		return t.plain.RoundTrip(req)
 	}
-	tr := &http.Transport{
+	t.tlsOnce.Do(func() {
+		var roots *x509.CertPool // nil: the system's, loaded by crypto/tls at the first handshake
+		if len(t.caBundle) > 0 {
+			roots = x509.NewCertPool()
+			roots.AppendCertsFromPEM(t.caBundle)
+		}
+		t.tls = newTransport(roots)
+	})
+	return t.tls.RoundTrip(req)
+}
+
+// viaTLSProxy reports whether a plain HTTP request goes through an HTTPS
+// proxy, whose certificate the trusted roots must verify.
+func viaTLSProxy(req *http.Request) bool {
+	u, err := http.ProxyFromEnvironment(req)
+	return err == nil && u != nil && u.Scheme == "https"
+}
+
+func newTransport(roots *x509.CertPool) *http.Transport {
+	return &http.Transport{
 		Proxy:                 http.ProxyFromEnvironment,
 		DialContext:           (&net.Dialer{Timeout: dialTimeout, KeepAlive: 30 * time.Second}).DialContext,
-		TLSClientConfig:       tlsConf,
+		TLSClientConfig:       &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: roots},
 		TLSHandshakeTimeout:   tlsHandshakeTimeout,
 		ResponseHeaderTimeout: responseHeaderTimeout,
 		MaxIdleConns:          4,
@@ -66,13 +103,6 @@ func newHTTPClient(caBundle []byte) *httpClient {
 		IdleConnTimeout:       idleConnTimeout,
 		ForceAttemptHTTP2:     true,
 	}
-	return &httpClient{c: &http.Client{
-		Transport: tr,
-		Timeout:   requestTimeout,
-		CheckRedirect: func(*http.Request, []*http.Request) error {
-			return http.ErrUseLastResponse
-		},
-	}}
 }
 
 // Do sends req and caps the body of the response.

@@ -114,6 +114,10 @@ func eksAuthFinding(code, msg string, status int) (finding.Code, bool) {
 // through a proxy, refused (nothing listens: no agent on the node), or
 // timed out (dropped on the way).
 func (r *run) agentNetworkError(req *http.Request, err error) *callError {
+	if ev, ok := certFailure(err, r.cfg.AWS.ContainerCredentialsFullURI); ok {
+		ev[finding.EvLayer] = "TLS"
+		return r.agentError(finding.CodeTLSCertificateUntrusted, false, ev, err)
+	}
 	ev := finding.Evidence{finding.EvDetail: rootCause(err)}
 	if p, perr := http.ProxyFromEnvironment(req); perr == nil && p != nil {
 		ev[finding.EvProxy], ev[finding.EvNoProxy] = agentProxyVars()
@@ -126,7 +130,11 @@ func (r *run) agentNetworkError(req *http.Request, err error) *callError {
 	default:
 		ev[finding.EvLayer] = layer
 	}
-	return r.agentError(finding.CodePodIdentityAgentUnreachable, true, ev, err)
+	ce := r.agentError(finding.CodePodIdentityAgentUnreachable, true, ev, err)
+	if noAnswer(err) {
+		ev[finding.EvDetail], ce.waited = "no answer (not even its status line)", true
+	}
+	return ce
 }
 
 // agentProxyVars names the proxy variable in effect (password dropped) and

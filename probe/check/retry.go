@@ -43,6 +43,9 @@ func (r *run) withRetry(ctx context.Context, call string, fn func(context.Contex
 		if !errors.As(err, &ce) { // calls other than STS classify their own errors
 			ce = classify(err, r.cfg.STSEndpoint())
 		}
+		if ce.waited {
+			ce.ev[finding.EvDetail] += within(time.Since(t0))
+		}
 		r.observeCall(call, time.Since(t0), orDefault(ce.ev[finding.EvErrorCode], string(ce.finding)))
 		if ctx.Err() != nil && last != nil {
 			// The check's deadline cut this attempt short: what failed
@@ -56,8 +59,8 @@ func (r *run) withRetry(ctx context.Context, call string, fn func(context.Contex
 		}
 		sleep := time.Duration(rand.Int64N(int64(backoff))) + backoff/2
 		if dl, ok := ctx.Deadline(); ctx.Err() != nil || (ok && time.Until(dl) < sleep) {
-			if ce.ev[finding.EvDetail] != "" {
-				ce.ev[finding.EvDetail] += fmt.Sprintf(" (%d attempts in %s)", attempt, time.Since(start).Round(time.Millisecond))
+			if ce.ev[finding.EvDetail] != "" && (attempt > 1 || !ce.waited) { // else "within" said it
+				ce.ev[finding.EvDetail] += fmt.Sprintf(" (%d attempt%s in %s)", attempt, plural(attempt), time.Since(start).Round(time.Millisecond))
 			}
 			return ce
 		}
@@ -93,4 +96,11 @@ func (r *run) observeCall(call string, d time.Duration, errCode string) {
 	if r.observe != nil {
 		r.observe(call, d, errCode)
 	}
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
 }

@@ -175,7 +175,13 @@ func (r *run) callAgent(ctx context.Context) (*aws.Credentials, error) {
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxAgentBody+1))
 	if err != nil {
-		return nil, r.agentNetworkError(req, err)
+		ce := r.agentNetworkError(req, err)
+		if ce.finding == finding.CodePodIdentityAgentUnreachable && timedOut(err) {
+			ce.ev[finding.EvHTTPStatus], ce.ev[finding.EvLayer] = fmt.Sprint(resp.StatusCode), "timeout"
+			ce.ev[finding.EvDetail] = fmt.Sprintf("the agent's status line and headers came (HTTP %d), its body did not arrive", resp.StatusCode)
+			ce.waited = true
+		}
+		return nil, ce
 	}
 	if len(body) > maxAgentBody {
 		return nil, r.agentError(finding.CodePodIdentityAgentError, false, finding.Evidence{finding.EvHTTPStatus: fmt.Sprint(resp.StatusCode), finding.EvDetail: "answer larger than 64 KiB"}, fmt.Errorf("agent answer too large"))

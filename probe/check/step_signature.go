@@ -2,6 +2,7 @@ package check
 
 import (
 	"context"
+	"strings"
 
 	"github.com/irsa-probe/irsa-probe/probe/finding"
 	"github.com/irsa-probe/irsa-probe/probe/oidc"
@@ -52,6 +53,9 @@ func (r *run) recordSignature(s *signatureCheck) {
 	switch {
 	case res.Verified:
 		r.record(StepSignature, StatusPass, "verified with the issuer's JWKS "+res.JWKSURI)
+	case !res.Reachable && mode != "auto" && r.untrustedIssuer(res):
+		r.sigNote = "the issuer's certificate is not trusted: " + res.Err.Error()
+		r.record(StepSignature, StatusFail, r.sigNote)
 	case !res.Reachable && mode == "auto":
 		// Private clusters often cannot reach their own public issuer URL;
 		// STS fetches it from the internet, so this is no verdict.
@@ -69,4 +73,22 @@ func (r *run) recordSignature(s *signatureCheck) {
 		r.sigNote = res.Err.Error()
 		r.record(StepSignature, StatusFail, r.sigNote)
 	}
+}
+
+// untrustedIssuer adds the finding of an issuer whose certificate this
+// pod refuses, if that is why res failed.
+func (r *run) untrustedIssuer(res oidc.Result) bool {
+	target := res.JWKSURI // the discovery document came, or its fetch failed
+	if target == "" {
+		target = strings.TrimSuffix(r.token.Issuer, "/") + "/.well-known/openid-configuration"
+	}
+	ev, ok := certFailure(res.Err, target)
+	if ok {
+		ev[finding.EvFetchedBy] = "this pod"
+		if r.cfg.AWS.CABundle != "" {
+			ev[finding.EvCABundle] = r.cfg.AWS.CABundle
+		}
+		r.add(StepSignature, finding.CodeTLSCertificateUntrusted, ev)
+	}
+	return ok
 }

@@ -163,17 +163,28 @@ func (r *run) stsFailure(step, call string, ce *callError) {
 		}
 		ce.ev[finding.EvNow] = r.cfg.Clock().UTC().Format(time.RFC3339)
 	}
+	if code == finding.CodeTLSCertificateUntrusted && r.cfg.AWS.CABundle != "" {
+		ce.ev[finding.EvCABundle] = r.cfg.AWS.CABundle
+	}
 	ce.ev[finding.EvDetail] = orDefault(ce.ev[finding.EvDetail], call)
 	r.addOrMerge(step, code, ce.ev)
 	st := StatusFail
 	if ce.transient {
 		st = StatusUndecided
 	}
-	detail := call + ": " + orDefault(ce.ev[finding.EvErrorCode], ce.ev[finding.EvLayer]+" error")
+	detail := call + ": " + orDefault(ce.ev[finding.EvErrorCode], layerPrefix(ce.ev[finding.EvLayer])+ce.ev[finding.EvDetail])
 	if id := ce.ev[finding.EvRequestID]; id != "" {
 		detail += " (request id " + id + ")"
 	}
 	r.record(step, st, detail)
+}
+
+// layerPrefix is "LAYER: ", or "" when no layer failed (an answer did).
+func layerPrefix(layer string) string {
+	if layer == "" {
+		return ""
+	}
+	return layer + ": "
 }
 
 var stsTimesRE = regexp.MustCompile(`current date/time (\d+) must be before the expiration date/time\s*(\d+)`)

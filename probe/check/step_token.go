@@ -47,7 +47,11 @@ func (r *run) checkToken() *tokenCheck {
 	t, err := satoken.Parse(raw)
 	if err != nil {
 		r.add(StepToken, finding.CodeTokenMalformed, finding.Evidence{finding.EvDetail: err.Error()})
-		r.record(StepToken, StatusFail, "not a JWT: "+err.Error())
+		if te := (*satoken.Error)(nil); errors.As(err, &te) && te.Part == "claims" {
+			r.record(StepToken, StatusFail, te.Err.Error()) // a JWT, with a claim that names itself
+		} else {
+			r.record(StepToken, StatusFail, "not a JWT: "+err.Error())
+		}
 		return nil
 	}
 	r.token, r.rawToken = t, raw

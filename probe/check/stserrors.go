@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/url"
 	"os"
@@ -14,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/smithy-go"
@@ -59,8 +61,11 @@ var stsRules = []stsRule{
 type callError struct {
 	finding   finding.Code
 	transient bool
-	ev        finding.Evidence
-	err       error
+	// waited: a deadline cut the call; the detail then says how long it
+	// waited (withRetry knows).
+	waited bool
+	ev     finding.Evidence
+	err    error
 }
 
 func (e *callError) Error() string { return e.err.Error() }
@@ -72,6 +77,12 @@ var providerIssuerRE = regexp.MustCompile(`No OpenIDConnect provider found in yo
 // AWS error code, message and request id.
 func classify(err error, endpoint string) *callError {
 	ce := &callError{err: err, ev: finding.Evidence{finding.EvEndpoint: endpoint}}
+	if ev, ok := certFailure(err, endpoint); ok {
+		ce.finding = finding.CodeTLSCertificateUntrusted
+		maps.Copy(ce.ev, ev)
+		ce.ev[finding.EvLayer] = "TLS"
+		return ce
+	}
 	var re *awshttp.ResponseError
 	status := 0
 	if errors.As(err, &re) {
@@ -116,6 +127,16 @@ func classify(err error, endpoint string) *callError {
 		ce.finding = finding.CodeSTSError
 		return ce
 	}
+	if status != 0 && (timedOut(err) || errors.Is(err, context.Canceled)) {
+		// The headers came and the body did not, before a deadline: the
+		// network's doing (a congested link, a proxy holding the body),
+		// not an endpoint that is not STS.
+		ce.finding, ce.transient, ce.waited = finding.CodeSTSUnreachable, true, timedOut(err)
+		ce.ev[finding.EvLayer] = networkLayer(err)
+		ce.ev[finding.EvDetail] = fmt.Sprintf("the answer's status line and headers came (HTTP %d), its body did not arrive", status)
+		ce.ev[finding.EvProxy] = proxyInEffect()
+		return ce
+	}
 	if connectionLevel(err) {
 		// Whatever the status: the SDK can fail a 200 when the connection
 		// breaks under it (aws-sdk-go-v2 issues 1825, 2737, 2935), and a
@@ -146,8 +167,34 @@ func classify(err error, endpoint string) *callError {
 	}
 	ce.finding, ce.transient = finding.CodeSTSUnreachable, true
 	ce.ev[finding.EvLayer], ce.ev[finding.EvDetail] = networkLayer(err), rootCause(err)
+	if noAnswer(err) {
+		ce.ev[finding.EvDetail], ce.waited = "no answer (not even its status line)", true
+	}
 	ce.ev[finding.EvProxy] = proxyInEffect()
 	return ce
+}
+
+// timedOut reports whether err is a deadline passing (the check's, the
+// attempt's or the transport's) rather than an answer or a refusal.
+func timedOut(err error) bool {
+	var ne net.Error
+	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout())
+}
+
+// noAnswer reports whether err is a deadline that passed while waiting
+// for an answer on a connection made (not while dialling or in TLS).
+func noAnswer(err error) bool {
+	return errors.Is(err, context.DeadlineExceeded) && networkLayer(err) == "timeout"
+}
+
+// within is how long a timed-out attempt waited, as evidence says it.
+func within(d time.Duration) string {
+	if d >= time.Second {
+		d = d.Round(100 * time.Millisecond)
+	} else {
+		d = d.Round(time.Millisecond)
+	}
+	return " within " + d.String()
 }
 
 // networkish reports whether err is the network's: a transport error,

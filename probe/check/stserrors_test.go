@@ -72,3 +72,27 @@ type timeoutError struct{}
 func (timeoutError) Error() string   { return "net/http: TLS handshake timeout" }
 func (timeoutError) Timeout() bool   { return true }
 func (timeoutError) Temporary() bool { return true }
+
+// TestClassifyCertificateFailures: a certificate that fails verification is
+// tls-certificate-untrusted, not retried, whatever the kind; other TLS
+// failures stay sts-unreachable.
+func TestClassifyCertificateFailures(t *testing.T) {
+	leaf := &x509.Certificate{DNSNames: []string{"sts.corp.example"}}
+	for _, tc := range []struct {
+		err     error
+		problem string
+	}{
+		{&tls.CertificateVerificationError{UnverifiedCertificates: []*x509.Certificate{leaf}, Err: x509.UnknownAuthorityError{}}, finding.TLSUnknownAuthority},
+		{x509.HostnameError{Certificate: leaf, Host: "127.0.0.1"}, finding.TLSNameMismatch},
+		{x509.CertificateInvalidError{Cert: leaf, Reason: x509.Expired}, finding.TLSExpired},
+		{x509.CertificateInvalidError{Cert: leaf, Reason: x509.IncompatibleUsage}, finding.TLSInvalid},
+	} {
+		ce := classify(&url.Error{Op: "Post", URL: "https://sts", Err: tc.err}, "https://sts.us-west-2.amazonaws.com")
+		if ce.finding != finding.CodeTLSCertificateUntrusted || ce.transient || ce.ev[finding.EvTLSProblem] != tc.problem {
+			t.Errorf("%v: %s transient=%v problem %q, want %s", tc.err, ce.finding, ce.transient, ce.ev[finding.EvTLSProblem], tc.problem)
+		}
+	}
+	if ce := classify(&url.Error{Op: "Post", URL: "https://sts", Err: tls.AlertError(40)}, "https://sts"); ce.finding != finding.CodeSTSUnreachable || !ce.transient {
+		t.Errorf("a TLS alert: %s transient=%v", ce.finding, ce.transient)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log"
 	"strings"
 	"time"
 
@@ -63,6 +64,10 @@ func lookup(name string) *command {
 
 // Main runs one command and returns the process exit code.
 func (c *CLI) Main(ctx context.Context, args []string) int {
+	// What a library prints through the standard logger is not about the
+	// user's identity: nothing until a command's logger takes it (at debug
+	// level, newLogger).
+	log.SetOutput(io.Discard)
 	if len(args) == 0 {
 		return c.fail(usageErrorf("run 'irsa-probe --help' for the commands", "no command: say which, one of %s", strings.Join(CommandNames(), ", ")))
 	}

@@ -120,13 +120,21 @@ func (c *CLI) explain(cfg *config.Config, ex explainFlags) int {
 }
 
 // fromToken fills req from the pod's token: IRSA's, or Pod Identity's.
+// A Pod Identity policy is explained for the pod's service account, so
+// with --pod-identity either token names it (an IRSA pod asking whether a
+// Pod Identity role would work for it), and without one the downward API
+// settings can.
 func (c *CLI) fromToken(cfg *config.Config, ex explainFlags, req *policy.Request) (string, error) {
 	path := ex.tokenFile
-	if path == "" && !ex.podIdentity {
-		path = cfg.AWS.TokenFile
+	for _, f := range tokenFiles(cfg, ex.podIdentity) {
+		path = cmp.Or(path, f)
 	}
-	if path == "" {
-		path = cfg.AWS.ContainerAuthTokenFile
+	if path == "" && ex.podIdentity && cfg.PodNamespace != "" && cfg.ServiceAccount != "" {
+		req.Subject = "system:serviceaccount:" + cfg.PodNamespace + ":" + cfg.ServiceAccount
+		return "IRSA_PROBE_POD_NAMESPACE and IRSA_PROBE_SERVICE_ACCOUNT", nil
+	}
+	if path == "" && ex.podIdentity {
+		return "", usageErrorf(commandHint(CmdTrustPolicy), "no token to take the service account from: AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE and AWS_WEB_IDENTITY_TOKEN_FILE are not set; name it: --namespace NAMESPACE --service-account NAME")
 	}
 	if path == "" {
 		return "", usageErrorf(commandHint(CmdTrustPolicy), "no token to explain the policy for: AWS_WEB_IDENTITY_TOKEN_FILE and AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE are not set; pass --token-file, or the values: --issuer and --subject")
@@ -146,7 +154,19 @@ func (c *CLI) fromToken(cfg *config.Config, ex explainFlags, req *policy.Request
 	if !tok.HasAudience(cfg.Audience) && len(tok.Audience) > 0 && !req.PodIdentity {
 		req.Audience = tok.Audience[0]
 	}
+	if ex.podIdentity && path == cfg.AWS.TokenFile && !tok.HasAudience(iam.PodIdentityAudience) {
+		return "the IRSA token " + path + " (its service account; Pod Identity would use the same)", nil
+	}
 	return "the token " + path, nil
+}
+
+// tokenFiles are the token files to take the request from, in order: for
+// IRSA, IRSA's then Pod Identity's; for Pod Identity, the other way round.
+func tokenFiles(cfg *config.Config, podIdentity bool) []string {
+	if podIdentity {
+		return []string{cfg.AWS.ContainerAuthTokenFile, cfg.AWS.TokenFile}
+	}
+	return []string{cfg.AWS.TokenFile, cfg.AWS.ContainerAuthTokenFile}
 }
 
 // fillAccount sets the account and partition: flags, then the role ARN

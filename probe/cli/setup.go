@@ -3,6 +3,7 @@ package cli
 import (
 	"flag"
 	"io"
+	"log"
 	"log/slog"
 
 	"github.com/irsa-probe/irsa-probe/probe/config"
@@ -10,12 +11,20 @@ import (
 
 // newLogger builds the slog logger IRSA_PROBE_LOG_FORMAT/LEVEL ask for. Logs
 // go to stderr so stdout stays the report (JSON stays parseable).
+// Whatever a library prints through the standard logger goes to the same
+// logger at debug level: it is not about the user's identity, and at the
+// default level it must not reach `kubectl logs` before the report.
 func newLogger(w io.Writer, s config.Settings) *slog.Logger {
 	opts := &slog.HandlerOptions{Level: s.SlogLevel()}
+	var l *slog.Logger
 	if s.LogFormat == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts))
+		l = slog.New(slog.NewJSONHandler(w, opts))
+	} else {
+		l = slog.New(slog.NewTextHandler(w, opts))
 	}
-	return slog.New(slog.NewTextHandler(w, opts))
+	log.SetFlags(0)
+	log.SetOutput(slog.NewLogLogger(l.Handler(), slog.LevelDebug).Writer())
+	return l
 }
 
 // loadConfig reads the environment, lays cmd's flags over it and finishes

@@ -1,7 +1,7 @@
 package config
 
 import (
-	"crypto/x509"
+	"encoding/pem"
 	"fmt"
 	"log/slog"
 	"os"
@@ -36,7 +36,7 @@ type AWS struct {
 	EndpointURL          string `envconfig:"AWS_ENDPOINT_URL" desc:"endpoint override for every service, when AWS_ENDPOINT_URL_STS is unset"`
 	IMDSEndpoint         string `envconfig:"AWS_EC2_METADATA_SERVICE_ENDPOINT" desc:"IMDS endpoint override, for the default-chain step"`
 	IMDSDisabled         string `envconfig:"AWS_EC2_METADATA_DISABLED" desc:"true keeps the default-chain step off IMDS (the node role)"`
-	CABundle             string `envconfig:"AWS_CA_BUNDLE" desc:"PEM file of extra CA certificates for STS, IMDS and the issuer (at most 1 MiB)"`
+	CABundle             string `envconfig:"AWS_CA_BUNDLE" desc:"PEM file of the CA certificates to trust for STS, IMDS and the issuer instead of the system's, as the SDK does (at most 1 MiB)"`
 	// EKS Pod Identity: the container credentials provider's variables.
 	ContainerCredentialsFullURI string `envconfig:"AWS_CONTAINER_CREDENTIALS_FULL_URI" show:"(webhook)" desc:"EKS Pod Identity agent endpoint (injected by the webhook for an associated service account)"`
 	ContainerAuthTokenFile      string `envconfig:"AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE" show:"(webhook)" desc:"EKS Pod Identity token, sent to the agent (injected by the webhook)"`
@@ -140,11 +140,28 @@ func (c *Config) loadCABundle() error {
 	if err != nil {
 		return &Error{Name: "AWS_CA_BUNDLE", Value: c.AWS.CABundle, Want: fmt.Sprintf("cannot be read: %v", err)}
 	}
-	if !x509.NewCertPool().AppendCertsFromPEM(b) {
+	if !holdsPEMCertificate(b) {
 		return &Error{Name: "AWS_CA_BUNDLE", Value: c.AWS.CABundle, Want: "holds no PEM certificate"}
 	}
 	c.caBundle = b
 	return os.Unsetenv("AWS_CA_BUNDLE")
+}
+
+// holdsPEMCertificate reports whether b has a PEM CERTIFICATE block. The
+// certificates are parsed once, at the first TLS connection (package
+// check): parsing a bundle of every public root here too cost a check
+// milliseconds of CPU, over plain HTTP for nothing.
+func holdsPEMCertificate(b []byte) bool {
+	for len(b) > 0 {
+		var block *pem.Block
+		if block, b = pem.Decode(b); block == nil {
+			return false
+		}
+		if block.Type == "CERTIFICATE" && len(block.Headers) == 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // CABundle is the PEM of AWS_CA_BUNDLE, nil when it is not set.

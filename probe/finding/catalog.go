@@ -277,9 +277,10 @@ or with the AWS CLI:
 	CodeSTSUnreachable: {
 		Severity: SeverityUndecided,
 		Title:    "STS (or IMDS) could not be reached before the deadline",
-		Detected: "DNS, TCP, TLS, HTTP or timeout errors, after retries",
-		Message:  `Could not reach {{d .endpoint "STS"}} ({{d .layer "network"}} failed: {{.detail}}){{if .proxy}}; proxy in effect: {{.proxy}}{{end}}.`,
-		Fix: `Check egress to the endpoint from this pod (network policies, security groups, VPC endpoint for STS, proxy settings):
+		Detected: "DNS, TCP, TLS, HTTP or timeout errors (an answer whose body does not arrive too), after retries",
+		Message:  `{{if .layer "timeout"}}{{d .endpoint "STS"}} did not answer in time: {{.detail}}{{else}}Could not reach {{d .endpoint "STS"}} ({{d .layer "network"}} failed: {{.detail}}){{end}}{{if .proxy}}; proxy in effect: {{.proxy}}{{end}}.`,
+		Fix: `{{if .layer "timeout"}}The endpoint was reached but its answer was too slow (a congested link, or a proxy or firewall holding the answer), on every attempt until the deadline. Check that path's health; a longer IRSA_PROBE_TIMEOUT only helps if STS is slow, never if the answer is held.
+{{end}}Check egress to the endpoint from this pod (network policies, security groups, VPC endpoint for STS, proxy settings):
   {{reachCommand .}}
   aws ec2 describe-vpc-endpoints --region {{suggestRegion .}} --filters Name=service-name,Values={{vpceService .}}
 Set NO_PROXY to include {{endpointHost .endpoint}} if a proxy must not be used for it.`,
@@ -331,7 +332,7 @@ Point the override at the region's endpoint, or remove it:
 		Severity: SeverityUndecided,
 		Title:    "the EKS Pod Identity agent on the node did not answer before the deadline",
 		Detected: "connection refused or timed out to AWS_CONTAINER_CREDENTIALS_FULL_URI, after retries",
-		Message:  `Could not reach the EKS Pod Identity agent at {{.agent_url}} ({{d .layer "network"}} failed: {{.detail}}); the identity was not decided.`,
+		Message:  `{{if .layer "timeout"}}The EKS Pod Identity agent at {{.agent_url}} did not answer in time: {{.detail}}{{else}}Could not reach the EKS Pod Identity agent at {{.agent_url}} ({{d .layer "network"}} failed: {{.detail}}){{end}}; the identity was not decided.`,
 		Fix: `{{if .layer "refused"}}Nothing listens on the agent's address on this node: the eks-pod-identity-agent add-on is not installed, or its pod on this node is not running:
   aws eks describe-addon --cluster-name {{d .cluster "CLUSTER_NAME"}} --addon-name eks-pod-identity-agent
   aws eks create-addon --cluster-name {{d .cluster "CLUSTER_NAME"}} --addon-name eks-pod-identity-agent

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/irsa-probe/irsa-probe/probe/verdict"
 )
@@ -82,6 +83,7 @@ type entry struct {
 // Values are escaped (Escape): they come from outside, and the message and
 // fix are printed as lines.
 func New(code Code, ev Evidence) Finding {
+	compileCatalog()
 	e, ok := catalog[code]
 	if !ok {
 		panic(fmt.Sprintf("finding: code %q is not in the catalog", code))
@@ -119,9 +121,11 @@ func Catalog() []CatalogEntry {
 	return out
 }
 
-// init compiles the catalog's templates: they are constants, so an error
-// is a bug, and every test run finds it.
-func init() {
+// compileCatalog compiles the catalog's templates, once, when the first
+// finding is rendered: a passing check renders none and parses nothing.
+// They are constants, so an error is a bug, and every test run finds it
+// (TestCatalogCompiles).
+var compileCatalog = sync.OnceFunc(func() {
 	for c, e := range catalog {
 		var err error
 		if e.message, err = parseTemplate(string(c)+".message", e.Message); err != nil {
@@ -132,4 +136,4 @@ func init() {
 		}
 		catalog[c] = e
 	}
-}
+})

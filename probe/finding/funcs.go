@@ -37,14 +37,15 @@ var evidenceFuncs = map[string]func(Evidence) string{
 			Audience:  orDefault(ev[EvExpectedAud], iam.DefaultAudience),
 		}))
 	},
-	"workload":      workload,
-	"restart":       restart,
-	"suggestRegion": suggestRegion,
-	"stsEndpoint":   func(ev Evidence) string { return stsEndpoint(suggestRegion(ev)) },
-	"vpceService":   func(ev Evidence) string { return iam.STSVPCEndpointService(suggestRegion(ev)) },
-	"reachCommand":  reachCommand,
-	"imdsAdvice":    imdsAdvice,
-	"unsetShadow":   unsetShadow,
+	"workload":         workload,
+	"restart":          restart,
+	"suggestRegion":    suggestRegion,
+	"stsEndpoint":      func(ev Evidence) string { return stsEndpoint(suggestRegion(ev)) },
+	"vpceService":      func(ev Evidence) string { return iam.STSVPCEndpointService(suggestRegion(ev)) },
+	"reachCommand":     reachCommand,
+	"imdsAdvice":       imdsAdvice,
+	"unsetShadow":      unsetShadow,
+	"caBundleCommands": caBundleCommands,
 	"validSessionName": func(ev Evidence) string {
 		n := invalidSessionRE.ReplaceAllString(ev[EvSessionName], "-")
 		if len(n) < 2 {

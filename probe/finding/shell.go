@@ -36,3 +36,8 @@ var shellKeys = map[string]bool{
 func writeFileCommand(name, doc string) string {
 	return "printf '%s\\n' " + shq(doc) + " > " + name
 }
+
+// ShellWord is s as one shell word: unchanged when it is safe, else
+// single-quoted. For commands built outside the catalog (the kubectl
+// plugin's fleet view).
+func ShellWord(s string) string { return shq(s) }

@@ -2,7 +2,6 @@ package iam
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 )
 
@@ -18,10 +17,10 @@ func (r RoleARN) String() string {
 	return "arn:" + r.Partition + ":iam::" + r.Account + ":role" + r.Path + r.Name
 }
 
-var accountRE = regexp.MustCompile(`^[0-9]{12}$`)
+var accountRE = lazyRegexp(`^[0-9]{12}$`)
 
 // roleNameRE is IAM's rule for role names.
-var roleNameRE = regexp.MustCompile(`^[\w+=,.@-]{1,64}$`)
+var roleNameRE = lazyRegexp(`^[\w+=,.@-]{1,64}$`)
 
 // ParseRoleARN parses an IAM role ARN and says precisely what is wrong with a bad one.
 func ParseRoleARN(s string) (RoleARN, error) {
@@ -39,7 +38,7 @@ func ParseRoleARN(s string) (RoleARN, error) {
 	if parts[3] != "" {
 		return RoleARN{}, fmt.Errorf("IAM ARNs have no region, got %q", parts[3])
 	}
-	if !accountRE.MatchString(r.Account) {
+	if !accountRE().MatchString(r.Account) {
 		return RoleARN{}, fmt.Errorf("account %q is not 12 digits", r.Account)
 	}
 	res, ok := strings.CutPrefix(parts[5], "role/")
@@ -51,7 +50,7 @@ func ParseRoleARN(s string) (RoleARN, error) {
 	if i < 0 {
 		r.Path = "/"
 	}
-	if !roleNameRE.MatchString(r.Name) {
+	if !roleNameRE().MatchString(r.Name) {
 		return RoleARN{}, fmt.Errorf("role name %q is not a valid IAM role name", r.Name)
 	}
 	return r, nil

@@ -3,23 +3,30 @@ package iam
 import (
 	"regexp"
 	"slices"
+	"sync"
 )
 
 type partition struct {
-	regions   *regexp.Regexp
+	regions   func() *regexp.Regexp
 	dnsSuffix string
+}
+
+// lazyRegexp compiles expr at its first use, not at start-up: most runs
+// of the binary match few of the package's patterns, or none.
+func lazyRegexp(expr string) func() *regexp.Regexp {
+	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(expr) })
 }
 
 // partitions follows the SDK's endpoint rules: which region names belong where.
 var partitions = map[string]partition{
-	"aws":        {regexp.MustCompile(`^(us|eu|ap|sa|ca|me|af|il|mx)-\w+-\d+$`), "amazonaws.com"},
-	"aws-cn":     {regexp.MustCompile(`^cn-\w+-\d+$`), "amazonaws.com.cn"},
-	"aws-us-gov": {regexp.MustCompile(`^us-gov-\w+-\d+$`), "amazonaws.com"},
-	"aws-iso":    {regexp.MustCompile(`^us-iso-\w+-\d+$`), "c2s.ic.gov"},
-	"aws-iso-b":  {regexp.MustCompile(`^us-isob-\w+-\d+$`), "sc2s.sgov.gov"},
-	"aws-iso-e":  {regexp.MustCompile(`^eu-isoe-\w+-\d+$`), "cloud.adc-e.uk"},
-	"aws-iso-f":  {regexp.MustCompile(`^us-isof-\w+-\d+$`), "csp.hci.ic.gov"},
-	"aws-eusc":   {regexp.MustCompile(`^eusc-(de)-\w+-\d+$`), "amazonaws.eu"},
+	"aws":        {lazyRegexp(`^(us|eu|ap|sa|ca|me|af|il|mx)-\w+-\d+$`), "amazonaws.com"},
+	"aws-cn":     {lazyRegexp(`^cn-\w+-\d+$`), "amazonaws.com.cn"},
+	"aws-us-gov": {lazyRegexp(`^us-gov-\w+-\d+$`), "amazonaws.com"},
+	"aws-iso":    {lazyRegexp(`^us-iso-\w+-\d+$`), "c2s.ic.gov"},
+	"aws-iso-b":  {lazyRegexp(`^us-isob-\w+-\d+$`), "sc2s.sgov.gov"},
+	"aws-iso-e":  {lazyRegexp(`^eu-isoe-\w+-\d+$`), "cloud.adc-e.uk"},
+	"aws-iso-f":  {lazyRegexp(`^us-isof-\w+-\d+$`), "csp.hci.ic.gov"},
+	"aws-eusc":   {lazyRegexp(`^eusc-(de)-\w+-\d+$`), "amazonaws.eu"},
 }
 
 // regionMatchOrder tries the most specific patterns first: us-gov-west-1
@@ -39,7 +46,7 @@ func PartitionNames() []string {
 // PartitionOfRegion returns the partition a region belongs to, or "".
 func PartitionOfRegion(region string) string {
 	for _, p := range regionMatchOrder {
-		if partitions[p].regions.MatchString(region) {
+		if partitions[p].regions().MatchString(region) {
 			return p
 		}
 	}
@@ -69,12 +76,12 @@ func DefaultRegion(partition string) string { return defaultRegions[partition] }
 
 // eksIssuerRE matches an EKS cluster's OIDC issuer host:
 // oidc.eks.REGION.amazonaws.com (.com.cn in China).
-var eksIssuerRE = regexp.MustCompile(`^https://oidc\.eks\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?/`)
+var eksIssuerRE = lazyRegexp(`^https://oidc\.eks\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?/`)
 
 // IssuerRegion is the region in an EKS issuer URL, "" for other issuers
 // (self-managed clusters publish theirs anywhere).
 func IssuerRegion(issuer string) string {
-	if m := eksIssuerRE.FindStringSubmatch(issuer); m != nil {
+	if m := eksIssuerRE().FindStringSubmatch(issuer); m != nil {
 		return m[1]
 	}
 	return ""

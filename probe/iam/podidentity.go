@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net"
-	"regexp"
 	"strings"
 )
 
@@ -79,21 +78,21 @@ func AssociationCommand(cluster, namespace, serviceAccount, roleARN string) stri
 		or(cluster, "CLUSTER_NAME"), or(namespace, "NAMESPACE"), or(serviceAccount, "SERVICE_ACCOUNT"), or(roleARN, "arn:aws:iam::ACCOUNT_ID:role/ROLE_NAME"))
 }
 
-var callerRE = regexp.MustCompile(`^arn:([\w-]+):sts::(\d{12}):assumed-role/([\w+=,.@-]{1,64})/(.+)$`)
+var callerRE = lazyRegexp(`^arn:([\w-]+):sts::(\d{12}):assumed-role/([\w+=,.@-]{1,64})/(.+)$`)
 
 // RoleFromCaller is the role of an assumed-role caller ARN
 // (arn:P:sts::ACCOUNT:assumed-role/NAME/SESSION) and the session name. STS
 // drops the role's path, so the ARN returned has none: it names the role
 // for the fixes and IRSA_PROBE_EXPECT_ROLE_ARN, which matches on the name.
 func RoleFromCaller(callerARN string) (role RoleARN, session string, ok bool) {
-	m := callerRE.FindStringSubmatch(callerARN)
+	m := callerRE().FindStringSubmatch(callerARN)
 	if m == nil {
 		return RoleARN{}, "", false
 	}
 	return RoleARN{Partition: m[1], Account: m[2], Path: "/", Name: m[3]}, m[4], true
 }
 
-var uuidSuffixRE = regexp.MustCompile(`-[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+var uuidSuffixRE = lazyRegexp(`-[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 
 // ClusterFromSession reads the cluster name out of a Pod Identity session
 // name, eks-CLUSTER-POD-UUID (EKS Auth API reference, AssumedRoleUser), given
@@ -104,7 +103,7 @@ func ClusterFromSession(session, pod string) string {
 	if !ok || pod == "" {
 		return ""
 	}
-	rest = uuidSuffixRE.ReplaceAllString(rest, "")
+	rest = uuidSuffixRE().ReplaceAllString(rest, "")
 	for i := 1; i < len(rest); i++ {
 		if rest[i] == '-' && i+1 < len(rest) && strings.HasPrefix(pod, rest[i+1:]) {
 			return rest[:i]

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"time"
 
@@ -57,6 +58,12 @@ func Verify(ctx context.Context, hc Doer, issuer string, raw []byte) Result {
 	discoURL := strings.TrimSuffix(issuer, "/") + "/.well-known/openid-configuration"
 	if err := getJSON(ctx, hc, discoURL, &disco); err != nil {
 		res.Err = fmt.Errorf("fetching %s: %w", discoURL, err)
+		var big *TooLargeError
+		if errors.As(err, &big) {
+			res.Reachable = true
+			res.Discovery = fmt.Sprintf("the discovery document at %s is %s", discoURL, big)
+			res.Err = errors.New(res.Discovery)
+		}
 		return res
 	}
 	res.JWKSURI = disco.JWKSURI
@@ -77,6 +84,13 @@ func Verify(ctx context.Context, hc Doer, issuer string, raw []byte) Result {
 	var keys jose.JSONWebKeySet
 	if err := getJSON(ctx, hc, disco.JWKSURI, &keys); err != nil {
 		res.Err = fmt.Errorf("fetching %s: %w", disco.JWKSURI, err)
+		var big *TooLargeError
+		if errors.As(err, &big) {
+			// It answered, with what no verifier takes.
+			res.Reachable = true
+			res.Discovery = fmt.Sprintf("the JWKS at %s is %s", disco.JWKSURI, big)
+			res.Err = errors.New(res.Discovery)
+		}
 		return res
 	}
 	res.Reachable = true
@@ -112,8 +126,12 @@ func getJSON(ctx context.Context, hc Doer, target string, v any) error {
 	if err != nil {
 		return err
 	}
+	start := time.Now()
 	resp, err := hc.Do(req)
 	if err != nil {
+		if errors.Is(err, context.DeadlineExceeded) {
+			return fmt.Errorf("no answer (not even its status line) within %s", waited(start))
+		}
 		// The caller names the URL; url.Error would repeat it.
 		var ue *url.Error
 		if errors.As(err, &ue) {
@@ -125,15 +143,37 @@ func getJSON(ctx context.Context, hc Doer, target string, v any) error {
 	if resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("HTTP %d", resp.StatusCode)
 	}
-	b, err := io.ReadAll(io.LimitReader(resp.Body, maxDocument+1))
-	if err != nil {
-		return err
+	if resp.ContentLength > maxDocument {
+		return &TooLargeError{Seen: fmt.Sprintf("Content-Length %d bytes", resp.ContentLength)}
 	}
-	if len(b) > maxDocument {
-		return errors.New("document larger than 1 MiB")
+	b, err := io.ReadAll(io.LimitReader(resp.Body, maxDocument+1))
+	if len(b) >= maxDocument && (err != nil || len(b) > maxDocument) {
+		// Past the cap, whoever stopped the read (this limit or the HTTP
+		// client's own cap).
+		return &TooLargeError{Seen: fmt.Sprintf("more than %d bytes arrived", maxDocument)}
+	}
+	if err != nil {
+		if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded) {
+			return fmt.Errorf("the status line and headers came (HTTP %d), the body did not arrive within %s", resp.StatusCode, waited(start))
+		}
+		return err
 	}
 	if err := json.Unmarshal(b, v); err != nil {
 		return fmt.Errorf("not JSON: %w", err)
 	}
 	return nil
+}
+
+// TooLargeError is a discovery document or JWKS over the cap.
+type TooLargeError struct {
+	Seen string // the size seen: a Content-Length, or how much arrived
+}
+
+func (e *TooLargeError) Error() string {
+	return fmt.Sprintf("larger than the %d MiB cap (%s); real ones are a few KiB", maxDocument>>20, e.Seen)
+}
+
+// waited is how long a request has waited, as an error says it.
+func waited(start time.Time) time.Duration {
+	return time.Since(start).Round(100 * time.Millisecond)
 }

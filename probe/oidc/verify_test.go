@@ -61,3 +61,38 @@ func TestVerifyRealTokenSignatures(t *testing.T) {
 		t.Error("the error carries the token")
 	}
 }
+
+// bigJWKS answers the real discovery document, then a JWKS padded past
+// the cap, with or without a Content-Length.
+type bigJWKS struct {
+	issuerFiles
+	length bool
+}
+
+func (b bigJWKS) Do(req *http.Request) (*http.Response, error) {
+	if !strings.HasSuffix(req.URL.Path, "/keys") {
+		return b.issuerFiles.Do(req)
+	}
+	body := append(ststest.RealFile("jwks.json"), bytes.Repeat([]byte(" "), 2<<20)...)
+	resp := &http.Response{StatusCode: http.StatusOK, Body: io.NopCloser(bytes.NewReader(body)), ContentLength: -1}
+	if b.length {
+		resp.ContentLength = int64(len(body))
+	}
+	return resp, nil
+}
+
+// TestJWKSOverTheCap: a JWKS over the cap is refused, saying the cap and
+// the size seen; the issuer answered, so it is a discovery problem, not an
+// unreachable one.
+func TestJWKSOverTheCap(t *testing.T) {
+	tok := ststest.RealFile("valid-irsa.jwt")
+	for _, tc := range []struct {
+		length bool
+		seen   string
+	}{{true, "(Content-Length 2097"}, {false, "(more than 1048576 bytes arrived)"}} {
+		res := Verify(context.Background(), bigJWKS{issuerFiles{t: t}, tc.length}, ststest.RealEKSIssuerURL, tok)
+		if res.Verified || !res.Reachable || !strings.Contains(res.Discovery, "is larger than the 1 MiB cap "+tc.seen) {
+			t.Errorf("Content-Length %v: %+v", tc.length, res)
+		}
+	}
+}

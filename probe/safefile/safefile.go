@@ -1,6 +1,7 @@
 package safefile
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -28,7 +29,15 @@ func Read(path string, max int64) ([]byte, error) {
 		return nil, err
 	}
 	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, max+1))
+	// Sized from the descriptor (a CA bundle is 200 KiB: growing a buffer
+	// to it doubled what a check allocated); the limit still holds if the
+	// file grows meanwhile.
+	var buf bytes.Buffer
+	if fi, err := f.Stat(); err == nil && fi.Size() >= 0 {
+		buf.Grow(int(min(fi.Size(), max)) + bytes.MinRead) // MinRead: ReadFrom wants that much free before it sees EOF
+	}
+	_, err = buf.ReadFrom(io.LimitReader(f, max+1))
+	b := buf.Bytes()
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", path, err)
 	}

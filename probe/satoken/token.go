@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -108,9 +109,9 @@ func Parse(raw []byte) (*Token, error) {
 	if _, err := base64.RawURLEncoding.DecodeString(parts[2]); err != nil || parts[2] == "" {
 		return nil, &Error{Part: "signature", Err: errors.New("not base64url")}
 	}
-	var c jwtClaims
-	if err := decodeSegment(parts[1], &c); err != nil {
-		return nil, &Error{Part: "payload", Err: err}
+	c, err := decodeClaims(parts[1])
+	if err != nil {
+		return nil, err
 	}
 	t := &Token{Issuer: c.Iss, Subject: c.Sub, Audience: c.Aud, KeyID: h.Kid, Algorithm: h.Alg}
 	for _, f := range []struct {
@@ -122,8 +123,8 @@ func Parse(raw []byte) (*Token, error) {
 			continue
 		}
 		v, err := f.n.Float64()
-		if err != nil {
-			return nil, &Error{Part: "claims", Err: fmt.Errorf("%s is not a number", f.name)}
+		if err != nil && !errors.Is(err, strconv.ErrRange) { // out of range: ±Inf, clamped below
+			return nil, &Error{Part: "claims", Err: fmt.Errorf("claim %q is not a number", f.name)}
 		}
 		*f.dst = unixTime(v)
 	}
@@ -146,13 +147,43 @@ func Parse(raw []byte) (*Token, error) {
 	return t, nil
 }
 
-func decodeSegment(seg string, v any) error {
+// decodeClaims decodes the payload: a JSON object (else a payload error)
+// whose claims have the types RFC 7519 gives them (else a claims error
+// naming the claim, its type and the type wanted).
+func decodeClaims(seg string) (*jwtClaims, error) {
+	b, err := decodeBase64(seg)
+	if err != nil {
+		return nil, &Error{Part: "payload", Err: err}
+	}
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(b, &obj); err != nil || obj == nil {
+		return nil, &Error{Part: "payload", Err: errors.New("not a JSON object")}
+	}
+	if err := checkClaimTypes(obj, claimTypes, ""); err != nil {
+		return nil, &Error{Part: "claims", Err: err}
+	}
+	var c jwtClaims
+	if err := json.Unmarshal(b, &c); err != nil {
+		return nil, &Error{Part: "claims", Err: err} // not reached: the types were checked
+	}
+	return &c, nil
+}
+
+func decodeBase64(seg string) ([]byte, error) {
 	b, err := base64.RawURLEncoding.DecodeString(seg)
 	if err != nil {
 		// Some producers pad; accept that, but nothing else.
 		if b, err = base64.URLEncoding.DecodeString(seg); err != nil {
-			return errors.New("not base64url")
+			return nil, errors.New("not base64url")
 		}
+	}
+	return b, nil
+}
+
+func decodeSegment(seg string, v any) error {
+	b, err := decodeBase64(seg)
+	if err != nil {
+		return err
 	}
 	if err := json.Unmarshal(b, v); err != nil {
 		var te *json.UnmarshalTypeError

@@ -4,9 +4,11 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -76,8 +78,10 @@ func TestParseTokenErrorsNamePart(t *testing.T) {
 		{"header not json", seg("nope") + "." + seg(`{}`) + ".c2ln", "header"},
 		{"payload not base64", hdr + ".%%%.c2ln", "payload"},
 		{"payload not json", hdr + "." + seg("[1,2") + ".c2ln", "payload"},
-		{"aud wrong type", hdr + "." + seg(`{"aud":5}`) + ".c2ln", "payload"},
-		{"exp wrong type", hdr + "." + seg(`{"exp":"soon"}`) + ".c2ln", "payload"},
+		{"payload an array", hdr + "." + seg(`[1]`) + ".c2ln", "payload"},
+		{"payload null", hdr + "." + seg(`null`) + ".c2ln", "payload"},
+		{"aud wrong type", hdr + "." + seg(`{"aud":5}`) + ".c2ln", "claims"},
+		{"exp wrong type", hdr + "." + seg(`{"exp":"soon"}`) + ".c2ln", "claims"},
 		{"signature empty", hdr + "." + seg(`{}`) + ".", "signature"},
 		{"signature not base64", hdr + "." + seg(`{}`) + ".***", "signature"},
 	} {
@@ -219,4 +223,63 @@ func TestAppendedBytes(t *testing.T) {
 	if strings.Contains(err.Error(), "secret-ish") {
 		t.Error("the error echoes the appended bytes")
 	}
+}
+
+// TestClaimTypes: a payload that is a JSON object but holds a claim of the
+// wrong JSON type is named as such (claim, type seen, type wanted), for
+// every claim Parse reads and every JSON type; the right types parse.
+func TestClaimTypes(t *testing.T) {
+	values := map[string]string{"string": `"tomorrow"`, "number": `42`, "object": `{}`, "array": `["a"]`, "boolean": `true`}
+	for _, tc := range []struct {
+		path []string // the claim, nested in kubernetes.io
+		ok   []string // the JSON types accepted
+		want string
+	}{
+		{[]string{"iss"}, []string{"string"}, "a string"},
+		{[]string{"sub"}, []string{"string"}, "a string"},
+		{[]string{"aud"}, []string{"string", "array"}, "a string or an array of strings"},
+		{[]string{"exp"}, []string{"number"}, "a number (NumericDate: seconds since 1970)"},
+		{[]string{"iat"}, []string{"number"}, "a number (NumericDate: seconds since 1970)"},
+		{[]string{"nbf"}, []string{"number"}, "a number (NumericDate: seconds since 1970)"},
+		{[]string{"kubernetes.io"}, []string{"object"}, "an object"},
+		{[]string{"kubernetes.io", "namespace"}, []string{"string"}, "a string"},
+		{[]string{"kubernetes.io", "pod"}, []string{"object"}, "an object"},
+		{[]string{"kubernetes.io", "serviceaccount"}, []string{"object"}, "an object"},
+		{[]string{"kubernetes.io", "pod", "name"}, []string{"string"}, "a string"},
+		{[]string{"kubernetes.io", "serviceaccount", "name"}, []string{"string"}, "a string"},
+	} {
+		name := strings.Join(tc.path, ".")
+		for kind, v := range values {
+			t.Run(name+"/"+kind, func(t *testing.T) {
+				payload := v
+				for i := len(tc.path) - 1; i >= 0; i-- {
+					payload = `{"` + tc.path[i] + `":` + payload + `}`
+				}
+				_, err := Parse([]byte(seg(`{"alg":"RS256","kid":"k"}`) + "." + seg(payload) + ".c2ln"))
+				if slices.Contains(tc.ok, kind) {
+					if err != nil {
+						t.Fatalf("%s: %v", payload, err)
+					}
+					return
+				}
+				want := fmt.Sprintf("claims: claim %q is a JSON %s, want %s", name, kind, tc.want)
+				var te *Error
+				if !errors.As(err, &te) || te.Part != "claims" || err.Error() != want {
+					t.Fatalf("%s: got %v, want %q", payload, err, want)
+				}
+			})
+		}
+	}
+	t.Run("aud element", func(t *testing.T) {
+		_, err := Parse([]byte(seg(`{"alg":"RS256"}`) + "." + seg(`{"aud":["sts.amazonaws.com",{}]}`) + ".c2ln"))
+		if want := `claims: claim "aud" element 1 is a JSON object, want a string`; err == nil || err.Error() != want {
+			t.Fatalf("got %v, want %q", err, want)
+		}
+	})
+	t.Run("null is absent", func(t *testing.T) {
+		tok, err := Parse([]byte(seg(`{"alg":"RS256"}`) + "." + seg(`{"iss":null,"aud":null,"exp":null,"kubernetes.io":{"pod":null}}`) + ".c2ln"))
+		if err != nil || tok.Issuer != "" || !tok.Expiry.IsZero() {
+			t.Fatalf("got %+v, %v", tok, err)
+		}
+	})
 }

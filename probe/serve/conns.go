@@ -7,27 +7,48 @@ import (
 	"time"
 )
 
-// maxConns caps the connections serve holds open. Kubelet's probes and a
-// Prometheus scrape need a handful; every idle keep-alive connection costs
-// about 20 KiB (buffers and a goroutine), so without a cap anything that
-// can reach the port could hold thousands and push the sidecar past its
-// memory limit.
-const maxConns = 64
+// Connection caps. Kubelet's probes and a Prometheus scrape need a handful;
+// every connection costs about 20 KiB (buffers and a goroutine), so
+// without a cap anything that can reach the port could hold thousands and
+// push the sidecar past its memory limit.
+//
+// maxConns is the cap for connections that are idle or have waited
+// longer than headerGrace for their request's headers. A connection
+// younger than headerGrace is not evicted for a newcomer, so a kubelet
+// probe, which sends its whole request as it connects, is answered even
+// while slow clients (slowloris: headers a byte at a time) reconnect as
+// fast as they are dropped; maxOpen bounds all connections, young or not
+// (512 × 20 KiB: 10 MiB within serve's 32 MiB), and past it the
+// longest-waiting goes whatever its age.
+const (
+	maxConns    = 64
+	maxOpen     = 512
+	headerGrace = 500 * time.Millisecond
+)
 
-// connLimiter keeps at most max connections open. When a new one would
-// pass the cap it closes the one idle longest, so a probe that connects
-// while the cap is reached is still answered: the idle connections of a
-// flood make way, the probe does not wait. Only when all are busy (each
-// bounded by the server's read and write timeouts) is the new one closed.
+// connLimiter keeps the connections within maxConns and maxOpen. When a
+// new one passes a cap it closes another that is not being answered: the
+// one idle longest, else the one that has waited longest for its
+// request's headers. The newcomer is refused only when every other
+// connection is being answered (each bounded by the server's read and
+// write timeouts).
 type connLimiter struct {
-	max  int
-	mu   sync.Mutex
-	open int
-	idle map[net.Conn]time.Time // idle connections, since when
+	max, hard int
+	grace     time.Duration
+	now       func() time.Time
+	mu        sync.Mutex
+	// open is every connection held that no eviction has closed: its
+	// state and since when.
+	open map[net.Conn]connState
 }
 
-func newConnLimiter(max int) *connLimiter {
-	return &connLimiter{max: max, idle: map[net.Conn]time.Time{}}
+type connState struct {
+	state http.ConnState
+	since time.Time
+}
+
+func newConnLimiter(max, hard int, grace time.Duration) *connLimiter {
+	return &connLimiter{max: max, hard: hard, grace: grace, now: time.Now, open: map[net.Conn]connState{}}
 }
 
 // track is an http.Server ConnState hook.
@@ -36,20 +57,27 @@ func (l *connLimiter) track(c net.Conn, state http.ConnState) {
 	var evict net.Conn
 	switch state {
 	case http.StateNew:
-		l.open++
-		if l.open > l.max {
-			evict = l.oldestIdle()
+		now := l.now()
+		l.open[c] = connState{state, now}
+		switch {
+		case len(l.open) > l.hard:
+			evict = l.victim(c, now)
 			if evict == nil {
 				evict = c // all busy: refuse the newcomer
 			}
+		case len(l.open) > l.max:
+			evict = l.victim(c, now.Add(-l.grace)) // nil: all young or busy, keep them
 		}
-	case http.StateIdle:
-		l.idle[c] = time.Now()
-	case http.StateActive:
-		delete(l.idle, c)
+		// Counted out now, not when the server reports it closed, so a
+		// burst of newcomers evicts one connection each, not one each per
+		// eviction still closing.
+		delete(l.open, evict)
+	case http.StateIdle, http.StateActive:
+		if _, ok := l.open[c]; ok { // not already evicted
+			l.open[c] = connState{state, l.now()}
+		}
 	case http.StateClosed, http.StateHijacked:
-		l.open--
-		delete(l.idle, c)
+		delete(l.open, c)
 	}
 	l.mu.Unlock()
 	if evict != nil {
@@ -57,17 +85,23 @@ func (l *connLimiter) track(c net.Conn, state http.ConnState) {
 	}
 }
 
-// oldestIdle removes and returns the connection idle longest, or nil.
-func (l *connLimiter) oldestIdle() net.Conn {
-	var oldest net.Conn
-	var since time.Time
-	for c, t := range l.idle {
-		if oldest == nil || t.Before(since) {
-			oldest, since = c, t
+// victim is the connection to close for newcomer: the one idle longest,
+// else the one waiting longest for its request's headers since before
+// waitedFrom; nil when there is none.
+func (l *connLimiter) victim(newcomer net.Conn, waitedFrom time.Time) net.Conn {
+	var idle, waiting net.Conn
+	var idleSince, waitingSince time.Time
+	for c, s := range l.open {
+		switch {
+		case c == newcomer:
+		case s.state == http.StateIdle && (idle == nil || s.since.Before(idleSince)):
+			idle, idleSince = c, s.since
+		case s.state == http.StateNew && !s.since.After(waitedFrom) && (waiting == nil || s.since.Before(waitingSince)):
+			waiting, waitingSince = c, s.since
 		}
 	}
-	if oldest != nil {
-		delete(l.idle, oldest)
+	if idle != nil {
+		return idle
 	}
-	return oldest
+	return waiting
 }

@@ -42,7 +42,7 @@ const StateHeader = "Irsa-Probe-State"
 func (s *Server) httpServer() *http.Server {
 	return &http.Server{
 		Handler:           s.handler(),
-		ConnState:         newConnLimiter(maxConns).track,
+		ConnState:         newConnLimiter(maxConns, maxOpen, headerGrace).track,
 		ReadHeaderTimeout: readHeaderTimeout,
 		ReadTimeout:       readTimeout,
 		WriteTimeout:      writeTimeout,

@@ -6,7 +6,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/VictoriaMetrics/metrics"
 	"github.com/irsa-probe/irsa-probe/probe/check"
 	"github.com/irsa-probe/irsa-probe/probe/finding"
 	"github.com/irsa-probe/irsa-probe/probe/verdict"
@@ -38,50 +37,47 @@ const (
 var stsBuckets = []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10}
 
 // serveMetrics is what /metrics shows. Counters and the latency histogram
-// are VictoriaMetrics/metrics types: measured in this static binary, 72 KiB,
-// against 1.9 MiB for prometheus/client_golang doing the same; its
-// PrometheusHistogram writes classic le buckets, which Prometheus's
-// histogram_quantile reads (its default Histogram's vmrange buckets are
-// VictoriaMetrics-only). Gauges that describe
-// the latest check are written from the published snapshot at scrape time,
-// so they carry HELP text and are absent while unknown, rather than a
-// made-up 0.
+// are kept between scrapes (promtext.go). Gauges that describe the latest
+// check are written from the published snapshot at scrape time, so they
+// carry HELP text and are absent while unknown, rather than a made-up 0.
 type serveMetrics struct {
-	set     *metrics.Set
-	version string
+	checks    *counterVec
+	stsErrors *counterVec
+	stsDur    *histogramVec
+	version   string
 	// snap is the latest published state (never nil once serving).
 	snap func() *snapshot
 	now  func() time.Time
 }
 
 func newServeMetrics(version string, snap func() *snapshot, now func() time.Time) *serveMetrics {
-	// TYPE lines make the histogram a histogram for every Prometheus
-	// parser; the library only writes them when asked, process-wide.
-	metrics.ExposeMetadata(true)
-	m := &serveMetrics{set: metrics.NewSet(), version: version, snap: snap, now: now}
+	m := &serveMetrics{
+		checks:    newCounterVec(MetricChecks, "Completed checks, by result (ok, broken, indeterminate)."),
+		stsErrors: newCounterVec(MetricSTSErrors, "STS calls that failed, by call and AWS error code."),
+		stsDur:    newHistogramVec(MetricSTSDuration, "Latency of STS calls, by call, in seconds.", stsBuckets),
+		version:   version, snap: snap, now: now,
+	}
 	// Every result exists from the start, so rate() works from the first scrape.
 	for _, r := range verdict.Labels() {
-		m.set.GetOrCreateCounter(m.checksName(r))
+		m.checks.add(resultLabel(r), 0)
 	}
 	return m
 }
 
-func (m *serveMetrics) checksName(result string) string {
-	return fmt.Sprintf(`%s{result=%q}`, MetricChecks, result)
-}
+func resultLabel(result string) string { return fmt.Sprintf(`result=%q`, result) }
 
 // checkDone counts a completed check by result.
 func (m *serveMetrics) checkDone(rep *check.Report) {
-	m.set.GetOrCreateCounter(m.checksName(rep.Verdict().Label())).Inc()
+	m.checks.add(resultLabel(rep.Verdict().Label()), 1)
 }
 
 // observeSTS is the Checker's observer: one STS call's latency, and its
 // AWS error code when it failed.
 func (m *serveMetrics) observeSTS(call string, d time.Duration, errCode string) {
 	call = labelValue(call)
-	m.set.GetOrCreatePrometheusHistogramExt(fmt.Sprintf(`%s{call=%q}`, MetricSTSDuration, call), stsBuckets).Update(d.Seconds())
+	m.stsDur.observe(fmt.Sprintf(`call=%q`, call), d.Seconds())
 	if errCode != "" {
-		m.set.GetOrCreateCounter(fmt.Sprintf(`%s{call=%q,code=%q}`, MetricSTSErrors, call, labelValue(errCode))).Inc()
+		m.stsErrors.add(fmt.Sprintf(`call=%q,code=%q`, call, labelValue(errCode)), 1)
 	}
 }
 
@@ -106,7 +102,9 @@ func labelValue(s string) string {
 // container's CPU and memory, and about 130 runtime series per pod would
 // be most of a 10,000-pod fleet's series for nothing the probe knows.
 func (m *serveMetrics) write(w io.Writer) {
-	m.set.WritePrometheus(w)
+	m.checks.write(w)
+	m.stsDur.write(w)
+	m.stsErrors.write(w)
 	m.writeState(w)
 }
 

@@ -139,3 +139,21 @@ func FuzzLabelValue(f *testing.F) {
 		}
 	})
 }
+
+// TestHistogramBuckets: le is inclusive and cumulative, +Inf counts all.
+func TestHistogramBuckets(t *testing.T) {
+	h := newHistogramVec("h", "help", []float64{0.1, 1})
+	for _, v := range []float64{0.05, 0.1, 0.5, 1, 3} {
+		h.observe(`call="x"`, v)
+	}
+	var b bytes.Buffer
+	h.write(&b)
+	for _, want := range []string{
+		`h_bucket{call="x",le="0.1"} 2`, `h_bucket{call="x",le="1"} 4`, `h_bucket{call="x",le="+Inf"} 5`,
+		`h_sum{call="x"} 4.65`, `h_count{call="x"} 5`, "# TYPE h histogram",
+	} {
+		if !strings.Contains(b.String(), want+"\n") {
+			t.Errorf("no %q in:\n%s", want, b.String())
+		}
+	}
+}

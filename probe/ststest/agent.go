@@ -75,6 +75,9 @@ const (
 	AgentNodeRoleDenied
 	// AgentHang: the agent accepts the connection and never answers.
 	AgentHang
+	// AgentStallBody: the agent answers the status line and headers of
+	// its answer, then never the body.
+	AgentStallBody
 )
 
 // The agent's link-local addresses (configuration/config.go) and the
@@ -148,6 +151,15 @@ func (a *PodIdentityAgent) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	a.calls++
 	fault := a.fault
 	a.mu.Unlock()
+	if fault == AgentStallBody {
+		dripping(w, r, StallBody, func(w http.ResponseWriter) { a.answer(w, r, AgentHealthy) })
+		return
+	}
+	a.answer(w, r, fault)
+}
+
+// answer is the agent's answer to r with fault.
+func (a *PodIdentityAgent) answer(w http.ResponseWriter, r *http.Request, fault AgentFault) {
 	if r.URL.Path != "/v1/credentials" {
 		http.NotFound(w, r)
 		return

@@ -28,6 +28,20 @@ type issuerTLS struct {
 }
 
 func newIssuerTLS() (*issuerTLS, error) {
+	return newTLSChain("ststest issuer CA "+randomString(upperAlnum, 6), chainOptions{})
+}
+
+// chainOptions make a chain's leaf wrong in one way.
+type chainOptions struct {
+	// Names replaces the leaf's names (127.0.0.1, ::1, localhost) with
+	// these DNS names: a certificate for another host.
+	Names []string
+	// Expired makes the leaf's validity end an hour ago.
+	Expired bool
+}
+
+// newTLSChain makes a CA named caName and a leaf it signs.
+func newTLSChain(caName string, o chainOptions) (*issuerTLS, error) {
 	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return nil, fmt.Errorf("generate CA key: %w", err)
@@ -35,7 +49,7 @@ func newIssuerTLS() (*issuerTLS, error) {
 	now := time.Now()
 	caTmpl := &x509.Certificate{
 		SerialNumber:          randomSerial(),
-		Subject:               pkix.Name{Organization: []string{"ststest"}, CommonName: "ststest issuer CA " + randomString(upperAlnum, 6)},
+		Subject:               pkix.Name{Organization: []string{"ststest"}, CommonName: caName},
 		NotBefore:             now.Add(-time.Hour),
 		NotAfter:              now.Add(10 * 365 * 24 * time.Hour),
 		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
@@ -64,6 +78,12 @@ func newIssuerTLS() (*issuerTLS, error) {
 		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
 		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback},
 		DNSNames:     []string{"localhost"},
+	}
+	if o.Names != nil {
+		leafTmpl.Subject.CommonName, leafTmpl.IPAddresses, leafTmpl.DNSNames = o.Names[0], nil, o.Names
+	}
+	if o.Expired {
+		leafTmpl.NotBefore, leafTmpl.NotAfter = now.Add(-48*time.Hour), now.Add(-time.Hour)
 	}
 	leafDER, err := x509.CreateCertificate(rand.Reader, leafTmpl, ca, &leafKey.PublicKey, caKey)
 	if err != nil {

@@ -30,6 +30,10 @@ type Fault struct {
 	Delay time.Duration
 	// Drop closes the connection without any response.
 	Drop bool
+	// Drip sends the answer's status line and headers at once, then its
+	// body one byte every Drip (StallBody: never the second byte), as a
+	// congested link or a buffering proxy does.
+	Drip time.Duration
 	// NotAWS, when set, is answered instead of anything STS would say: what
 	// a proxy, a load balancer or a wrong endpoint override answers.
 	NotAWS *NotAWS
@@ -167,4 +171,20 @@ func (f Fault) apiError() *apiError {
 		}
 	}
 	return e
+}
+
+// peekFault is the fault takeFault would apply to r, without using it up.
+func (s *STS) peekFault(r *http.Request) (Fault, bool) {
+	_ = r.ParseForm() // answer parses it again: the form is kept
+	action := r.Form.Get("Action")
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := s.faults[action]
+	if st == nil {
+		st = s.faults[AnyAction]
+	}
+	if st == nil {
+		return Fault{}, false
+	}
+	return st.Fault, true
 }

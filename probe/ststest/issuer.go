@@ -1,6 +1,7 @@
 package ststest
 
 import (
+	"bytes"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
@@ -39,6 +40,8 @@ type Issuer struct {
 	kid         string
 	unreachable bool
 	delay       time.Duration
+	drip        time.Duration
+	jwksPad     int
 	// discoIssuer and discoJWKSURI override the discovery document (SetDiscovery).
 	discoIssuer, discoJWKSURI string
 }
@@ -170,6 +173,23 @@ func (iss *Issuer) SetDelay(d time.Duration) {
 	iss.delay = d
 }
 
+// SetDrip makes the issuer send each answer's status line and headers at
+// once, then its body one byte every d (StallBody: never the second byte;
+// 0: at once).
+func (iss *Issuer) SetDrip(d time.Duration) {
+	iss.mu.Lock()
+	defer iss.mu.Unlock()
+	iss.drip = d
+}
+
+// SetJWKSPadding makes the issuer's JWKS answer n bytes longer, with
+// whitespace after the key set (still valid JSON): a JWKS over a size cap.
+func (iss *Issuer) SetJWKSPadding(n int) {
+	iss.mu.Lock()
+	defer iss.mu.Unlock()
+	iss.jwksPad = n
+}
+
 // JWKS is the key set the issuer publishes.
 func (iss *Issuer) JWKS() []byte {
 	iss.mu.Lock()
@@ -229,7 +249,7 @@ func (iss *Issuer) DiscoveryDocument() []byte {
 
 func (iss *Issuer) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	iss.mu.Lock()
-	unreachable, delay := iss.unreachable, iss.delay
+	unreachable, delay, drip := iss.unreachable, iss.delay, iss.drip
 	iss.mu.Unlock()
 	if unreachable {
 		// Closes the connection without a response, like a dropped packet
@@ -243,12 +263,24 @@ func (iss *Issuer) serveHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	if drip > 0 {
+		dripping(w, r, drip, func(w http.ResponseWriter) { iss.answer(w, r) })
+		return
+	}
+	iss.answer(w, r)
+}
+
+// answer is the issuer's answer to r.
+func (iss *Issuer) answer(w http.ResponseWriter, r *http.Request) {
 	var body []byte
 	switch r.URL.Path {
 	case iss.path + "/.well-known/openid-configuration":
 		body = iss.DiscoveryDocument()
 	case iss.path + "/keys":
 		body = iss.JWKS()
+		iss.mu.Lock()
+		body = append(body, bytes.Repeat([]byte(" "), iss.jwksPad)...)
+		iss.mu.Unlock()
 	default:
 		http.NotFound(w, r)
 		return

@@ -336,6 +336,15 @@ func (s *STS) finish(i, status int, code, note string) {
 }
 
 func (s *STS) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	if f, ok := s.peekFault(r); ok && f.Drip > 0 && !f.Drop {
+		dripping(w, r, f.Drip, func(rec http.ResponseWriter) { s.answer(rec, r) })
+		return
+	}
+	s.answer(w, r)
+}
+
+// answer is STS's answer to r, faults applied.
+func (s *STS) answer(w http.ResponseWriter, r *http.Request) {
 	requestID := newRequestID()
 	// Every AWS answer carries the server's clock in Date (RFC 7231): the
 	// probe compares it with its own. Set here, it follows SetNow.

@@ -1,0 +1,7 @@
+//go:build race
+
+package main
+
+// raceEnabled: the race detector slows the plugin (and the fake kubectl,
+// this test binary) several times; timings are not asserted then.
+const raceEnabled = true

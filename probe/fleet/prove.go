@@ -1,0 +1,215 @@
+package fleet
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/irsa-probe/irsa-probe/probe/finding"
+)
+
+// Kube is what proving needs of a cluster; the kubectl plugin implements
+// it with kubectl, the tests with a fake.
+type Kube interface {
+	// CreateJob creates a Job from its JSON in namespace.
+	CreateJob(ctx context.Context, namespace string, job []byte) error
+	// CanaryPods lists the pods of every canary of run, in one call.
+	CanaryPods(ctx context.Context, runID string) ([]Pod, error)
+	// Logs is a pod's container's log.
+	Logs(ctx context.Context, namespace, pod, container string) ([]byte, error)
+	// DeleteRun deletes the run's Jobs and their pods in namespace, by
+	// the run's label.
+	DeleteRun(ctx context.Context, namespace, runID string) error
+}
+
+// ProveOptions shape a run of canaries.
+type ProveOptions struct {
+	CanaryOptions
+	// Parallel is how many canaries run at once (default 5).
+	Parallel int
+	// Poll is how often the canaries' pods are listed (default 1 s).
+	Poll time.Duration
+	// Cleanup bounds the deletion at the end (default 30 s), which runs
+	// even when ctx was canceled.
+	Cleanup time.Duration
+	// Kubectl are the global flags of the commands the results print.
+	Kubectl []string
+}
+
+// running is a canary that was created and has no verdict yet.
+type running struct {
+	id       *Identity
+	job      string
+	deadline time.Time
+	// waiting is why its pod has not run yet, for the timeout's message.
+	waiting string
+}
+
+// Prove runs a canary Job for each identity, at most Parallel at once,
+// each until it reports or its deadline, and sets id.Canary. Every Job it
+// created is deleted before it returns, whatever happened (cleanup errors
+// are returned). A canceled ctx ends the canaries still running as
+// canary-canceled.
+func Prove(ctx context.Context, k Kube, ids []*Identity, o ProveOptions) error {
+	if o.Parallel < 1 {
+		o.Parallel = 5
+	}
+	if o.Poll <= 0 {
+		o.Poll = time.Second
+	}
+	if o.Cleanup <= 0 {
+		o.Cleanup = 30 * time.Second
+	}
+	var namespaces []string
+	queue := slices.Clone(ids)
+	var active []*running
+	for len(queue) > 0 || len(active) > 0 {
+		for len(active) < o.Parallel && len(queue) > 0 && ctx.Err() == nil {
+			id := queue[0]
+			queue = queue[1:]
+			if !slices.Contains(namespaces, id.Namespace) {
+				namespaces = append(namespaces, id.Namespace)
+			}
+			job := JobName(o.RunID, id.ServiceAccount)
+			if err := k.CreateJob(ctx, id.Namespace, CanaryJob(id, o.CanaryOptions)); err != nil {
+				id.Canary = createFailed(job, id, err, o)
+				if ctx.Err() != nil { // killed by the interrupt, maybe after the API server took it
+					id.Canary = &Canary{Job: job, Verdict: CanaryError, Code: CodeCanaryCanceled, Message: "canceled while the canary Job was being created"}
+				}
+				continue
+			}
+			active = append(active, &running{id: id, job: job, deadline: time.Now().Add(o.Timeout)})
+		}
+		if ctx.Err() != nil {
+			break
+		}
+		if len(active) == 0 {
+			continue
+		}
+		pods, err := k.CanaryPods(ctx, o.RunID)
+		if err != nil && ctx.Err() == nil {
+			for _, r := range active {
+				r.waiting = "its pod could not be listed: " + finding.Escape(err.Error())
+			}
+		}
+		active = slices.DeleteFunc(active, func(r *running) bool { return settle(ctx, k, r, pods, o) })
+		if len(active) == 0 {
+			continue
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(o.Poll):
+		}
+	}
+	for _, r := range active {
+		r.id.Canary = &Canary{Job: r.job, Verdict: CanaryError, Code: CodeCanaryCanceled, Message: "canceled before the canary reported"}
+	}
+	for _, id := range queue {
+		id.Canary = &Canary{Verdict: CanaryError, Code: CodeCanaryCanceled, Message: "canceled before the canary was created"}
+	}
+	// Delete with a context of its own: Ctrl-C canceled ctx, and the Jobs
+	// must go anyway.
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), o.Cleanup)
+	defer cancel()
+	var errs []error
+	for _, ns := range namespaces {
+		if derr := k.DeleteRun(cctx, ns, o.RunID); derr != nil {
+			errs = append(errs, fmt.Errorf("deleting canary Jobs of run %s in namespace %s: %w (delete them: %s)", o.RunID, ns, derr,
+				shellJoin(slices.Concat([]string{"kubectl", "delete", "jobs", "--namespace=" + ns, "--selector=" + LabelRun + "=" + o.RunID}, o.Kubectl))))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// settle looks at a running canary's pod and decides it when it can:
+// finished (its log's report), an image that cannot be pulled, or past
+// its deadline. It reports whether the canary is settled.
+func settle(ctx context.Context, k Kube, r *running, pods []Pod, o ProveOptions) bool {
+	var p *Pod
+	for i := range pods {
+		if pods[i].Metadata.Labels[LabelCanary] == r.job && pods[i].Metadata.Namespace == r.id.Namespace {
+			p = &pods[i]
+		}
+	}
+	fail := func(code, msg, fix string) bool {
+		r.id.Canary = &Canary{Job: r.job, Verdict: CanaryError, Code: code, Message: msg, Fix: fix}
+		return true
+	}
+	events := shellJoin(slices.Concat([]string{"kubectl", "get", "events", "--namespace=" + r.id.Namespace, "--field-selector=involvedObject.name=" + r.job}, o.Kubectl))
+	if p != nil {
+		for _, cs := range p.Status.ContainerStatuses {
+			if t := cs.State.Terminated; t != nil && cs.Name == canaryContainer {
+				log, err := k.Logs(ctx, r.id.Namespace, p.Metadata.Name, canaryContainer)
+				if err != nil {
+					return fail(CodeCanaryNoReport, fmt.Sprintf("the canary exited %d and its log could not be read: %s", t.ExitCode, finding.Escape(err.Error())), "")
+				}
+				c := ReadCanaryLog(log, t.ExitCode)
+				c.Job = r.job
+				r.id.Canary = &c
+				return true
+			}
+			if w := cs.State.Waiting; w != nil {
+				switch w.Reason {
+				case "ErrImagePull", "ImagePullBackOff", "InvalidImageName":
+					return fail(CodeCanaryImagePull, fmt.Sprintf("the canary's image %s cannot be pulled: %s: %s", finding.Escape(o.Image), w.Reason, finding.Escape(w.Message)),
+						"use a copy the nodes can pull: --image=REGISTRY/irsa-probe:"+imageTag(o.Image))
+				case "CreateContainerConfigError", "CreateContainerError":
+					return fail(CodeCanaryNotStarted, fmt.Sprintf("the canary's container was not started: %s: %s", w.Reason, finding.Escape(w.Message)), events)
+				}
+				r.waiting = "its container waits: " + w.Reason
+			}
+		}
+		for _, c := range p.Status.Conditions {
+			if c.Type == "PodScheduled" && c.Status == "False" {
+				r.waiting = fmt.Sprintf("its pod was never scheduled: %s: %s", c.Reason, finding.Escape(c.Message))
+			}
+		}
+		if p.Status.Phase == "Failed" && len(p.Status.ContainerStatuses) == 0 {
+			return fail(CodeCanaryNotStarted, "the canary's pod failed before its container started", events)
+		}
+	}
+	if time.Now().Before(r.deadline) {
+		return false
+	}
+	if p == nil && r.waiting == "" {
+		return fail(CodeCanaryNoPod, fmt.Sprintf("the canary Job %s created no pod within %s (a ResourceQuota, a LimitRange or admission refused it)", r.job, o.Timeout), events)
+	}
+	if strings.HasPrefix(r.waiting, "its pod was never scheduled") {
+		return fail(CodeCanaryUnschedulable, fmt.Sprintf("the canary did not run within %s: %s", o.Timeout, r.waiting), events)
+	}
+	if r.waiting == "" {
+		r.waiting = "its pod is " + strings.ToLower(p.Status.Phase)
+	}
+	return fail(CodeCanaryTimeout, fmt.Sprintf("the canary did not report within %s (%s)", o.Timeout, r.waiting), events)
+}
+
+// createFailed is the canary of a Job the API server refused.
+func createFailed(job string, id *Identity, err error, o ProveOptions) *Canary {
+	msg := finding.Escape(err.Error())
+	if strings.Contains(msg, "(Forbidden)") && strings.Contains(msg, "cannot create resource \"jobs\"") {
+		return &Canary{Job: job, Verdict: CanaryError, Code: CodeCanaryForbidden,
+			Message: "creating the canary Job was refused: " + msg,
+			Fix: "grant create, list and delete on jobs and list on pods and pods/log in namespace " + finding.Escape(id.Namespace) + "; check with: " +
+				shellJoin(slices.Concat([]string{"kubectl", "auth", "can-i", "create", "jobs", "--namespace=" + id.Namespace}, o.Kubectl))}
+	}
+	return &Canary{Job: job, Verdict: CanaryError, Code: CodeCanaryRefused, Message: "creating the canary Job failed: " + msg}
+}
+
+// imageTag is the tag of an image reference, "TAG" when it has none.
+func imageTag(image string) string {
+	i := strings.LastIndex(image, ":")
+	if i < 0 || strings.Contains(image[i:], "/") {
+		return "TAG"
+	}
+	return image[i+1:]
+}
+
+func orDefault(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}
