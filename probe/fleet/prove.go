@@ -148,6 +148,11 @@ func settle(ctx context.Context, k Kube, r *running, pods []Pod, o ProveOptions)
 				}
 				c := ReadCanaryLog(log, t.ExitCode)
 				c.Job = r.job
+				// The report's fix may name the pod it ran in (the token's
+				// pod claim: trust-policy-denied's kubectl exec), which goes
+				// with its Job at the end of the run: say POD, as the
+				// catalog does for a pod it does not know.
+				c.Fix = strings.ReplaceAll(c.Fix, p.Metadata.Name, "POD")
 				r.id.Canary = &c
 				return true
 			}

@@ -164,3 +164,34 @@ func TestProvePodsUnreadable(t *testing.T) {
 		t.Errorf("deleted %v", k.deleted)
 	}
 }
+
+// deniedKube is fakeKube whose canaries report trust-policy-denied with
+// check's fix, which names the canary's own pod (the token's pod claim).
+type deniedKube struct{ *fakeKube }
+
+func (d deniedKube) Logs(ctx context.Context, ns, pod, c string) ([]byte, error) {
+	if _, err := d.fakeKube.Logs(ctx, ns, pod, c); err != nil {
+		return nil, err
+	}
+	fix := "or pipe the first half into kubectl exec -i -n " + ns + " " + pod + " -c irsa-probe -- irsa-probe trust-policy --explain -"
+	return json.Marshal(map[string]any{"ok": false, "mechanism": "irsa", "checks": []any{},
+		"findings": []any{map[string]string{"code": "trust-policy-denied", "severity": "error", "message": "m", "fix": fix}}})
+}
+
+// TestProveFixForgetsCanaryPod: the canary's pod is deleted with its Job,
+// so a fix must not name it (found on the real cluster, test/e2e).
+func TestProveFixForgetsCanaryPod(t *testing.T) {
+	k := deniedKube{&fakeKube{polls: 1, age: map[string]int{}, ns: map[string]string{}, done: map[string]bool{}}}
+	id := &Identity{Namespace: "payments", ServiceAccount: "ledger", RoleARN: roleA}
+	o := ProveOptions{CanaryOptions: CanaryOptions{RunID: "abc123", Image: "i", Timeout: time.Minute}, Parallel: 1, Poll: time.Millisecond}
+	if err := Prove(context.Background(), k, []*Identity{id}, o); err != nil {
+		t.Fatal(err)
+	}
+	c := id.Canary
+	if c == nil || c.Code != "trust-policy-denied" {
+		t.Fatalf("canary %+v, want trust-policy-denied", c)
+	}
+	if strings.Contains(c.Fix, c.Job+"-x") || !strings.Contains(c.Fix, "kubectl exec -i -n payments POD -c irsa-probe") {
+		t.Errorf("fix %q names the canary's pod %s-x, which is deleted; want POD", c.Fix, c.Job)
+	}
+}
