@@ -226,11 +226,60 @@ func TestFleetProve(t *testing.T) {
 		!strings.Contains(r.Stdout, "system:serviceaccount:"+ns.Name+":ledger") {
 		t.Errorf("no FAIL line for the canary of ledger naming its subject:\n%s", r.Stdout)
 	}
-	m := regexp.MustCompile(`labelled irsa-probe\.io/run=([0-9a-f]+),`).FindStringSubmatch(r.Stderr)
-	if m == nil {
-		t.Fatalf("no run label on stderr:\n%s", r.Stderr)
+	// The fix names no pod of the run: the canary's is gone with its Job.
+	if strings.Contains(r.Stdout, "irsa-probe-"+runLabel(t, r.Stderr)+"-ledger-") || !strings.Contains(r.Stdout, "kubectl exec -i -n "+ns.Name+" POD -c irsa-probe") {
+		t.Errorf("the fix names the canary's deleted pod, not POD:\n%s", r.Stdout)
 	}
-	for _, selector := range []string{"irsa-probe.io/run=" + m[1], "app.kubernetes.io/component=canary"} {
+	noCanaryJobs(t, runLabel(t, r.Stderr))
+
+	// The verdicts are the canaries' (not the listing's): each ran, as its
+	// service account, and STS answered the first with its role.
+	r = plugin(t, "-n", ns.Name, "--prove", "--canary-pod-spec="+specFile, "--timeout=2m", "--output=json")
+	var rep struct {
+		Inventory struct {
+			Identities []struct {
+				ServiceAccount string `json:"serviceAccount"`
+				Canary         *struct {
+					Job, Verdict, Code, Identity string
+				} `json:"canary"`
+			} `json:"identities"`
+		} `json:"inventory"`
+	}
+	if err := json.Unmarshal([]byte(r.Stdout), &rep); err != nil || r.ExitCode != 1 {
+		t.Fatalf("--output=json: exit %d, %v\n%s%s", r.ExitCode, err, r.Stdout, r.Stderr)
+	}
+	got := map[string]string{}
+	for _, id := range rep.Inventory.Identities {
+		if c := id.Canary; c != nil {
+			got[id.ServiceAccount] = c.Verdict + " " + c.Code + " " + c.Identity
+		}
+	}
+	want := map[string]string{
+		"billing-api": "ok  arn:aws:sts::" + env.Account + ":assumed-role/fleet-billing-api/",
+		"ledger":      "broken trust-policy-denied ",
+	}
+	for sa, w := range want {
+		if !strings.HasPrefix(got[sa], w) {
+			t.Errorf("canary of %s: %q, want %q…", sa, got[sa], w)
+		}
+	}
+	noCanaryJobs(t, runLabel(t, r.Stderr))
+}
+
+// runLabel is the run id the plugin's stderr names for its canaries.
+func runLabel(t *testing.T, stderr string) string {
+	t.Helper()
+	m := regexp.MustCompile(`labelled irsa-probe\.io/run=([0-9a-f]+),`).FindStringSubmatch(stderr)
+	if m == nil {
+		t.Fatalf("no run label on stderr:\n%s", stderr)
+	}
+	return m[1]
+}
+
+// noCanaryJobs: no Job of the run, nor any canary, is left.
+func noCanaryJobs(t *testing.T, run string) {
+	t.Helper()
+	for _, selector := range []string{"irsa-probe.io/run=" + run, "app.kubernetes.io/component=canary"} {
 		jobs, err := env.Kubectl.Run(context.Background(), "get", "jobs", "--all-namespaces", "--selector="+selector, "--output=name")
 		if err != nil || strings.TrimSpace(jobs) != "" {
 			t.Errorf("Jobs labelled %s after the run: %q %v", selector, jobs, err)
@@ -246,17 +295,18 @@ func TestFleetTrustPolicy(t *testing.T) {
 	ns := env.Namespace(t, framework.NamespaceOptions{})
 	role := env.RoleARN("billing-api-v2")
 	ns.Apply(annotatedServiceAccounts(map[string]string{"billing-api": role, "billing-worker": role}))
+	// Relative paths, as a user types them (the table prints ROLE=FILE).
 	dir := t.TempDir()
+	t.Chdir(dir)
 	write := func(name string, sas ...string) string {
 		var st []ststest.TrustStatement
 		for _, sa := range sas {
 			st = append(st, ststest.TrustStatementFor("aws", env.Account, env.Issuer.URL, ns.Name, sa))
 		}
-		path := filepath.Join(dir, name)
-		if err := os.WriteFile(path, []byte(ststest.TrustPolicy(st...)), 0o644); err != nil {
+		if err := os.WriteFile(name, []byte(ststest.TrustPolicy(st...)), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		return path
+		return name
 	}
 	current, narrowed := write("current.json", "billing-api", "billing-worker"), write("narrowed.json", "billing-api")
 
