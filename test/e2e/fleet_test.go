@@ -140,6 +140,7 @@ func paste(t *testing.T, command string) string {
 	if err != nil {
 		t.Fatalf("pasting %q: %v", command, err)
 	}
+	t.Logf("$ %s\n%s", command, out)
 	return out
 }
 
