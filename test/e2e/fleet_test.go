@@ -277,7 +277,9 @@ func runLabel(t *testing.T, stderr string) string {
 	return m[1]
 }
 
-// noCanaryJobs: no Job of the run, nor any canary, is left.
+// noCanaryJobs: no Job of the run, nor any canary, is left when the
+// plugin exits, and their pods go with them (the garbage collector's
+// cascade, within a minute).
 func noCanaryJobs(t *testing.T, run string) {
 	t.Helper()
 	for _, selector := range []string{"irsa-probe.io/run=" + run, "app.kubernetes.io/component=canary"} {
@@ -286,6 +288,14 @@ func noCanaryJobs(t *testing.T, run string) {
 			t.Errorf("Jobs labelled %s after the run: %q %v", selector, jobs, err)
 		}
 	}
+	var pods string
+	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(time.Second) {
+		var err error
+		if pods, err = env.Kubectl.Run(context.Background(), "get", "pods", "--all-namespaces", "--selector=irsa-probe.io/run="+run, "--output=name"); err == nil && strings.TrimSpace(pods) == "" {
+			return
+		}
+	}
+	t.Errorf("canary pods of run %s still there a minute after: %q", run, pods)
 }
 
 // Issue 20's --trust-policy on the real cluster: a policy narrowed to one
