@@ -34,7 +34,7 @@ FUZZ_TARGETS := ./probe/satoken:FuzzParse ./probe/check:FuzzClassify ./probe/fin
 	./probe/finding:FuzzCatalogValues ./probe/serve:FuzzServeRequest ./probe/serve:FuzzLabelValue \
 	./probe/policy:FuzzLoad ./probe/check:FuzzAgentAnswer ./probe/appsdk:FuzzParsers
 
-.PHONY: help build cross test fuzz demo lint bench image image-push docker-image dist tools clean
+.PHONY: help build cross test fuzz demo lint bench image image-push docker-image dist tools release-tools clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -108,13 +108,15 @@ dist: image ## release files in dist/: binaries, kubectl plugin archives and kre
 	sha256sum $(BINARY)-* $(PLUGIN)-* irsa-probe.yaml > SHA256SUMS; cat SHA256SUMS
 	IRSA_PROBE_DIST=$(abspath dist) go test -count=1 -run 'TestDist' ./deploy
 
-tools: ## install staticcheck, actionlint and the release checkers (helm, krew, syft, kyverno) into GOBIN
+tools: release-tools ## install staticcheck, actionlint, the release checkers and Kyverno's CLI into GOBIN
 	go install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
 	go install github.com/rhysd/actionlint/cmd/actionlint@$(ACTIONLINT_VERSION)
+	cd deploy/tools/kyverno && go build -trimpath -o $(GOBIN)/kyverno github.com/kyverno/kyverno/cmd/cli/kubectl-kyverno
+
+release-tools: ## install what make dist runs: helm, krew and its manifest validator, syft
 	go install helm.sh/helm/v3/cmd/helm@$(HELM_VERSION)
 	go install sigs.k8s.io/krew/cmd/krew@$(KREW_VERSION) sigs.k8s.io/krew/cmd/validate-krew-manifest@$(KREW_VERSION)
 	go install github.com/anchore/syft/cmd/syft@$(SYFT_VERSION)
-	cd deploy/tools/kyverno && go build -trimpath -o $(GOBIN)/kyverno github.com/kyverno/kyverno/cmd/cli/kubectl-kyverno
 
 clean: ## remove build output
 	rm -rf bin dist

@@ -159,9 +159,13 @@ func TestAdmissionPolicyDecodesStrictly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	objs, err := decodeAll(data)
-	if err != nil {
-		t.Fatal(err)
+	var objs []object
+	for _, d := range splitDocs(t, data) {
+		o, err := decodeStrict(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		objs = append(objs, o)
 	}
 	if len(objs) != 2 {
 		t.Fatalf("%d objects, want the policy and its binding", len(objs))
