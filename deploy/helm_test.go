@@ -39,13 +39,19 @@ var helmCases = []helmCase{
 	{name: "monitoring-only", engine: "none", set: []string{"injection.engine=none", "monitoring.prometheusRule.labels.release=kube-prometheus-stack"}},
 }
 
-func helmRun(t *testing.T, args ...string) []byte {
+// helmCommand is helm with no repositories, plugins or caches of the
+// user's: the chart only.
+func helmCommand(t *testing.T, args ...string) *exec.Cmd {
 	t.Helper()
-	helm := requireTool(t, "helm")
-	cmd := exec.Command(helm, args...)
-	// No repositories, plugins or caches of the user's: the chart only.
+	cmd := exec.Command(requireTool(t, "helm"), args...)
 	home := t.TempDir()
 	cmd.Env = append(os.Environ(), "HELM_CACHE_HOME="+home, "HELM_CONFIG_HOME="+home, "HELM_DATA_HOME="+home)
+	return cmd
+}
+
+func helmRun(t *testing.T, args ...string) []byte {
+	t.Helper()
+	cmd := helmCommand(t, args...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
@@ -66,8 +72,7 @@ func TestHelmLint(t *testing.T) {
 		helmRun(t, args...)
 	}
 	for _, bad := range []string{"defaultMode=always", "namespaces={Payments}", "injection.engine=webhook", "image.registry=a\"b"} {
-		helm := requireTool(t, "helm")
-		if out, err := exec.Command(helm, "lint", "--strict", chartDir, "--set", bad).CombinedOutput(); err == nil {
+		if out, err := helmCommand(t, "lint", "--strict", chartDir, "--set", bad).CombinedOutput(); err == nil {
 			t.Errorf("helm lint accepted --set %s:\n%s", bad, out)
 		}
 	}

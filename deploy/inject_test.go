@@ -62,7 +62,10 @@ func generatedFiles(t *testing.T) map[string][]byte {
 func kyvernoTestFiles(t *testing.T, probes map[string]corev1.Container) map[string][]byte {
 	t.Helper()
 	var admitted, expected bytes.Buffer
-	var mutated, unchanged, skipped []string
+	// mutated: changed by the policy; unchanged: evaluated, left alone;
+	// skipped: excluded by a condition (Kyverno's preconditions, the
+	// admission policy's matchConditions).
+	var mutated, unchanged, kyvernoSkipped, admissionSkipped []string
 	byRule := map[string][]string{}
 	for _, c := range injectCases {
 		for buf, pod := range map[*bytes.Buffer]corev1.Pod{&admitted: c.admitted(probes), &expected: c.expected(probes)} {
@@ -80,11 +83,14 @@ func kyvernoTestFiles(t *testing.T, probes map[string]corev1.Container) map[stri
 			byRule[c.want] = append(byRule[c.want], ref)
 		case c.namespace == "kube-system":
 			// Not matched at all: neither engine reports on it.
+		case c.injected:
+			kyvernoSkipped = append(kyvernoSkipped, ref)
+			admissionSkipped = append(admissionSkipped, ref)
+		case c.identity == noIdentity:
+			kyvernoSkipped = append(kyvernoSkipped, ref)
+			unchanged = append(unchanged, ref)
 		default:
 			unchanged = append(unchanged, ref)
-			if c.injected || c.identity == noIdentity {
-				skipped = append(skipped, ref)
-			}
 		}
 	}
 	values := map[string]any{"namespaceSelector": func() []any {
@@ -101,9 +107,10 @@ func kyvernoTestFiles(t *testing.T, probes map[string]corev1.Container) map[stri
 			"resources": byRule[m.name], "patchedResources": "../expected.yaml", "result": "pass",
 		})
 	}
-	// The pods a rule matched but left alone: already injected, no identity.
+	// The pods a rule matched but left alone: already injected, no identity
+	// (all in team-init, whose label selects inject-init).
 	kyvernoResults = append(kyvernoResults, map[string]any{
-		"policy": "irsa-probe-inject", "rule": "inject-init", "kind": "Pod", "resources": skipped, "result": "skip",
+		"policy": "irsa-probe-inject", "rule": "inject-init", "kind": "Pod", "resources": kyvernoSkipped, "result": "skip",
 	})
 	test := func(name, policy string, results []any) []byte {
 		data, err := yaml.Marshal(map[string]any{
@@ -125,10 +132,16 @@ func kyvernoTestFiles(t *testing.T, probes map[string]corev1.Container) map[stri
 		"kyverno/kyverno-test.yaml": test("kyverno", "../../kyverno/irsa-probe-inject.yaml", kyvernoResults),
 		// A MutatingAdmissionPolicy reports pass whenever it was evaluated,
 		// changed or not: the expected pods tell the two apart.
-		"mutating-admission-policy/kyverno-test.yaml": test("mutating-admission-policy", "../../mutating-admission-policy/irsa-probe-inject.yaml", []any{map[string]any{
-			"policy": "irsa-probe-inject", "isMutatingAdmissionPolicy": true, "kind": "Pod",
-			"resources": slices.Concat(mutated, unchanged), "patchedResources": "../expected.yaml", "result": "pass",
-		}}),
+		"mutating-admission-policy/kyverno-test.yaml": test("mutating-admission-policy", "../../mutating-admission-policy/irsa-probe-inject.yaml", []any{
+			map[string]any{
+				"policy": "irsa-probe-inject", "isMutatingAdmissionPolicy": true, "kind": "Pod",
+				"resources": slices.Concat(mutated, unchanged), "patchedResources": "../expected.yaml", "result": "pass",
+			},
+			map[string]any{
+				"policy": "irsa-probe-inject", "isMutatingAdmissionPolicy": true, "kind": "Pod",
+				"resources": admissionSkipped, "result": "skip",
+			},
+		}),
 	}
 }
 

@@ -66,13 +66,10 @@ func TestReadmeHelmCommands(t *testing.T) {
 	if len(lines) < 2 {
 		t.Fatalf("found %d helm install lines", len(lines))
 	}
-	helm := requireTool(t, "helm")
 	for _, l := range lines {
 		args := append([]string{"template"}, strings.Fields(l[1])...)
-		cmd := exec.Command(helm, args...)
+		cmd := helmCommand(t, args...)
 		cmd.Dir = ".."
-		home := t.TempDir()
-		cmd.Env = append(os.Environ(), "HELM_CACHE_HOME="+home, "HELM_CONFIG_HOME="+home, "HELM_DATA_HOME="+home)
 		out, err := cmd.CombinedOutput()
 		if err != nil || !strings.Contains(string(out), "kind: ") {
 			t.Errorf("helm %s: %v\n%s", strings.Join(args, " "), err, out)
