@@ -278,7 +278,10 @@ func jmesAny(names []string) string {
 // admissionPolicy is the MutatingAdmissionPolicy and its binding for s;
 // helm writes the chart's template instead.
 func admissionPolicy(containers map[string]corev1.Container, s injectSettings, helm bool) []byte {
-	image, namespaces, defaultMode := s.Image, celStrings(s.Namespaces), celString(s.DefaultMode)
+	// Namespaces as JSON, as the chart's toJson writes them: DNS labels,
+	// so a valid CEL list too.
+	ns, _ := json.Marshal(append([]string{}, s.Namespaces...))
+	image, namespaces, defaultMode := s.Image, string(ns), celString(s.DefaultMode)
 	if helm {
 		image, namespaces, defaultMode = phImage, phNamespaces, phMode
 	}
@@ -316,7 +319,9 @@ func admissionPolicy(containers map[string]corev1.Container, s injectSettings, h
 			"variables": []any{
 				map[string]any{"name": "podMode", "expression": "object.metadata.?labels[?" + label + "]"},
 				map[string]any{"name": "namespaceMode", "expression": "namespaceObject.metadata.?labels[?" + label + "]"},
-				map[string]any{"name": "mode", "expression": "variables.podMode.hasValue() ? variables.podMode.value() : variables.namespaceMode.hasValue() ? variables.namespaceMode.value() : namespaceObject.metadata.name in " + namespaces + " ? " + defaultMode + " : ''"},
+				// A line of its own: a YAML block keeps the chart's values
+				// out of YAML's quoting.
+				map[string]any{"name": "mode", "expression": "variables.podMode.hasValue() ? variables.podMode.value() :\nvariables.namespaceMode.hasValue() ? variables.namespaceMode.value() :\nnamespaceObject.metadata.name in " + namespaces + " ? " + defaultMode + " : ''\n"},
 				map[string]any{"name": "identity", "expression": "(object.spec.?initContainers.orValue([]) + object.spec.containers).filter(c, c.?env.orValue([]).exists(e, e.name in " + celStrings(identityMarkers) + "))"},
 			},
 			"mutations": mutations,
