@@ -165,7 +165,8 @@ func checkMonitoring(t *testing.T, c helmCase, byKind map[string][]byte) {
 	meta := want["metadata"].(map[string]any)
 	meta["namespace"] = "monitoring"
 	for _, s := range c.set {
-		if k, v, ok := strings.Cut(strings.TrimPrefix(s, "monitoring.prometheusRule.labels."), "="); ok && k != s {
+		if label, ok := strings.CutPrefix(s, "monitoring.prometheusRule.labels."); ok {
+			k, v, _ := strings.Cut(label, "=")
 			meta["labels"].(map[string]any)[k] = v
 		}
 	}
@@ -186,7 +187,7 @@ func checkMonitoring(t *testing.T, c helmCase, byKind map[string][]byte) {
 	}
 	dashboard, _ := os.ReadFile(dashboardFile)
 	if cm.Data["irsa-probe.json"] != string(dashboard) || cm.Labels["grafana_dashboard"] != "1" {
-		t.Errorf("dashboard ConfigMap differs from %s (labels %v)", dashboardFile, cm.Labels)
+		t.Errorf("dashboard ConfigMap differs from %s (%d bytes, want %d; labels %v)", dashboardFile, len(cm.Data["irsa-probe.json"]), len(dashboard), cm.Labels)
 	}
 	delete(byKind, "PrometheusRule")
 	delete(byKind, "ConfigMap")
@@ -200,7 +201,8 @@ func splitDocs(t *testing.T, stream []byte) [][]byte {
 	t.Helper()
 	var out [][]byte
 	for _, d := range bytes.Split(append([]byte("\n"), stream...), []byte("\n---")) {
-		d = bytes.TrimSpace(d)
+		// A block scalar at the end keeps its final newline.
+		d = append(bytes.TrimSpace(d), '\n')
 		var v any
 		if err := yaml.Unmarshal(d, &v); err != nil {
 			t.Fatalf("%v\n%s", err, d)
