@@ -288,19 +288,28 @@ func admissionPolicy(containers map[string]corev1.Container, s injectSettings, h
 	// The identity's values and mounts, as the mutation's own types: the
 	// object's typed lists and Object.* values do not mix in one list.
 	const typ = "Object.spec.initContainers"
-	copiedEnv := "variables.identity.size() == 0 ? [] : variables.identity[0].?env.orValue([]).filter(e, e.name in " + celStrings(identityEnv) + " && has(e.value)).map(e, " + typ + ".env{name: e.name, value: e.value})"
-	copiedMounts := "variables.identity.size() == 0 ? [] : variables.identity[0].?volumeMounts.orValue([]).filter(m, m.name in " + celStrings(identityMounts) + ").map(m, " + typ + ".volumeMounts{name: m.name, mountPath: m.mountPath, readOnly: true})"
-	var mutations []any
+	// No spec.variables and no cel.bind: Kyverno's CLI, which tests this
+	// policy, hands variables to no mutation and has no cel.bind. The
+	// expression spells each out instead, on lines of its own (a YAML
+	// block, so the chart's values stay out of YAML's quoting).
+	label := celString(injectLabel)
+	identity := "(object.spec.?initContainers.orValue([]) + object.spec.containers).filter(c, c.?env.orValue([]).exists(e, e.name in " + celStrings(identityMarkers) + "))"
+	mode := "(object.metadata.?labels[?" + label + "].hasValue() ? object.metadata.labels[" + label + "] :\n" +
+		"  namespaceObject.metadata.?labels[?" + label + "].hasValue() ? namespaceObject.metadata.labels[" + label + "] :\n" +
+		"  namespaceObject.metadata.name in " + namespaces + " ? " + defaultMode + " : '')"
+	copiedEnv := identity + "[0].?env.orValue([]).filter(e, e.name in " + celStrings(identityEnv) + " && has(e.value)).map(e, " + typ + ".env{name: e.name, value: e.value})"
+	copiedMounts := identity + "[0].?volumeMounts.orValue([]).filter(m, m.name in " + celStrings(identityMounts) + ").map(m, " + typ + ".volumeMounts{name: m.name, mountPath: m.mountPath, readOnly: true})"
+	expr := identity + ".size() == 0 ? [] :\n"
 	for _, m := range injectModes {
 		c := celObject(typ, asMap(containers[m.name], image), map[string]string{"env": "(" + copiedEnv + ")", "volumeMounts": "(" + copiedMounts + ")"})
-		expr := "variables.mode != " + celString(m.name) + " || variables.identity.size() == 0 ? [] :\n" +
+		expr += mode + " == " + celString(m.name) + " ?\n" +
 			"(has(object.spec.initContainers) ? [] : [JSONPatch{op: 'add', path: '/spec/initContainers', value: []}]) +\n" +
-			"[JSONPatch{op: 'add', path: '/spec/initContainers/0', value: " + c + "}]\n"
-		mutations = append(mutations, map[string]any{"patchType": "JSONPatch", "jsonPatch": map[string]any{"expression": expr}})
+			"[JSONPatch{op: 'add', path: '/spec/initContainers/0', value: " + c + "}] :\n"
 	}
+	expr += "[]\n"
+	mutations := []any{map[string]any{"patchType": "JSONPatch", "jsonPatch": map[string]any{"expression": expr}}}
 	notKubeSystem := map[string]any{"matchExpressions": []any{map[string]any{"key": "kubernetes.io/metadata.name", "operator": "NotIn", "values": []string{"kube-system"}}}}
 	pods := []any{map[string]any{"apiGroups": []string{""}, "apiVersions": []string{"v1"}, "operations": []string{"CREATE"}, "resources": []string{"pods"}}}
-	label := celString(injectLabel)
 	policy := map[string]any{
 		"apiVersion": "admissionregistration.k8s.io/v1beta1",
 		"kind":       "MutatingAdmissionPolicy",
@@ -316,14 +325,6 @@ func admissionPolicy(containers map[string]corev1.Container, s injectSettings, h
 				"name":       "not-injected",
 				"expression": "!(object.spec.?initContainers.orValue([]) + object.spec.containers).exists(c, c.name == " + celString(probeContainer) + ")",
 			}},
-			"variables": []any{
-				map[string]any{"name": "podMode", "expression": "object.metadata.?labels[?" + label + "]"},
-				map[string]any{"name": "namespaceMode", "expression": "namespaceObject.metadata.?labels[?" + label + "]"},
-				// A line of its own: a YAML block keeps the chart's values
-				// out of YAML's quoting.
-				map[string]any{"name": "mode", "expression": "variables.podMode.hasValue() ? variables.podMode.value() :\nvariables.namespaceMode.hasValue() ? variables.namespaceMode.value() :\nnamespaceObject.metadata.name in " + namespaces + " ? " + defaultMode + " : ''\n"},
-				map[string]any{"name": "identity", "expression": "(object.spec.?initContainers.orValue([]) + object.spec.containers).filter(c, c.?env.orValue([]).exists(e, e.name in " + celStrings(identityMarkers) + "))"},
-			},
 			"mutations": mutations,
 		},
 	}
