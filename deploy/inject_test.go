@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -327,4 +328,21 @@ func TestKyvernoCLI(t *testing.T) {
 		t.Errorf("kyverno test reports failures:\n%s", out)
 	}
 	t.Logf("%s", out)
+}
+
+// TestKyvernoVersionSaid: the README names the Kyverno the tools module
+// builds.
+func TestKyvernoVersionSaid(t *testing.T) {
+	mod, err := os.ReadFile("tools/kyverno/go.mod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`(?m)^\s*github.com/kyverno/kyverno (v[0-9.]+)`).FindSubmatch(mod)
+	if m == nil {
+		t.Fatal("tools/kyverno/go.mod requires no github.com/kyverno/kyverno")
+	}
+	readme, _ := os.ReadFile("../README.md")
+	if !bytes.Contains(readme, []byte("Kyverno "+string(m[1]))) {
+		t.Errorf("README does not say Kyverno %s", m[1])
+	}
 }
