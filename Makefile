@@ -111,7 +111,7 @@ dist: image ## release files in dist/: binaries, kubectl plugin archives and kre
 tools: release-tools ## install staticcheck, actionlint, the release checkers and Kyverno's CLI into GOBIN
 	go install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
 	go install github.com/rhysd/actionlint/cmd/actionlint@$(ACTIONLINT_VERSION)
-	cd deploy/tools/kyverno && go build -trimpath -o $(GOBIN)/kyverno github.com/kyverno/kyverno/cmd/cli/kubectl-kyverno
+	cd deploy/tools/kyverno && go build -trimpath -ldflags "-s -w" -o $(GOBIN)/kyverno github.com/kyverno/kyverno/cmd/cli/kubectl-kyverno
 
 release-tools: ## install what make dist runs: helm, krew and its manifest validator, syft
 	go install helm.sh/helm/v3/cmd/helm@$(HELM_VERSION)
