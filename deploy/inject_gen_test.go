@@ -77,7 +77,7 @@ const identityNote = `# The probe needs the identity EKS's pod identity webhook 
 #     or AWS_CONTAINER_CREDENTIALS_FULL_URI, and
 #   - copies that container's AWS_* values and token mount into irsa-probe,
 #     so irsa-probe has them whether or not the webhook runs again after it
-#     (EKS's own webhook configuration does not ask to be reinvoked).
+#     (the upstream webhook's configuration does not ask to be reinvoked).
 # It then sees the webhook's work on its reinvocation (reinvocationPolicy
 # IfNeeded): kube-apiserver runs MutatingAdmissionPolicies before mutating
 # webhooks, and Kyverno's webhook sorts before pod-identity-webhook; when a
