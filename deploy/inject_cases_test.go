@@ -112,11 +112,27 @@ func (c injectCase) admitted(probes map[string]corev1.Container) corev1.Pod {
 // the pod's containers copied in. Written without the policies' code, so the
 // engines are checked against it, not against themselves.
 func (c injectCase) expected(probes map[string]corev1.Container) corev1.Pod {
+	return c.expectedFor(probes, c.want)
+}
+
+// wantFor is the mode c's pod gets under s: the namespaces s lists give
+// their unlabelled pods s.DefaultMode, if the pod qualifies at all.
+func (c injectCase) wantFor(s injectSettings) string {
+	_, podLabel := c.labels[injectLabel]
+	_, nsLabel := injectNamespaces[c.namespace][injectLabel]
+	if c.want == "" && !podLabel && !nsLabel && !c.injected && c.identity != noIdentity &&
+		c.namespace != "kube-system" && slices.Contains(s.Namespaces, c.namespace) {
+		return s.DefaultMode
+	}
+	return c.want
+}
+
+func (c injectCase) expectedFor(probes map[string]corev1.Container, want string) corev1.Pod {
 	pod := c.admitted(probes)
-	if c.want == "" {
+	if want == "" {
 		return pod
 	}
-	p := probes[c.want]
+	p := probes[want]
 	probe := *p.DeepCopy()
 	all := slices.Concat(pod.Spec.InitContainers, pod.Spec.Containers)
 	src := all[slices.IndexFunc(all, func(c corev1.Container) bool {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -52,16 +53,26 @@ func generatedFiles(t *testing.T) map[string][]byte {
 		}
 		files[chartDir+"/files/"+f] = data
 	}
-	for name, data := range kyvernoTestFiles(t, probes) {
+	for name, data := range kyvernoTestFiles(t, probes, defaultInject) {
 		files[injectTestDir+"/"+name] = data
+	}
+	// The chart's namespaces and defaultMode, through both engines.
+	for name, data := range kyvernoTestFiles(t, probes, namespacesInject) {
+		files[injectTestDir+"/default-namespaces/"+name] = data
 	}
 	return files
 }
 
-// kyvernoTestFiles is the `kyverno test` suite over injectCases: the pods
-// as admitted, the pods as expected, one test per policy.
-func kyvernoTestFiles(t *testing.T, probes map[string]corev1.Container) map[string][]byte {
+// namespacesInject injects sidecars into payments' pods without a label.
+var namespacesInject = injectSettings{Image: wantImage, DefaultMode: "sidecar", Namespaces: []string{"payments"}}
+
+// kyvernoTestFiles is the `kyverno test` suite over injectCases for s: the
+// pods as admitted, the pods as expected, one test per policy. For the
+// defaults it tests the shipped policies, for other settings the
+// generator's (the chart renders the same: TestHelmTemplateEqualsPolicies).
+func kyvernoTestFiles(t *testing.T, probes map[string]corev1.Container, s injectSettings) map[string][]byte {
 	t.Helper()
+	shipped := reflect.DeepEqual(s, defaultInject)
 	var admitted, expected bytes.Buffer
 	// mutated: changed by the policy; unchanged: evaluated, left alone;
 	// skipped: excluded by a condition (Kyverno's preconditions, the
@@ -69,7 +80,8 @@ func kyvernoTestFiles(t *testing.T, probes map[string]corev1.Container) map[stri
 	var mutated, unchanged, kyvernoSkipped, admissionSkipped []string
 	byRule := map[string][]string{}
 	for _, c := range injectCases {
-		for buf, pod := range map[*bytes.Buffer]corev1.Pod{&admitted: c.admitted(probes), &expected: c.expected(probes)} {
+		want := c.wantFor(s)
+		for buf, pod := range map[*bytes.Buffer]corev1.Pod{&admitted: c.admitted(probes), &expected: c.expectedFor(probes, want)} {
 			data, err := yaml.Marshal(pod)
 			if err != nil {
 				t.Fatal(err)
@@ -79,9 +91,9 @@ func kyvernoTestFiles(t *testing.T, probes map[string]corev1.Container) map[stri
 		}
 		ref := c.namespace + "/" + c.name
 		switch {
-		case c.want != "":
+		case want != "":
 			mutated = append(mutated, ref)
-			byRule[c.want] = append(byRule[c.want], ref)
+			byRule[want] = append(byRule[want], ref)
 		case c.namespace == "kube-system":
 			// Not matched at all: neither engine reports on it.
 		case c.injected:
@@ -113,12 +125,18 @@ func kyvernoTestFiles(t *testing.T, probes map[string]corev1.Container) map[stri
 	kyvernoResults = append(kyvernoResults, map[string]any{
 		"policy": "irsa-probe-inject", "rule": "inject-init", "kind": "Pod", "resources": kyvernoSkipped, "result": "skip",
 	})
+	admittedPath, files := "../admitted.yaml", map[string][]byte{}
+	kyvernoPolicyPath := "../../kyverno/irsa-probe-inject.yaml"
+	if !shipped {
+		admittedPath, kyvernoPolicyPath = "../../admitted.yaml", "irsa-probe-inject.yaml"
+		files["kyverno/irsa-probe-inject.yaml"] = slices.Concat([]byte(generatedHeader), kyvernoPolicy(probes, s, false))
+	}
 	test := func(name, policy string, results []any) []byte {
 		data, err := yaml.Marshal(map[string]any{
 			"apiVersion": "cli.kyverno.io/v1alpha1", "kind": "Test",
 			"metadata":  map[string]any{"name": name},
 			"policies":  []string{policy},
-			"resources": []string{"../admitted.yaml"},
+			"resources": []string{admittedPath},
 			"values":    values,
 			"results":   results,
 		})
@@ -127,17 +145,19 @@ func kyvernoTestFiles(t *testing.T, probes map[string]corev1.Container) map[stri
 		}
 		return slices.Concat([]byte(generatedHeader), data)
 	}
-	return map[string][]byte{
-		"admitted.yaml":             slices.Concat([]byte(generatedHeader+"# The pods of injectCases as the policies see them: after EKS's webhook.\n"), admitted.Bytes()),
+	if shipped {
+		files["admitted.yaml"] = slices.Concat([]byte(generatedHeader+"# The pods of injectCases as the policies see them: after EKS's webhook.\n"), admitted.Bytes())
+	}
+	for name, data := range map[string][]byte{
 		"expected.yaml":             slices.Concat([]byte(generatedHeader+"# The same pods as each policy must leave them.\n"), expected.Bytes()),
-		"kyverno/kyverno-test.yaml": test("kyverno", "../../kyverno/irsa-probe-inject.yaml", kyvernoResults),
+		"kyverno/kyverno-test.yaml": test("kyverno", kyvernoPolicyPath, kyvernoResults),
 		// A MutatingAdmissionPolicy reports pass whenever it was evaluated,
 		// changed or not: the expected pods tell the two apart.
 		// Kyverno 1.19's CLI loads MutatingAdmissionPolicies only as
 		// admissionregistration.k8s.io/v1alpha1 (it has no schema for
 		// v1beta1 or v1): it evaluates the shipped spec under v1alpha1,
 		// whose fields are the same.
-		"mutating-admission-policy/irsa-probe-inject-v1alpha1.yaml": bytes.ReplaceAll(admissionPolicy(probes, defaultInject, false),
+		"mutating-admission-policy/irsa-probe-inject-v1alpha1.yaml": bytes.ReplaceAll(admissionPolicy(probes, s, false),
 			[]byte("apiVersion: admissionregistration.k8s.io/v1beta1\n"), []byte("apiVersion: admissionregistration.k8s.io/v1alpha1\n")),
 		"mutating-admission-policy/kyverno-test.yaml": test("mutating-admission-policy", "irsa-probe-inject-v1alpha1.yaml", []any{
 			map[string]any{
@@ -149,7 +169,10 @@ func kyvernoTestFiles(t *testing.T, probes map[string]corev1.Container) map[stri
 				"resources": admissionSkipped, "result": "skip",
 			},
 		}),
+	} {
+		files[name] = data
 	}
+	return files
 }
 
 // TestInjectionPoliciesGenerated: the policies, the chart's copies and the
