@@ -1,6 +1,8 @@
 package deploy_test
 
 import (
+	"github.com/irsa-probe/irsa-probe/probe/ststest"
+	"math/rand/v2"
 	"slices"
 
 	corev1 "k8s.io/api/core/v1"
@@ -61,6 +63,19 @@ var injectCases = []injectCase{
 	{name: "pod-identity-sidecar", namespace: "payments", labels: map[string]string{injectLabel: "sidecar"}, identity: podIdentity, want: "sidecar"},
 }
 
+// injectRoleARN is the IRSA role of the cases' service account.
+const injectRoleARN = "arn:aws:iam::111122223333:role/billing-api"
+
+// serviceAccount is the cases' service account, annotated with roleARN
+// unless empty.
+func (c injectCase) serviceAccount(roleARN string) *corev1.ServiceAccount {
+	sa := &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "billing-api", Namespace: c.namespace}}
+	if roleARN != "" {
+		sa.Annotations = map[string]string{ststest.EKSRoleARNAnnotation: roleARN}
+	}
+	return sa
+}
+
 // admitted is c's pod as the policies receive it: hardened for the
 // restricted Pod Security level, then mutated by EKS's webhook.
 func (c injectCase) admitted(probes map[string]corev1.Container) corev1.Pod {
@@ -99,10 +114,13 @@ func (c injectCase) admitted(probes map[string]corev1.Container) corev1.Pod {
 	}
 	switch c.identity {
 	case irsaIdentity:
-		w := podIdentityWebhook{RoleARN: "arn:aws:iam::111122223333:role/billing-api", Audience: "sts.amazonaws.com", Region: testRegion, RegionalSTS: true, Expiration: 86400}
-		w.mutate(pod.Labels, pod.Annotations, &pod.Spec)
+		(&ststest.EKSWebhook{Region: testRegion}).Mutate(&pod, c.serviceAccount(injectRoleARN))
 	case podIdentity:
-		pod.Labels = mutatePodIdentity(pod.Labels, pod.Annotations, &pod.Spec, testRegion)
+		// EKS's jitter of the token's lifetime, drawn from a fixed seed so
+		// the generated files stay put.
+		w := podIdentityWebhook(testRegion)
+		w.Rand = rand.New(rand.NewPCG(1, 2))
+		w.Mutate(&pod, c.serviceAccount(""))
 	}
 	return pod
 }

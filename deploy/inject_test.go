@@ -295,8 +295,7 @@ func TestInjectedPodsPassRestricted(t *testing.T) {
 				t.Errorf("irsa-probe differs from the component's beyond the identity:\n got %s\nwant %s", got, mustJSON(want))
 			}
 			if c.identity == irsaIdentity {
-				w := podIdentityWebhook{RoleARN: "arn:aws:iam::111122223333:role/billing-api", Region: testRegion}
-				for _, e := range checkSeesIdentity(&pod.Spec, &pod.Spec.InitContainers[0], w) {
+				for _, e := range checkSeesIdentity(&pod.Spec, &pod.Spec.InitContainers[0], injectRoleARN) {
 					t.Error(e)
 				}
 			}
