@@ -20,14 +20,7 @@ import (
 // indexes are walked for content only, never named.
 func ctrImportNames(t *testing.T, dir string) []string {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(dir, "index.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var idx v1.IndexManifest
-	if err := json.Unmarshal(b, &idx); err != nil {
-		t.Fatal(err)
-	}
+	idx := indexJSON(t, dir)
 	var names []string
 	for _, d := range idx.Manifests {
 		n := d.Annotations[containerdNameAnnotation]
@@ -44,6 +37,20 @@ func ctrImportNames(t *testing.T, dir string) []string {
 	return names
 }
 
+// indexJSON is the layout's index.json, as read from disk.
+func indexJSON(t *testing.T, dir string) *v1.IndexManifest {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, "index.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var idx v1.IndexManifest
+	if err := json.Unmarshal(b, &idx); err != nil {
+		t.Fatal(err)
+	}
+	return &idx
+}
+
 // TestImageImportsIntoContainerdAsOneImage: loading the release's layout
 // with `ctr -n k8s.io images import --all-platforms` names exactly one
 // image, the one the manifests pull, in the fully qualified form
@@ -57,15 +64,7 @@ func TestImageImportsIntoContainerdAsOneImage(t *testing.T) {
 		t.Fatalf("ctr import names %q, want exactly one image", names)
 	}
 	// The name's tag is the one skopeo copy oci:DIR:TAG uses.
-	b, err := os.ReadFile(filepath.Join(dir, "index.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var idx v1.IndexManifest
-	if err := json.Unmarshal(b, &idx); err != nil {
-		t.Fatal(err)
-	}
-	want := imageRepo + ":" + idx.Manifests[0].Annotations[refNameAnnotation]
+	want := imageRepo + ":" + indexJSON(t, dir).Manifests[0].Annotations[refNameAnnotation]
 	if names[0] != want {
 		t.Fatalf("ctr import names %q, want %s", names[0], want)
 	}

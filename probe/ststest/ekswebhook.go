@@ -85,6 +85,8 @@ type EKSWebhook struct {
 	Env []corev1.EnvVar
 	// Rand draws the jitter of a Pod Identity token of the default
 	// lifetime (uniform in [79200, 86400] seconds); nil: math/rand/v2's.
+	// A *rand.Rand is not safe for concurrent use: leave it nil when
+	// ServeHTTP serves requests in parallel.
 	Rand *rand.Rand
 }
 
