@@ -34,7 +34,7 @@ FUZZ_TARGETS := ./probe/satoken:FuzzParse ./probe/check:FuzzClassify ./probe/fin
 	./probe/finding:FuzzCatalogValues ./probe/serve:FuzzServeRequest ./probe/serve:FuzzLabelValue \
 	./probe/policy:FuzzLoad ./probe/check:FuzzAgentAnswer ./probe/appsdk:FuzzParsers
 
-.PHONY: help build cross test fuzz demo lint bench cost image image-push docker-image dist tools release-tools clean
+.PHONY: help build cross test e2e fuzz demo lint bench cost image image-push docker-image dist tools release-tools clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -55,6 +55,14 @@ test: ## vet, every test (race detector on; manifests, alerts and moto included)
 	go test -race -count=1 -timeout 20m ./...
 	$(MAKE) --no-print-directory fuzz FUZZTIME=2s
 
+# The end-to-end suite (test/e2e, build tag e2e): a real single-node cluster
+# in a network namespace of its own, as root. The Kubernetes components and
+# etcd are built once into $(IRSA_PROBE_E2E_CACHE) (default
+# ~/.cache/irsa-probe-e2e); the image and the plugin are rebuilt each time.
+E2E_TIMEOUT ?= 45m
+e2e: image build ## run the end-to-end suite on a real single-node Kubernetes (root; containerd and runc installed)
+	go test -tags e2e -count=1 -v -timeout $(E2E_TIMEOUT) ./test/e2e
+
 fuzz: ## run each fuzz target for FUZZTIME (default 3s) on top of its checked-in corpus
 	@for t in $(FUZZ_TARGETS); do \
 		pkg=$${t%%:*}; fn=$${t##*:}; \
@@ -65,9 +73,11 @@ demo: build ## run the probe against a local simulated STS and cluster: a pass, 
 	go run ./cmd/irsa-probe-demo -binary bin/$(BINARY)
 
 lint: ## gofmt, go vet, staticcheck and actionlint
-	@test -z "$$(gofmt -l cmd probe deploy)" || (gofmt -l cmd probe deploy; echo "gofmt: the files above need formatting"; exit 1)
+	@test -z "$$(gofmt -l cmd probe deploy test)" || (gofmt -l cmd probe deploy test; echo "gofmt: the files above need formatting"; exit 1)
 	go vet ./...
+	go vet -tags e2e ./test/e2e/...
 	$(GOBIN)/staticcheck ./...
+	$(GOBIN)/staticcheck -tags e2e ./test/e2e/...
 	$(GOBIN)/actionlint
 
 bench: ## run the benchmarks (figures go into the README)

@@ -65,7 +65,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.image, "image", imageRepo+":"+version, "the probe's image (a private registry's copy, in air-gapped clusters)")
 	fs.BoolVar(&o.print, "print", false, "dry run: print the kubectl commands instead of running them")
 	fs.Int64Var(&o.uid, "uid", -1, "the user the application runs as, when the pod spec does not say (its image's USER)")
-	fs.Int64Var(&o.gid, "gid", -1, "the application's group (default: --uid's, or the pod spec's)")
+	fs.Int64Var(&o.gid, "gid", -1, "the application's group (default: the pod spec's runAsGroup, else 0, the group a runtime gives a runAsUser its image's /etc/passwd does not list)")
 	fs.StringVar(&o.kubeconfig, "kubeconfig", "", "kubectl's --kubeconfig")
 	fs.StringVar(&o.context, "context", "", "kubectl's --context")
 	fs.DurationVar(&o.timeout, "timeout", 3*time.Minute, "how long to wait for the probe's container to start and finish")

@@ -213,6 +213,31 @@ func TestUnknownUser(t *testing.T) {
 	}
 }
 
+// TestRunAsUserWithoutGroup: a pod spec with runAsUser and no runAsGroup
+// runs its application with group 0 (the runtime's, for a uid its image
+// does not list); the probe must share uid and gid to read /proc/1, so its
+// group is 0 too, not the uid (found on a real kubelet: target-unreadable).
+func TestRunAsUserWithoutGroup(t *testing.T) {
+	newFake(t, recordedPod(t, func(s string) string {
+		return strings.Replace(s, `"runAsGroup": 3000, `, "", 1)
+	}), "restricted")
+	code, out, errOut := runPlugin(t, "billing-api-7d9f8b6c5-x2k4q", "-c", "app", "--print")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, errOut)
+	}
+	_, rest, _ := strings.Cut(out, "<<'JSON'\n")
+	spec, _, _ := strings.Cut(rest, "JSON\n")
+	sc := strictContainer(t, []byte(spec)).SecurityContext
+	restricted(t, sc)
+	if sc.RunAsUser == nil || *sc.RunAsUser != 1000 || sc.RunAsGroup == nil || *sc.RunAsGroup != 0 {
+		t.Errorf("runs as %v:%v, want the pod's uid 1000 and group 0", sc.RunAsUser, sc.RunAsGroup)
+	}
+	code, out, _ = runPlugin(t, "billing-api-7d9f8b6c5-x2k4q", "-c", "app", "--print", "--gid=1000")
+	if code != 0 || !strings.Contains(out, `"runAsGroup": 1000`) {
+		t.Errorf("--gid=1000: exit %d\n%s", code, out)
+	}
+}
+
 func TestUsage(t *testing.T) {
 	newFake(t, recordedPod(t, nil), "")
 	if code, _, errOut := runPlugin(t); code != exitUsage || !strings.Contains(errOut, "want exactly one POD") {

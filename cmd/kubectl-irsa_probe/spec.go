@@ -73,7 +73,13 @@ func makePlan(p *pod, c *container, level string, o *options) (*plan, error) {
 	switch {
 	case uid != nil && *uid != 0:
 		if gid == nil {
-			gid = uid
+			// The kernel lets a process read another's /proc/PID/environ
+			// without CAP_SYS_PTRACE only if uid AND gid match. Without a
+			// runAsGroup the runtime gives the application the group its
+			// image's /etc/passwd names for the uid, else 0: 0 is the
+			// likely one (--gid when the image lists the user).
+			zero := int64(0)
+			gid = &zero
 		}
 		sc.RunAsUser, sc.RunAsGroup, sc.RunAsNonRoot = uid, gid, &yes
 		pl.Profile = profileRestricted

@@ -135,6 +135,21 @@ func (iss *Issuer) RotateKey() error {
 	return nil
 }
 
+// UseKey makes key the signing key and the one the JWKS publishes: a
+// real cluster's, whose kube-apiserver signs the projected tokens with it
+// (--service-account-signing-key-file), so those tokens verify against
+// this issuer as an EKS cluster's do against its OIDC endpoint.
+func (iss *Issuer) UseKey(key *rsa.PrivateKey) error {
+	kid, err := keyID(&key.PublicKey)
+	if err != nil {
+		return err
+	}
+	iss.mu.Lock()
+	defer iss.mu.Unlock()
+	iss.key, iss.kid = key, kid
+	return nil
+}
+
 // KeyID is the kid of the current signing key.
 func (iss *Issuer) KeyID() string {
 	iss.mu.Lock()

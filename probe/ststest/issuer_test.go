@@ -1,6 +1,8 @@
 package ststest
 
 import (
+	"crypto/rand"
+	"crypto/rsa"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/base64"
@@ -189,6 +191,43 @@ func TestIssuerRotateKey(t *testing.T) {
 	var claims map[string]any
 	if err := tok.Claims(set.Keys[0].Key, &claims); err == nil {
 		t.Error("a token signed before the rotation verifies with the new key")
+	}
+}
+
+// A token signed outside the issuer with the key it was given (as
+// kube-apiserver signs) verifies against the JWKS it then publishes.
+func TestIssuerUseKey(t *testing.T) {
+	iss := startIssuer(t)
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := iss.UseKey(key); err != nil {
+		t.Fatal(err)
+	}
+	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: key}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := jwt.Signed(signer).Claims(map[string]any{"sub": "system:serviceaccount:payments:billing-api"}).Serialize()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var set jose.JSONWebKeySet
+	if err := json.Unmarshal(iss.JWKS(), &set); err != nil {
+		t.Fatal(err)
+	}
+	keys := set.Key(iss.KeyID())
+	if len(keys) != 1 {
+		t.Fatalf("JWKS %s has no key %q", iss.JWKS(), iss.KeyID())
+	}
+	parsed, err := jwt.ParseSigned(tok, []jose.SignatureAlgorithm{jose.RS256})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var claims map[string]any
+	if err := parsed.Claims(keys[0].Key, &claims); err != nil {
+		t.Errorf("token signed with the given key does not verify with the published one: %v", err)
 	}
 }
 
