@@ -17,6 +17,13 @@ GOBIN    ?= $(shell go env GOPATH)/bin
 STATICCHECK_VERSION := v0.8.2
 # v1.7.7 builds with Go 1.24, this module's minimum.
 ACTIONLINT_VERSION  := v1.7.7
+# The tools that check what a release ships, each from the Go module proxy
+# into GOBIN (make tools; .ci/run installs what is missing). Kyverno's
+# version is pinned in deploy/tools/kyverno/go.mod, a module of its own
+# because Kyverno's go.mod has a replace directive `go install` refuses.
+HELM_VERSION := v3.22.0
+KREW_VERSION := v0.4.3
+SYFT_VERSION := v1.57.2
 # The image's platforms, and the binaries a release ships.
 IMAGE_PLATFORMS   := linux/amd64 linux/arm64
 RELEASE_PLATFORMS := linux/amd64 linux/arm64 darwin/amd64 darwin/arm64
@@ -27,7 +34,7 @@ FUZZ_TARGETS := ./probe/satoken:FuzzParse ./probe/check:FuzzClassify ./probe/fin
 	./probe/finding:FuzzCatalogValues ./probe/serve:FuzzServeRequest ./probe/serve:FuzzLabelValue \
 	./probe/policy:FuzzLoad ./probe/check:FuzzAgentAnswer ./probe/appsdk:FuzzParsers
 
-.PHONY: help build cross test e2e fuzz demo lint bench cost image image-push docker-image dist tools clean
+.PHONY: help build cross test e2e fuzz demo lint bench cost image image-push docker-image dist tools release-tools clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -45,7 +52,7 @@ cross: ## build the static binary for each of PLATFORMS into bin/OS-ARCH/
 
 test: ## vet, every test (race detector on; manifests, alerts and moto included), a short run of each fuzz target
 	go vet ./...
-	go test -race -count=1 ./...
+	go test -race -count=1 -timeout 20m ./...
 	$(MAKE) --no-print-directory fuzz FUZZTIME=2s
 
 # The end-to-end suite (test/e2e, build tag e2e): a real single-node cluster
@@ -95,18 +102,38 @@ image-push: ## push dist/image to IMAGE=registry/repository:tag (log in first: d
 docker-image: ## the same image with a Docker engine (Dockerfile), for one platform
 	docker build --build-arg VERSION=$(VERSION) --build-arg COMMIT=$(COMMIT) --build-arg DATE=$(DATE) -t $(IMAGE) .
 
-dist: image ## release files in dist/: binaries and kubectl plugins for RELEASE_PLATFORMS, the image layout, the components, SHA256SUMS
+dist: image ## release files in dist/: binaries, kubectl plugin archives and krew manifest, image layout, components, Helm chart, SBOMs, SHA256SUMS
 	$(MAKE) cross PLATFORMS="$(RELEASE_PLATFORMS)"
-	@set -e; cd dist; rm -f $(BINARY)-* $(PLUGIN)-* SHA256SUMS; \
+	@set -e; cd dist; rm -rf $(BINARY)-* $(PLUGIN)-* irsa-probe.yaml SHA256SUMS sbom-bin; \
 	for p in $(RELEASE_PLATFORMS); do cp ../bin/$${p%/*}-$${p#*/}/$(BINARY) $(BINARY)-$(VERSION)-$${p%/*}-$${p#*/}; \
-		cp ../bin/$${p%/*}-$${p#*/}/$(PLUGIN) $(PLUGIN)-$(VERSION)-$${p%/*}-$${p#*/}; done; \
+		cp ../bin/$${p%/*}-$${p#*/}/$(PLUGIN) $(PLUGIN)-$(VERSION)-$${p%/*}-$${p#*/}; \
+		mkdir -p sbom-bin/$${p%/*}-$${p#*/}; cp ../bin/$${p%/*}-$${p#*/}/$(BINARY) ../bin/$${p%/*}-$${p#*/}/$(PLUGIN) sbom-bin/$${p%/*}-$${p#*/}/; \
+		krew=$$(mktemp -d); cp ../bin/$${p%/*}-$${p#*/}/$(PLUGIN) ../LICENSE $$krew/; \
+		tar --sort=name --owner=0 --group=0 --numeric-owner --mtime="$(DATE)" -czf $(PLUGIN)-$(VERSION)-$${p%/*}-$${p#*/}.tar.gz -C $$krew $(PLUGIN) LICENSE; \
+		rm -rf $$krew; done; \
 	tar --sort=name --owner=0 --group=0 --numeric-owner --mtime="$(DATE)" -czf $(BINARY)-$(VERSION)-image-oci.tar.gz -C image .; \
-	tar --sort=name --owner=0 --group=0 --numeric-owner --mtime="$(DATE)" -czf $(BINARY)-$(VERSION)-kustomize-components.tar.gz -C .. deploy/components deploy/monitoring LICENSE; \
-	sha256sum $(BINARY)-* $(PLUGIN)-* > SHA256SUMS; cat SHA256SUMS
+	tar --sort=name --owner=0 --group=0 --numeric-owner --mtime="$(DATE)" -czf $(BINARY)-$(VERSION)-kustomize-components.tar.gz -C .. deploy/components deploy/policies/kyverno deploy/policies/mutating-admission-policy deploy/monitoring LICENSE; \
+	cp ../deploy/krew/irsa-probe.yaml irsa-probe.yaml; \
+	for p in $(RELEASE_PLATFORMS); do a=$(PLUGIN)-$(VERSION)-$${p%/*}-$${p#*/}.tar.gz; \
+		sum=$$(sha256sum $$a | cut -d' ' -f1); sed -i "\#/$$a\$$#{n;s/sha256: .*/sha256: \"$$sum\"/}" irsa-probe.yaml; done; \
+	$(GOBIN)/validate-krew-manifest -manifest irsa-probe.yaml -skip-install; \
+	$(GOBIN)/helm package ../deploy/helm/irsa-probe -d . >/dev/null; mv irsa-probe-$(VERSION:v%=%).tgz $(BINARY)-$(VERSION)-helm-chart.tgz; \
+	$(GOBIN)/syft scan dir:sbom-bin --source-name $(BINARY) --source-version $(VERSION) -q -o spdx-json=$(BINARY)-$(VERSION)-binaries.spdx.json; \
+	for p in $(IMAGE_PLATFORMS); do $(GOBIN)/syft scan oci-dir:image --platform $$p --source-name $(BINARY) --source-version $(VERSION) -q \
+		-o spdx-json=$(BINARY)-$(VERSION)-image-$${p%/*}-$${p#*/}.spdx.json; done; \
+	rm -rf sbom-bin; \
+	sha256sum $(BINARY)-* $(PLUGIN)-* irsa-probe.yaml > SHA256SUMS; cat SHA256SUMS
+	IRSA_PROBE_DIST=$(abspath dist) go test -count=1 -run 'TestDist' ./deploy
 
-tools: ## install staticcheck and actionlint
+tools: release-tools ## install staticcheck, actionlint, the release checkers and Kyverno's CLI into GOBIN
 	go install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
 	go install github.com/rhysd/actionlint/cmd/actionlint@$(ACTIONLINT_VERSION)
+	cd deploy/tools/kyverno && go build -trimpath -ldflags "-s -w" -o $(GOBIN)/kyverno github.com/kyverno/kyverno/cmd/cli/kubectl-kyverno
+
+release-tools: ## install what make dist runs: helm, krew and its manifest validator, syft
+	go install helm.sh/helm/v3/cmd/helm@$(HELM_VERSION)
+	go install sigs.k8s.io/krew/cmd/krew@$(KREW_VERSION) sigs.k8s.io/krew/cmd/validate-krew-manifest@$(KREW_VERSION)
+	go install github.com/anchore/syft/cmd/syft@$(SYFT_VERSION)
 
 clean: ## remove build output
 	rm -rf bin dist

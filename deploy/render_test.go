@@ -10,6 +10,7 @@ import (
 	"sync"
 	"testing"
 
+	admissionv1beta1 "k8s.io/api/admissionregistration/v1beta1"
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -37,6 +38,9 @@ var apiTypes = map[string]func() any{
 	"apps/v1/DaemonSet":   func() any { return new(appsv1.DaemonSet) },
 	"batch/v1/Job":        func() any { return new(batchv1.Job) },
 	"batch/v1/CronJob":    func() any { return new(batchv1.CronJob) },
+	"v1/Pod":              func() any { return new(corev1.Pod) },
+	"admissionregistration.k8s.io/v1beta1/MutatingAdmissionPolicy":        func() any { return new(admissionv1beta1.MutatingAdmissionPolicy) },
+	"admissionregistration.k8s.io/v1beta1/MutatingAdmissionPolicyBinding": func() any { return new(admissionv1beta1.MutatingAdmissionPolicyBinding) },
 }
 
 var (

@@ -23,7 +23,7 @@ var version = func() string {
 
 // Where a version is written in what users copy: the image tag, the
 // kustomize remote ref, `go install …@`.
-var versionRefs = regexp.MustCompile(`(?:` + regexp.QuoteMeta(imageRepo) + `:|/irsa-probe:|\?ref=|/cmd/irsa-probe@|newTag: )([A-Za-z0-9._-]+)`)
+var versionRefs = regexp.MustCompile(`(?:` + regexp.QuoteMeta(imageRepo) + `:|/irsa-probe:|\?ref=|/cmd/irsa-probe@|/cmd/kubectl-irsa_probe@|/releases/download/|newTag: |appVersion: )([A-Za-z0-9._-]+)`)
 
 // TestVersionIsOneValue: every image tag, kustomize ?ref= and go install
 // version in the README, the deploy docs, the components and the examples
@@ -33,7 +33,7 @@ func TestVersionIsOneValue(t *testing.T) {
 		t.Fatalf("VERSION %q is not a semantic version tag (vMAJOR.MINOR.PATCH)", version)
 	}
 	var files []string
-	for _, pattern := range []string{"../README.md", "../CHANGELOG.md", "README.md", "components/*/*", "monitoring/*", "../examples/*/*", "../examples/*/*/*"} {
+	for _, pattern := range []string{"../README.md", "../CHANGELOG.md", "README.md", "components/*/*", "monitoring/*", "policies/*/*", "krew/*", "helm/*/Chart.yaml", "../examples/*/*", "../examples/*/*/*"} {
 		m, _ := filepath.Glob(pattern)
 		files = append(files, m...)
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/irsa-probe/irsa-probe/probe/cli"
 	"github.com/irsa-probe/irsa-probe/probe/config"
 	"github.com/irsa-probe/irsa-probe/probe/finding"
+	"github.com/irsa-probe/irsa-probe/probe/fleet"
 	"github.com/irsa-probe/irsa-probe/probe/policy"
 )
 
@@ -102,6 +103,12 @@ func TestREADMENamesOnlyRealCodes(t *testing.T) {
 		known[s] = "step"
 	}
 	known[check.MechanismPodIdentity] = "mechanism"
+	for _, c := range fleet.DriftCodes() {
+		known[c] = "fleet drift code"
+	}
+	for _, c := range fleet.CanaryCodes() {
+		known[c] = "canary code"
+	}
 	for name, what := range map[string]string{
 		"aws-iam-token":          "IRSA's projected volume",
 		"eks-pod-identity-token": "Pod Identity's projected volume",
@@ -110,6 +117,9 @@ func TestREADMENamesOnlyRealCodes(t *testing.T) {
 		"aws-java-sdk-core":      "the Java v1 SDK's artifact",
 		"irsa-probe":             "the container and the binary",
 		"pod-template-hash":      "the Deployment's label",
+		"kube-system":            "the namespace the injection policies skip",
+		"pod-identity-webhook":   "EKS's webhook's registration name",
+		"validate-krew-manifest": "krew's manifest validator",
 	} {
 		known[name] = what
 	}

@@ -34,6 +34,12 @@ const (
 	CodeRoleARNInvalid = "role-arn-invalid"
 )
 
+// DriftCodes lists the drift codes.
+func DriftCodes() []string {
+	return []string{CodeRoleDrift, CodeNotInjected, CodeAssociationGone, CodeMechanismDrift, CodeBothMechanisms,
+		CodeAssociationOrphaned, CodeRoleARNInvalid}
+}
+
 // Finding is one thing wrong with an identity: what, which pods, and the
 // commands that fix it, ready to paste.
 type Finding struct {

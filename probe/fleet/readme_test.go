@@ -15,7 +15,7 @@ func TestREADMEListsEveryCode(t *testing.T) {
 	}
 	_, sec, _ := strings.Cut(string(b), "## Every identity in the cluster")
 	sec, _, _ = strings.Cut(sec, "\n## ")
-	for _, c := range []string{CodeRoleDrift, CodeNotInjected, CodeAssociationGone, CodeMechanismDrift, CodeBothMechanisms, CodeAssociationOrphaned, CodeRoleARNInvalid} {
+	for _, c := range DriftCodes() {
 		if !strings.Contains(sec, "| `"+c+"` |") {
 			t.Errorf("the README's drift table lacks %s", c)
 		}
