@@ -506,7 +506,11 @@ func (x *explainer) valueMismatch(r *Reason, c *Condition, negated bool, want, w
 				}
 			}
 		}
-		r.Message = fmt.Sprintf("%s is %q; the closest value allowed is %q (%s)", what, want, v.S, strings.ReplaceAll(r.Detail, "-", " ")+" differs")
+		label := "differs" // neither part of a subject pinned down
+		if r.Detail != "differs" {
+			label = strings.ReplaceAll(r.Detail, "-", " ") + " differs"
+		}
+		r.Message = fmt.Sprintf("%s is %q; the closest value allowed is %q (%s)", what, want, v.S, label)
 	}
 	if r.Detail == "case" || r.Detail == "typo" {
 		r.splices = []splice{{v.start, v.end, strconv.Quote(want)}}
