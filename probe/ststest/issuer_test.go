@@ -238,7 +238,10 @@ func TestIssuerUnreachableAndSlow(t *testing.T) {
 		t.Error("unreachable issuer answered")
 	}
 	iss.SetUnreachable(false)
-	iss.SetDelay(200 * time.Millisecond)
+	// Far beyond the client's timeout: on a loaded machine a 50 ms timer
+	// can fire after a 200 ms answer came. The handler returns when the
+	// client gives up, so the margin costs nothing.
+	iss.SetDelay(5 * time.Second)
 	c := iss.Client()
 	c.Timeout = 50 * time.Millisecond
 	if _, err := c.Get(iss.URL + "/keys"); err == nil {
