@@ -21,7 +21,7 @@ import (
 
 const injectLabel = "irsa-probe.io/inject"
 
-// 11. deploy/policies/mutating-admission-policy on the real API server
+// 9. deploy/policies/mutating-admission-policy on the real API server
 // (MutatingAdmissionPolicy enabled in the harness): it is accepted as
 // written; a hardened Deployment in a namespace labelled for injection gets
 // the irsa-probe container the policy tests expect, carrying the identity
@@ -52,6 +52,7 @@ func TestMutatingAdmissionPolicy(t *testing.T) {
 		if want := "identity arn:aws:sts::" + env.Account + ":assumed-role/billing-api/"; !strings.Contains(lines[0], want) {
 			t.Errorf("headline %q lacks %q", lines[0], want)
 		}
+		t.Logf("injected init container exited 0: %s", lines[0])
 	})
 
 	t.Run("restricted-admits", func(t *testing.T) {
@@ -75,6 +76,39 @@ func TestMutatingAdmissionPolicy(t *testing.T) {
 		applyHardened(t, ns, "sidecar")
 		pod := waitAdmitted(t, ns)
 		assertInjected(t, &pod, wantSidecar)
+	})
+
+	t.Run("identity-without-webhook-reinvocation", func(t *testing.T) {
+		// The ordering question: the policy adds irsa-probe on its
+		// reinvocation, after EKS's webhook. The double is registered as
+		// EKS registers its own (reinvocationPolicy IfNeeded), so the API
+		// server calls it again and it could fill the probe in itself;
+		// with Never it cannot, and the probe must still carry the
+		// identity (the policy copies it from the app container).
+		ns := env.Namespace(t, framework.NamespaceOptions{AdmissionOnly: true})
+		labelNamespace(t, ns, "init")
+		ns.Kubectl("create", "serviceaccount", "billing-api")
+		ns.Kubectl("annotate", "serviceaccount", "billing-api", "eks.amazonaws.com/role-arn="+env.RoleARN("billing-api"))
+		if calls := dryRunCalls(t, ns); calls != 2 {
+			t.Fatalf("EKS's webhook double answered %d requests for one pod, want 2 (called, then reinvoked after the policy added irsa-probe)", calls)
+		}
+		t.Log("reinvocationPolicy IfNeeded: EKS's webhook double answered 2 requests for one pod")
+		setEKSReinvocation(t, "Never")
+		t.Cleanup(func() { setEKSReinvocation(t, "IfNeeded") })
+		ns.WaitFor("the API server no longer reinvokes EKS's webhook", 30*time.Second, func() string {
+			if calls := dryRunCalls(t, ns); calls != 1 {
+				return fmt.Sprintf("%d requests for one pod", calls)
+			}
+			return ""
+		})
+		before := env.EKSWebhookCalls()
+		applyHardened(t, ns, "")
+		pod := waitAdmitted(t, ns)
+		if calls := env.EKSWebhookCalls() - before; calls != 1 {
+			t.Fatalf("EKS's webhook double answered %d requests for the pod, want 1", calls)
+		}
+		assertInjected(t, &pod, wantInit)
+		t.Logf("reinvocationPolicy Never: 1 request for the pod; irsa-probe's identity env %v", identityEnv(pod.Spec.InitContainers[0]))
 	})
 
 	t.Run("unlabelled-untouched", func(t *testing.T) {
@@ -129,6 +163,29 @@ spec:
 		}
 		return ""
 	})
+}
+
+// dryRunCalls creates a pod of billing-api server-side, dry run (webhooks
+// with no side effects are called), checks it got irsa-probe, and returns
+// how many requests EKS's webhook double answered meanwhile.
+func dryRunCalls(t *testing.T, ns *framework.NS) int64 {
+	t.Helper()
+	pod := "apiVersion: v1\nkind: Pod\nmetadata: {name: dry-run}\nspec:\n  serviceAccountName: billing-api\n  containers: [{name: app, image: " + framework.AppImage + "}]\n"
+	before := env.EKSWebhookCalls()
+	r, err := env.Kubectl.Exec(context.Background(), pod, "create", "--dry-run=server", "-o", "jsonpath={.spec.initContainers[*].name}", "-n", ns.Name, "-f", "-")
+	if err != nil || r.ExitCode != 0 || r.Stdout != "irsa-probe" {
+		t.Fatalf("dry run: exit %d %v, init containers %q\n%s", r.ExitCode, err, r.Stdout, r.Stderr)
+	}
+	return env.EKSWebhookCalls() - before
+}
+
+// setEKSReinvocation sets the reinvocationPolicy of EKS's webhook double.
+func setEKSReinvocation(t *testing.T, policy string) {
+	t.Helper()
+	patch := `[{"op": "replace", "path": "/webhooks/0/reinvocationPolicy", "value": "` + policy + `"}]`
+	if out, err := env.Kubectl.Run(context.Background(), "patch", "mutatingwebhookconfiguration", framework.EKSWebhookConfiguration, "--type=json", "-p", patch); err != nil {
+		t.Fatalf("patch %s: %v\n%s", framework.EKSWebhookConfiguration, err, out)
+	}
 }
 
 func labelNamespace(t *testing.T, ns *framework.NS, mode string) {
