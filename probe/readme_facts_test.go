@@ -32,8 +32,8 @@ func readme(t *testing.T) string {
 }
 
 var (
-	makeCmd  = regexp.MustCompile("(?m)(?:`|^)make\\s+([a-z][a-z-]*)")
-	makeRule = regexp.MustCompile(`(?m)^([a-z][a-z-]*):`)
+	makeCmd  = regexp.MustCompile("(?m)(?:`|^)make\\s+([a-z][a-z0-9-]*)")
+	makeRule = regexp.MustCompile(`(?m)^([a-z][a-z0-9-]*):`)
 )
 
 // TestREADMEMakeTargetsExist: every `make X` the README names is a target.
