@@ -26,8 +26,9 @@ const injectLabel = "irsa-probe.io/inject"
 // written; a hardened Deployment in a namespace labelled for injection gets
 // the irsa-probe container the policy tests expect, carrying the identity
 // EKS's webhook injected, and runs; the injected pods are admitted by the
-// restricted level; a pod label picks the native sidecar; an unlabelled
-// namespace's pods are left alone.
+// restricted level; a pod label picks the native sidecar; the probe has
+// the identity whether EKS's webhook is reinvoked after the policy or not;
+// an unlabelled namespace's pods are left alone.
 func TestMutatingAdmissionPolicy(t *testing.T) {
 	applyInjectionPolicy(t)
 	wantInit := expectedProbe(t, "pod-init")
