@@ -199,6 +199,10 @@ func (c *Cluster) startAPIServer(ctx context.Context) error {
 		"--allow-privileged=true",
 		"--profiling=false",
 		"--enable-priority-and-fairness=false",
+		// MutatingAdmissionPolicy is beta and off by default in 1.34: on
+		// for deploy/policies/mutating-admission-policy.
+		"--feature-gates=MutatingAdmissionPolicy=true",
+		"--runtime-config=admissionregistration.k8s.io/v1beta1=true",
 	})
 	if err != nil {
 		return err

@@ -93,9 +93,13 @@ func (e *Env) eksWebhook() *ststest.EKSWebhook {
 	}
 }
 
+// EKSWebhookConfiguration names the MutatingWebhookConfiguration of EKS's
+// webhook double, as EKS names its own.
+const EKSWebhookConfiguration = "pod-identity-webhook"
+
 // eksWebhookConfiguration is the webhook's registration, as JSON for kubectl.
 func (e *Env) eksWebhookConfiguration(w *ststest.EKSWebhook, url string, caBundle []byte) (string, error) {
-	conf := w.Configuration("pod-identity-webhook", url, caBundle)
+	conf := w.Configuration(EKSWebhookConfiguration, url, caBundle)
 	conf.APIVersion, conf.Kind = "admissionregistration.k8s.io/v1", "MutatingWebhookConfiguration"
 	b, err := json.Marshal(conf)
 	return string(b), err

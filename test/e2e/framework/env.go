@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/irsa-probe/irsa-probe/probe/ststest"
@@ -44,7 +45,13 @@ type Env struct {
 	webhook    *http.Server
 	webhookURL string
 	assoc      associations
+	eksCalls   atomic.Int64
 }
+
+// EKSWebhookCalls is how many admission requests EKS's webhook double has
+// answered so far: a test sees from it whether the API server reinvoked
+// the webhook.
+func (e *Env) EKSWebhookCalls() int64 { return e.eksCalls.Load() }
 
 // The labels the harness reads or writes.
 const (
@@ -161,7 +168,10 @@ func (e *Env) startWebhooks(ctx context.Context) error {
 	mux.Handle("/harness", http.HandlerFunc(e.serveHarnessMutation))
 	mux.Handle("/unschedulable", http.HandlerFunc(serveUnschedulable))
 	eks := e.eksWebhook()
-	mux.Handle("/eks", eks)
+	mux.Handle("/eks", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		e.eksCalls.Add(1)
+		eks.ServeHTTP(w, r)
+	}))
 	e.webhook = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second,
 		TLSConfig: &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}}
 	go func() { _ = e.webhook.ServeTLS(ln, "", "") }()

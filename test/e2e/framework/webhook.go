@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 
 	admissionv1 "k8s.io/api/admission/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -67,12 +68,18 @@ func (e *Env) serveHarnessMutation(w http.ResponseWriter, r *http.Request) {
 		spec.HostNetwork = true
 		rc := HostNetworkRuntimeClass
 		spec.RuntimeClassName = &rc
-		spec.Volumes = append(spec.Volumes, corev1.Volume{Name: CAConfigMap, VolumeSource: corev1.VolumeSource{
-			ConfigMap: &corev1.ConfigMapVolumeSource{LocalObjectReference: corev1.LocalObjectReference{Name: CAConfigMap}},
-		}})
+		// Idempotent: it is reinvoked when a later mutation (a
+		// MutatingAdmissionPolicy's container) changed the pod.
+		if !slices.ContainsFunc(spec.Volumes, func(v corev1.Volume) bool { return v.Name == CAConfigMap }) {
+			spec.Volumes = append(spec.Volumes, corev1.Volume{Name: CAConfigMap, VolumeSource: corev1.VolumeSource{
+				ConfigMap: &corev1.ConfigMapVolumeSource{LocalObjectReference: corev1.LocalObjectReference{Name: CAConfigMap}},
+			}})
+		}
 		mount := corev1.VolumeMount{Name: CAConfigMap, MountPath: CAMountPath, ReadOnly: true}
 		add := func(c *corev1.Container) {
-			c.VolumeMounts = append(c.VolumeMounts, mount)
+			if !slices.ContainsFunc(c.VolumeMounts, func(m corev1.VolumeMount) bool { return m.Name == CAConfigMap }) {
+				c.VolumeMounts = append(c.VolumeMounts, mount)
+			}
 		next:
 			for _, v := range safe {
 				for _, have := range c.Env {
@@ -103,8 +110,9 @@ func serveUnschedulable(w http.ResponseWriter, r *http.Request) {
 }
 
 // harnessManifests registers the harness's mutation (ordered before EKS's
-// double by name, though they touch different fields) and the exempt
-// RuntimeClass.
+// double by name, though they touch different fields; reinvoked, so a
+// container an admission policy adds after it gets the emulators too) and
+// the exempt RuntimeClass.
 func harnessManifests(base string, caBundle []byte) string {
 	ca := base64.StdEncoding.EncodeToString(caBundle)
 	return fmt.Sprintf(`apiVersion: node.k8s.io/v1
@@ -122,6 +130,7 @@ webhooks:
   admissionReviewVersions: [v1]
   sideEffects: None
   failurePolicy: Fail
+  reinvocationPolicy: IfNeeded
   timeoutSeconds: 10
   clientConfig:
     url: %s/harness
