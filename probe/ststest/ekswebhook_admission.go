@@ -152,8 +152,11 @@ func jsonPatch(pod, mutated *corev1.Pod, pc *patchConfig) []patchOperation {
 // -o yaml on an EKS cluster; its deploy/mutatingwebhook.yaml has the same
 // failurePolicy, objectSelector, rules and review version): pods' CREATE
 // only, failurePolicy Ignore (a webhook that is down admits pods
-// unmutated), reinvocationPolicy IfNeeded, the skip label excluded by
-// objectSelector, a 10 s timeout and admission.k8s.io/v1beta1 reviews.
+// unmutated), the skip label excluded by objectSelector, a 10 s timeout
+// and admission.k8s.io/v1beta1 reviews. reinvocationPolicy: upstream's
+// deploy/mutatingwebhook.yaml sets none (Never) and what EKS's managed
+// copy sets is not published; this registers IfNeeded, and the end-to-end
+// injection test patches it to Never to show the policies work either way.
 func (w *EKSWebhook) Configuration(name, url string, caBundle []byte) *admissionregistrationv1.MutatingWebhookConfiguration {
 	ignore := admissionregistrationv1.Ignore
 	equivalent := admissionregistrationv1.Equivalent
