@@ -87,9 +87,7 @@ func (c *CLI) explain(cfg *config.Config, ex explainFlags) int {
 	} else if ex.subject == "" {
 		return c.fail(usageErrorf(hint, "--issuer needs the service account too: --subject system:serviceaccount:NS:NAME, or --namespace and --service-account"))
 	}
-	if req.Issuer != "" && !strings.Contains(req.Issuer, "://") {
-		req.Issuer = "https://" + req.Issuer
-	}
+	req.Issuer = iam.NormalizeIssuer(req.Issuer)
 	if !req.PodIdentity && req.Issuer == "" {
 		return c.fail(usageErrorf(hint, "--issuer is needed for IRSA without a token: aws eks describe-cluster --name CLUSTER --query cluster.identity.oidc.issuer --output text (or --pod-identity)"))
 	}

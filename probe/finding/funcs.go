@@ -1,6 +1,7 @@
 package finding
 
 import (
+	"cmp"
 	"net/url"
 	"regexp"
 	"strings"
@@ -14,7 +15,7 @@ var evidenceFuncs = map[string]func(Evidence) string{
 		if ev[EvIssuer] == "" {
 			return "arn:aws:iam::ACCOUNT_ID:oidc-provider/ISSUER_HOST_PATH"
 		}
-		return iam.OIDCProviderARN(orDefault(ev[EvPartition], "aws"), orDefault(ev[EvAccount], "ACCOUNT_ID"), ev[EvIssuer])
+		return iam.OIDCProviderARN(cmp.Or(ev[EvPartition], "aws"), cmp.Or(ev[EvAccount], "ACCOUNT_ID"), ev[EvIssuer])
 	},
 	"associationCommand": func(ev Evidence) string {
 		q := func(k string) string {
@@ -30,11 +31,11 @@ var evidenceFuncs = map[string]func(Evidence) string{
 	},
 	"trustPolicyFile": func(ev Evidence) string {
 		return writeFileCommand("trust-policy.json", iam.TrustPolicy(iam.TrustPolicyInput{
-			Partition: orDefault(ev[EvPartition], "aws"),
-			Account:   orDefault(ev[EvAccount], "ACCOUNT_ID"),
-			Issuer:    orDefault(ev[EvIssuer], "https://ISSUER_HOST_PATH"),
-			Subject:   orDefault(ev[EvSubject], "system:serviceaccount:NAMESPACE:SERVICE_ACCOUNT"),
-			Audience:  orDefault(ev[EvExpectedAud], iam.DefaultAudience),
+			Partition: cmp.Or(ev[EvPartition], "aws"),
+			Account:   cmp.Or(ev[EvAccount], "ACCOUNT_ID"),
+			Issuer:    cmp.Or(ev[EvIssuer], "https://ISSUER_HOST_PATH"),
+			Subject:   cmp.Or(ev[EvSubject], "system:serviceaccount:NAMESPACE:SERVICE_ACCOUNT"),
+			Audience:  cmp.Or(ev[EvExpectedAud], iam.DefaultAudience),
 		}))
 	},
 	"workload":         workload,
@@ -85,7 +86,7 @@ var valueFuncs = map[string]func(string) string{
 		if _, name, ok := strings.Cut(nsName, ":"); ok {
 			return name
 		}
-		return orDefault(nsName, "SERVICE_ACCOUNT")
+		return cmp.Or(nsName, "SERVICE_ACCOUNT")
 	},
 }
 
@@ -94,14 +95,6 @@ func hostOr(rawURL, def string) string {
 		return u.Hostname()
 	}
 	return def
-}
-
-// orDefault is v, or def when v is empty.
-func orDefault(v, def string) string {
-	if v == "" {
-		return def
-	}
-	return v
 }
 
 func stsEndpoint(region string) string {
@@ -114,13 +107,13 @@ func stsEndpoint(region string) string {
 // workload is the pod's workload as kubectl names it (deployment/NAME),
 // or a placeholder.
 func workload(ev Evidence) string {
-	return shq(orDefault(ev[EvWorkload], "deployment/DEPLOYMENT"))
+	return shq(cmp.Or(ev[EvWorkload], "deployment/DEPLOYMENT"))
 }
 
 // restart recreates the pods: the workload's rollout when it is known,
 // else the pod itself (its controller recreates it).
 func restart(ev Evidence) string {
-	ns := shq(orDefault(ev[EvNamespace], "NAMESPACE"))
+	ns := shq(cmp.Or(ev[EvNamespace], "NAMESPACE"))
 	switch {
 	case ev[EvWorkload] != "":
 		return "kubectl rollout restart -n " + ns + " " + shq(ev[EvWorkload])
@@ -152,10 +145,10 @@ func reachCommand(ev Evidence) string {
 		host, port = u.Hostname(), u.Port()
 		if port == "" {
 			port = map[string]string{"http": "80"}[u.Scheme]
-			port = orDefault(port, "443")
+			port = cmp.Or(port, "443")
 		}
 	}
-	return "kubectl debug -n " + shq(orDefault(ev[EvNamespace], "NAMESPACE")) + " " + shq(orDefault(ev[EvPod], "POD")) +
+	return "kubectl debug -n " + shq(cmp.Or(ev[EvNamespace], "NAMESPACE")) + " " + shq(cmp.Or(ev[EvPod], "POD")) +
 		" -it --image=busybox:1.36 -- nc -z -v -w 5 " + shq(host) + " " + port
 }
 
@@ -193,7 +186,7 @@ func unsetShadow(ev Evidence) string {
 	if len(vars) == 0 {
 		vars = []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"}
 	}
-	cmd := "kubectl set env " + workload(ev) + " -n " + shq(orDefault(ev[EvNamespace], "NAMESPACE"))
+	cmd := "kubectl set env " + workload(ev) + " -n " + shq(cmp.Or(ev[EvNamespace], "NAMESPACE"))
 	for _, v := range vars {
 		cmd += " " + shq(v+"-")
 	}

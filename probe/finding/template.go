@@ -1,6 +1,7 @@
 package finding
 
 import (
+	"cmp"
 	"fmt"
 	"strconv"
 	"strings"
@@ -183,7 +184,7 @@ func execNodes(b *strings.Builder, nodes []tnode, ev Evidence, shell bool) {
 				execNodes(b, n.alt, ev, shell)
 			}
 		case "d":
-			b.WriteString(orDefault(value(n.args[0]), value(n.args[1])))
+			b.WriteString(cmp.Or(value(n.args[0]), value(n.args[1])))
 		default:
 			if n.args[0] == "." {
 				b.WriteString(evidenceFuncs[n.fn](ev))

@@ -211,10 +211,3 @@ func imageTag(image string) string {
 	}
 	return image[i+1:]
 }
-
-func orDefault(v, def string) string {
-	if v == "" {
-		return def
-	}
-	return v
-}

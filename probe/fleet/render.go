@@ -1,6 +1,7 @@
 package fleet
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -9,6 +10,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/irsa-probe/irsa-probe/probe/finding"
+	"github.com/irsa-probe/irsa-probe/probe/iam"
 	"github.com/irsa-probe/irsa-probe/probe/verdict"
 )
 
@@ -153,11 +155,11 @@ func (r *Report) WriteTable(w io.Writer) {
 		if !u.Forbidden {
 			what = "failed"
 		}
-		fmt.Fprintf(tw, "%s\t-\t-\t-\t-\t%s\t%s: list %s\n", orDefault(u.Namespace, "*"), StateUnreadable, what, u.Resource)
+		fmt.Fprintf(tw, "%s\t-\t-\t-\t-\t%s\t%s: list %s\n", cmp.Or(u.Namespace, "*"), StateUnreadable, what, u.Resource)
 	}
 	for _, id := range inv.Identities {
 		role := id.Role()
-		if role == "" && id.Mechanism == MechanismNone {
+		if role == "" && id.Mechanism == iam.MechanismNone {
 			role = "(none)"
 		}
 		sa := finding.Escape(id.ServiceAccount)
@@ -197,11 +199,11 @@ func (r *Report) WriteTable(w io.Writer) {
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "TRUST POLICY\tNAMESPACE\tSERVICE ACCOUNT\tMECHANISM\tPODS\tACCESS\tWHY")
 		for _, i := range r.Impact {
-			ns, sa, pods := orDefault(finding.Escape(i.Namespace), "-"), orDefault(finding.Escape(i.ServiceAccount), "-"), strconv.Itoa(i.Pods)
+			ns, sa, pods := cmp.Or(finding.Escape(i.Namespace), "-"), cmp.Or(finding.Escape(i.ServiceAccount), "-"), strconv.Itoa(i.Pods)
 			if i.ServiceAccount == "" {
 				pods = "-"
 			}
-			fmt.Fprintf(tw, "%s=%s\t%s\t%s\t%s\t%s\t%s\t%s\n", finding.Escape(i.Role), finding.Escape(i.File), ns, sa, orDefault(i.Mechanism, "-"), pods, i.Verdict, orDefault(i.Why, "-"))
+			fmt.Fprintf(tw, "%s=%s\t%s\t%s\t%s\t%s\t%s\t%s\n", finding.Escape(i.Role), finding.Escape(i.File), ns, sa, cmp.Or(i.Mechanism, "-"), pods, i.Verdict, cmp.Or(i.Why, "-"))
 		}
 		_ = tw.Flush()
 	}

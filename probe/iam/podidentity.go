@@ -1,6 +1,7 @@
 package iam
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -75,7 +76,7 @@ func PodIdentityTrustPolicy() string {
 // account with a role. Empty values become placeholders.
 func AssociationCommand(cluster, namespace, serviceAccount, roleARN string) string {
 	return fmt.Sprintf("aws eks create-pod-identity-association --cluster-name %s --namespace %s --service-account %s --role-arn %s",
-		or(cluster, "CLUSTER_NAME"), or(namespace, "NAMESPACE"), or(serviceAccount, "SERVICE_ACCOUNT"), or(roleARN, "arn:aws:iam::ACCOUNT_ID:role/ROLE_NAME"))
+		cmp.Or(cluster, "CLUSTER_NAME"), cmp.Or(namespace, "NAMESPACE"), cmp.Or(serviceAccount, "SERVICE_ACCOUNT"), cmp.Or(roleARN, "arn:aws:iam::ACCOUNT_ID:role/ROLE_NAME"))
 }
 
 var callerRE = lazyRegexp(`^arn:([\w-]+):sts::(\d{12}):assumed-role/([\w+=,.@-]{1,64})/(.+)$`)
@@ -110,11 +111,4 @@ func ClusterFromSession(session, pod string) string {
 		}
 	}
 	return ""
-}
-
-func or(v, def string) string {
-	if v == "" {
-		return def
-	}
-	return v
 }

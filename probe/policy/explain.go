@@ -5,7 +5,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/irsa-probe/irsa-probe/probe/config"
+	"github.com/irsa-probe/irsa-probe/probe/suggest"
 )
 
 // Verdict is the policy's answer for the request.
@@ -680,5 +680,5 @@ func distance(a, b string) int {
 	if len(a) > 512 || len(b) > 512 {
 		return max(len(a), len(b))
 	}
-	return config.EditDistance(a, b)
+	return suggest.Distance(a, b)
 }
