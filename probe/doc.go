@@ -35,6 +35,9 @@
 //	plugin    the kubectl plugin's command: flags, the single-pod and fleet modes
 //	ststest   the test double: an OIDC issuer, STS, IMDS, the Pod Identity
 //	          agent and the EKS API's association calls on 127.0.0.1
+//	ststest/ekswebhook  the EKS pod identity webhook's double (the only part
+//	          needing k8s.io/api): Mutate, the admission webhook, its registration
+//	ststest/poll  bounded waits for tests: Eventually, WatchStatus
 //
 // A Go service can run the check itself: see the example of package check.
 package probe
