@@ -32,7 +32,7 @@ func List(ctx context.Context, r kube.Runner, s Scope) *Listing {
 	get := func(resource string, args ...string) []byte {
 		b, err := r.Run(ctx, kube.Call{Args: s.Flags.Args(append([]string{"get", resource}, args...)...), Max: kube.ListMax})
 		if err != nil {
-			l.Unreadable = append(l.Unreadable, ListFailed(l, resource, l.Namespace, err.Error()))
+			l.Unreadable = append(l.Unreadable, listFailed(l, resource, l.Namespace, err))
 			return nil
 		}
 		return b
@@ -93,7 +93,7 @@ func Issuer(ctx context.Context, r kube.Runner, flags kube.Flags, l *Listing) st
 		err = errors.New("the discovery document has no issuer")
 	}
 	if err != nil {
-		u := ListFailed(l, "issuer", "", err.Error())
+		u := listFailed(l, "issuer", "", err)
 		u.Fix = "pass the issuer: --issuer=$(aws eks describe-cluster --name CLUSTER --query cluster.identity.oidc.issuer --output text)"
 		l.Unreadable = append(l.Unreadable, u)
 		return ""
