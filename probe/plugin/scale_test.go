@@ -12,7 +12,7 @@ import (
 	"github.com/irsa-probe/irsa-probe/probe/kube/kubefake"
 )
 
-// atScale is the size: 100 namespaces, 500 service accounts
+// atScale is a large cluster: 100 namespaces, 500 service accounts
 // (400 annotated, 100 not), 5,000 pods (10 per service account), with
 // drift sprinkled in: every 50th service account's pods started before
 // its annotation, every 70th's carry an older role.
@@ -94,7 +94,7 @@ func TestFleetAtScale(t *testing.T) {
 }
 
 // BenchmarkFleetAtScale: one -A run with a trust-policy impact over the
-// issue's size, the fake kubectl's time included.
+// large cluster (atScale), the fake kubectl's time included.
 func BenchmarkFleetAtScale(b *testing.B) {
 	f := newFleetFake(b, atScale())
 	args := scaleArgs(b)
