@@ -80,7 +80,7 @@ lint: ## gofmt, go vet, staticcheck and actionlint
 	$(GOBIN)/staticcheck -tags e2e ./test/e2e/...
 	$(GOBIN)/actionlint
 
-bench: ## run the benchmarks (figures go into the README)
+bench: ## run the benchmarks (figures go into docs/performance.md)
 	go test -run '^$$' -bench . -benchmem ./...
 
 # Paired runs of each for `make cost`.
