@@ -315,6 +315,9 @@ func mustJSON(v any) []byte {
 // a failure in CI, which must run every check.
 func requireTool(t *testing.T, name string) string {
 	t.Helper()
+	if testing.Short() {
+		t.Skipf("runs %s: the -short tier starts no other program", name)
+	}
 	if p, err := exec.LookPath(name); err == nil {
 		return p
 	}
