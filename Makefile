@@ -40,7 +40,7 @@ FUZZ_TARGETS := ./probe/satoken:FuzzParse ./probe/check:FuzzClassify ./probe/fin
 # package:Test1,Test2; a test (probe/makefile_test.go) keeps the list
 # complete.
 TIMING_TESTS := ./cmd/kubectl-irsa_probe:TestFleetAtScale,TestFleetProve,TestFleetProveForbiddenAndCanceled \
-	./cmd/irsa-probe:TestServeLoad
+	./cmd/irsa-probe:TestServeLoad ./probe/check:TestResourcesStayFlat
 # Built and tested once per make test, without the race detector: building
 # the multi-platform image instrumented took minutes.
 IMAGE_PKG := ./cmd/irsa-probe-image
