@@ -34,6 +34,17 @@ FUZZ_TARGETS := ./probe/satoken:FuzzParse ./probe/check:FuzzClassify ./probe/fin
 	./probe/finding:FuzzCatalogValues ./probe/serve:FuzzServeRequest ./probe/serve:FuzzLabelValue \
 	./probe/policy:FuzzLoad ./probe/policy:FuzzGlob ./probe/check:FuzzAgentAnswer ./probe/appsdk:FuzzParsers
 
+# Tests that assert a timing or a whole process's figures. The race detector
+# slows a test process several times, so under it they skip their timing
+# (raceEnabled); make test runs them again without it. As
+# package:Test1,Test2; a test (probe/makefile_test.go) keeps the list
+# complete.
+TIMING_TESTS := ./probe/plugin:TestFleetAtScale,TestFleetProve,TestFleetProveForbiddenAndCanceled \
+	./cmd/irsa-probe:TestServeLoad ./probe/check:TestResourcesStayFlat
+# Built and tested once per make test, without the race detector: building
+# the multi-platform image instrumented took minutes.
+IMAGE_PKG := ./cmd/irsa-probe-image
+
 .PHONY: help build cross test e2e fuzz demo lint bench cost image image-push docker-image dist tools release-tools clean
 
 help: ## list the targets
@@ -50,9 +61,15 @@ cross: ## build the static binary for each of PLATFORMS into bin/OS-ARCH/
 		CGO_ENABLED=0 GOOS=$${p%/*} GOARCH=$${p#*/} go build -trimpath -ldflags "-s -w -X main.version=$(VERSION)" -o bin/$${p%/*}-$${p#*/}/$(PLUGIN) ./cmd/kubectl-irsa_probe || exit 1; \
 	done
 
-test: ## vet, every test (race detector on; manifests, alerts and moto included), a short run of each fuzz target
+test: ## every test that needs no root: vet; the race detector on (manifests, alerts, moto included); the image; timings without it; a short fuzz
 	go vet ./...
-	go test -race -count=1 -timeout 20m ./...
+	go test -race -count=1 -timeout 20m $$(go list ./... | grep -vx '$(PKG)/$(IMAGE_PKG:./%=%)')
+	go test -count=1 -timeout 10m $(IMAGE_PKG)
+	@for t in $(TIMING_TESTS); do \
+		pkg=$${t%%:*}; run="^($$(echo "$${t#*:}" | tr , '|'))\$$"; \
+		echo "go test -count=1 -run '$$run' $$pkg"; \
+		go test -count=1 -run "$$run" $$pkg || exit 1; \
+	done
 	$(MAKE) --no-print-directory fuzz FUZZTIME=2s
 
 # The end-to-end suite (test/e2e, build tag e2e): a real single-node cluster
@@ -80,7 +97,7 @@ lint: ## gofmt, go vet, staticcheck and actionlint
 	$(GOBIN)/staticcheck -tags e2e ./test/e2e/...
 	$(GOBIN)/actionlint
 
-bench: ## run the benchmarks (figures go into the README)
+bench: ## run the benchmarks (figures go into docs/performance.md)
 	go test -run '^$$' -bench . -benchmem ./...
 
 # Paired runs of each for `make cost`.

@@ -12,7 +12,11 @@ import (
 func readmes(t *testing.T) []string {
 	t.Helper()
 	files, _ := filepath.Glob("../examples/*/README.md")
-	return append([]string{"README.md", "../README.md"}, files...)
+	docs, _ := filepath.Glob("../docs/*.md")
+	if len(docs) == 0 {
+		t.Fatal("no ../docs/*.md: the manual's pages are not where this test looks")
+	}
+	return append(append([]string{"README.md", "../README.md"}, docs...), files...)
 }
 
 var (

@@ -52,6 +52,9 @@ var (
 // only reachable through it here. Every other failure is a test failure.
 func requireKubectl(t *testing.T) {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("runs kubectl: the -short tier starts no other program")
+	}
 	if _, err := exec.LookPath("kubectl"); err != nil {
 		t.Skip("kubectl not found in PATH: these tests render the manifests with `kubectl kustomize`; install kubectl (1.21+, kustomize built in) to run them")
 	}

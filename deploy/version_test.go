@@ -26,14 +26,14 @@ var version = func() string {
 var versionRefs = regexp.MustCompile(`(?:` + regexp.QuoteMeta(imageRepo) + `:|/irsa-probe:|\?ref=|/cmd/irsa-probe@|/cmd/kubectl-irsa_probe@|/releases/download/|newTag: |appVersion: )([A-Za-z0-9._-]+)`)
 
 // TestVersionIsOneValue: every image tag, kustomize ?ref= and go install
-// version in the README, the deploy docs, the components and the examples
+// version in the README, docs/, the deploy docs, the components and the examples
 // is VERSION, and the CHANGELOG has its entry.
 func TestVersionIsOneValue(t *testing.T) {
 	if !regexp.MustCompile(`^v\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$`).MatchString(version) {
 		t.Fatalf("VERSION %q is not a semantic version tag (vMAJOR.MINOR.PATCH)", version)
 	}
 	var files []string
-	for _, pattern := range []string{"../README.md", "../CHANGELOG.md", "README.md", "components/*/*", "monitoring/*", "policies/*/*", "krew/*", "helm/*/Chart.yaml", "../examples/*/*", "../examples/*/*/*"} {
+	for _, pattern := range []string{"../README.md", "../docs/*.md", "../CHANGELOG.md", "README.md", "components/*/*", "monitoring/*", "policies/*/*", "krew/*", "helm/*/Chart.yaml", "../examples/*/*", "../examples/*/*/*"} {
 		m, _ := filepath.Glob(pattern)
 		files = append(files, m...)
 	}

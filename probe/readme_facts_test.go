@@ -7,8 +7,10 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
+	"unicode"
 
 	"github.com/irsa-probe/irsa-probe/probe/check"
 	"github.com/irsa-probe/irsa-probe/probe/cli"
@@ -19,17 +21,42 @@ import (
 	"github.com/irsa-probe/irsa-probe/probe/policy"
 )
 
-// The README's statements that a test can check against the code: each
-// test below reads it for one kind of name and fails on one that does not
-// exist.
+// The manual's statements that a test can check against the code: the
+// README and every page under docs/. Each test below reads them for one kind
+// of name and fails on one that does not exist.
 
+// manualPage is one file of the manual: its path from the repository's root
+// and its text.
+type manualPage struct{ name, text string }
+
+// manual reads README.md and docs/*.md. A docs/ that is gone or nearly empty
+// fails: the checks would pass on nothing.
+func manual(t *testing.T) []manualPage {
+	t.Helper()
+	files, err := filepath.Glob("../docs/*.md")
+	if err != nil || len(files) < 10 {
+		t.Fatalf("docs/ holds %d pages (%v): the manual is not where this test looks", len(files), err)
+	}
+	var pages []manualPage
+	for _, f := range append([]string{"../README.md"}, files...) {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pages = append(pages, manualPage{strings.TrimPrefix(f, "../"), string(b)})
+	}
+	return pages
+}
+
+// readme is the whole manual as one text, for the checks that count names.
 func readme(t *testing.T) string {
 	t.Helper()
-	b, err := os.ReadFile("../README.md")
-	if err != nil {
-		t.Fatal(err)
+	var b strings.Builder
+	for _, p := range manual(t) {
+		b.WriteString(p.text)
+		b.WriteString("\n")
 	}
-	return string(b)
+	return b.String()
 }
 
 var (
@@ -37,7 +64,7 @@ var (
 	makeRule = regexp.MustCompile(`(?m)^([a-z][a-z0-9-]*):`)
 )
 
-// TestREADMEMakeTargetsExist: every `make X` the README names is a target.
+// TestREADMEMakeTargetsExist: every `make X` the manual (README.md and docs/) names is a target.
 func TestREADMEMakeTargetsExist(t *testing.T) {
 	mk, err := os.ReadFile("../Makefile")
 	if err != nil {
@@ -47,38 +74,128 @@ func TestREADMEMakeTargetsExist(t *testing.T) {
 	for _, m := range makeRule.FindAllStringSubmatch(string(mk), -1) {
 		targets[m[1]] = true
 	}
-	named := makeCmd.FindAllStringSubmatch(readme(t), -1)
-	if len(named) == 0 {
-		t.Fatal("found no make command in the README: the pattern is wrong")
-	}
-	for _, m := range named {
-		if !targets[m[1]] {
-			t.Errorf("the README names `make %s`; the Makefile has no such target", m[1])
+	found := 0
+	for _, p := range manual(t) {
+		for _, m := range makeCmd.FindAllStringSubmatch(p.text, -1) {
+			found++
+			if !targets[m[1]] {
+				t.Errorf("%s names `make %s`; the Makefile has no such target", p.name, m[1])
+			}
 		}
+	}
+	if found == 0 {
+		t.Fatal("found no make command in the manual: the pattern is wrong")
 	}
 }
 
 // repoFile is a path into this repository, named in text or a link.
 var repoFile = regexp.MustCompile("(?:^|[\\s(`\\[])((?:cmd|probe|deploy|examples|\\.github|\\.ci)/[A-Za-z0-9_./*-]*[A-Za-z0-9_*/])")
 
-// TestREADMERepoPathsExist: every path into the repository the README
+// TestREADMERepoPathsExist: every path into the repository the manual
 // names (cmd/…, probe/…, deploy/…, examples/…, .github/…, .ci/…) exists.
 func TestREADMERepoPathsExist(t *testing.T) {
-	text := readme(t)
-	paths := repoFile.FindAllStringSubmatchIndex(text, -1)
-	if len(paths) < 10 {
-		t.Fatalf("found %d paths in the README: the pattern is wrong", len(paths))
+	total := 0
+	for _, page := range manual(t) {
+		text := page.text
+		paths := repoFile.FindAllStringSubmatchIndex(text, -1)
+		total += len(paths)
+		for _, m := range paths {
+			p := strings.TrimSuffix(text[m[2]:m[3]], ".")
+			line := text[strings.LastIndex(text[:m[2]], "\n")+1 : m[2]]
+			if strings.HasPrefix(p, "deploy/") && strings.Count(p, "/") == 1 && strings.Contains(line, "kubectl ") {
+				continue // kubectl's deploy/NAME: a Deployment, not a path
+			}
+			found, err := filepath.Glob(filepath.Join("..", p))
+			if err != nil || len(found) == 0 {
+				t.Errorf("%s names %s, which is not in the repository", page.name, p)
+			}
+		}
 	}
-	for _, m := range paths {
-		p := strings.TrimSuffix(text[m[2]:m[3]], ".")
-		line := text[strings.LastIndex(text[:m[2]], "\n")+1 : m[2]]
-		if strings.HasPrefix(p, "deploy/") && strings.Count(p, "/") == 1 && strings.Contains(line, "kubectl ") {
-			continue // kubectl's deploy/NAME: a Deployment, not a path
+	if total < 10 {
+		t.Fatalf("found %d paths in the manual: the pattern is wrong", total)
+	}
+}
+
+// mdLink is a Markdown link's target; the scheme test below skips URLs.
+var (
+	mdLink  = regexp.MustCompile(`\]\(([^)\s]+)\)`)
+	heading = regexp.MustCompile("(?m)^#{1,6} (.+)$")
+	fence   = regexp.MustCompile("(?ms)^```.*?^```")
+)
+
+// anchors are the fragment ids GitHub gives a page's headings: lower case,
+// punctuation but '-' and '_' dropped, spaces as '-', a repeated one
+// suffixed -1, -2, ….
+func anchors(text string) map[string]bool {
+	text = fence.ReplaceAllString(text, "")
+	ids, seen := map[string]bool{}, map[string]int{}
+	for _, m := range heading.FindAllStringSubmatch(text, -1) {
+		var b strings.Builder
+		for _, r := range strings.ToLower(strings.TrimSpace(m[1])) {
+			switch {
+			case r == ' ':
+				b.WriteRune('-')
+			case r == '-' || r == '_' || unicode.IsLetter(r) || unicode.IsDigit(r):
+				b.WriteRune(r)
+			}
 		}
-		found, err := filepath.Glob(filepath.Join("..", p))
-		if err != nil || len(found) == 0 {
-			t.Errorf("the README names %s, which is not in the repository", p)
+		id := b.String()
+		if n := seen[id]; n > 0 {
+			ids[id+"-"+strconv.Itoa(n)] = true
+		} else {
+			ids[id] = true
 		}
+		seen[id]++
+	}
+	return ids
+}
+
+// TestManualLinksResolve: every relative link of the README and of docs/
+// reaches a file of the repository, and a #fragment into a Markdown page a
+// heading of that page, so moving a section cannot leave a reader at a dead
+// end.
+func TestManualLinksResolve(t *testing.T) {
+	pages := manual(t)
+	texts := map[string]string{}
+	for _, p := range pages {
+		texts[p.name] = p.text
+	}
+	checked := 0
+	for _, p := range pages {
+		for _, m := range mdLink.FindAllStringSubmatch(fence.ReplaceAllString(p.text, ""), -1) {
+			target := m[1]
+			if strings.Contains(target, "://") || strings.HasPrefix(target, "mailto:") {
+				continue
+			}
+			checked++
+			file, frag, _ := strings.Cut(target, "#")
+			name := p.name
+			if file != "" {
+				name = filepath.ToSlash(filepath.Join(filepath.Dir(p.name), file))
+				if _, err := os.Stat(filepath.Join("..", name)); err != nil {
+					t.Errorf("%s links %s: %v", p.name, target, err)
+					continue
+				}
+			}
+			if frag == "" || !strings.HasSuffix(name, ".md") {
+				continue
+			}
+			text, ok := texts[name]
+			if !ok {
+				b, err := os.ReadFile(filepath.Join("..", name))
+				if err != nil {
+					t.Errorf("%s links %s: %v", p.name, target, err)
+					continue
+				}
+				text = string(b)
+			}
+			if !anchors(text)[frag] {
+				t.Errorf("%s links %s: %s has no heading #%s", p.name, target, name, frag)
+			}
+		}
+	}
+	if checked < 20 {
+		t.Fatalf("checked %d links: the pattern is wrong", checked)
 	}
 }
 
@@ -130,14 +247,14 @@ func TestREADMENamesOnlyRealCodes(t *testing.T) {
 	}
 	for _, m := range names {
 		if _, ok := known[m[1]]; !ok {
-			t.Errorf("the README names `%s`, which is no finding code, trust-policy reason, step or other known name", m[1])
+			t.Errorf("the manual names `%s`, which is no finding code, trust-policy reason, step or other known name", m[1])
 		}
 	}
 }
 
 var setting = regexp.MustCompile(`IRSA_PROBE_[A-Z_]+[A-Z]`)
 
-// TestREADMESettingsExist: every IRSA_PROBE_* variable the README names
+// TestREADMESettingsExist: every IRSA_PROBE_* variable the manual names
 // is a setting, or a test's switch that a test reads.
 func TestREADMESettingsExist(t *testing.T) {
 	table := config.Markdown()
@@ -145,20 +262,20 @@ func TestREADMESettingsExist(t *testing.T) {
 		"IRSA_PROBE_LOADTEST":     "../cmd/irsa-probe",
 		"IRSA_PROBE_IMAGE_LAYOUT": "../cmd/irsa-probe-image",
 	}
-	const typo = "IRSA_PROBE_TIMOUT" // the README's example of a misspelt setting
+	const typo = "IRSA_PROBE_TIMOUT" // the manual's example of a misspelt setting
 	for _, name := range setting.FindAllString(readme(t), -1) {
 		switch {
 		case name == typo:
 			if strings.Contains(table, "`"+typo+"`") {
-				t.Errorf("%s is the README's example of a typo, but it is a setting", typo)
+				t.Errorf("%s is the manual's example of a typo, but it is a setting", typo)
 			}
 		case strings.Contains(table, "`"+name+"`"):
 		case testSwitches[name] != "":
 			if !dirMentions(t, testSwitches[name], name) {
-				t.Errorf("the README names %s; no test in %s reads it", name, testSwitches[name])
+				t.Errorf("the manual names %s; no test in %s reads it", name, testSwitches[name])
 			}
 		default:
-			t.Errorf("the README names %s, which is not a setting", name)
+			t.Errorf("the manual names %s, which is not a setting", name)
 		}
 	}
 }
@@ -187,21 +304,25 @@ func TestREADMECommandsExist(t *testing.T) {
 	}
 	for _, m := range names {
 		if !slices.Contains(cli.CommandNames(), m[1]) {
-			t.Errorf("the README names `irsa-probe %s`; the commands are %v", m[1], cli.CommandNames())
+			t.Errorf("the manual names `irsa-probe %s`; the commands are %v", m[1], cli.CommandNames())
 		}
 	}
 }
 
-// TestREADMEPackageOrder: the Development section lists probe's packages
+// TestREADMEPackageOrder: docs/development.md lists probe's packages
 // in an order where each imports only packages above it, and ststest
 // none of them. Packages it does not list yet are the package map's
 // (probe/doc.go) to name; TestPackageMapOrder requires them all there.
 func TestREADMEPackageOrder(t *testing.T) {
-	text := readme(t)
+	b, err := os.ReadFile("../docs/development.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(b)
 	i := strings.Index(text, "\nprobe/ ")
 	j := strings.Index(text, "\ndeploy/ examples/")
 	if i < 0 || j < i {
-		t.Fatal("the Development section's package list is not where this test looks")
+		t.Fatal("docs/development.md's package list is not where this test looks")
 	}
 	var order []string
 	for _, line := range strings.Split(text[i:j], "\n") {
@@ -209,7 +330,7 @@ func TestREADMEPackageOrder(t *testing.T) {
 			order = append(order, f[0])
 		}
 	}
-	checkPackageOrder(t, "the README", order, false)
+	checkPackageOrder(t, "docs/development.md", order, false)
 }
 
 // TestPackageMapOrder: probe/doc.go names every package under probe/, in

@@ -13,38 +13,54 @@ import (
 	"github.com/irsa-probe/irsa-probe/probe/finding"
 )
 
-var update = flag.Bool("update", false, "rewrite the README's generated sections")
+var update = flag.Bool("update", false, "rewrite the manual's generated tables")
 
-// TestREADMEGenerated: the README's tables of finding codes and of
-// settings are the catalog and the settings table, row for row.
+// TestREADMEGenerated: the manual's tables of finding codes and of settings
+// are the catalog and the settings table, row for row. Each table is
+// wherever its markers are, in the README or a page of docs/ (catalog.md,
+// settings.md); -update rewrites it there.
 func TestREADMEGenerated(t *testing.T) {
-	const path = "../README.md"
-	b, err := os.ReadFile(path)
+	pages, err := filepath.Glob("../docs/*.md")
 	if err != nil {
 		t.Fatal(err)
 	}
-	readme := string(b)
+	pages = append([]string{"../README.md"}, pages...)
 	for _, sec := range []struct{ name, want string }{
 		{"catalog", finding.CatalogMarkdown()},
 		{"settings", config.Markdown()},
 	} {
 		start := "<!-- " + sec.name + ":start (generated: go test ./probe -run TestREADMEGenerated -update) -->\n"
 		end := "<!-- " + sec.name + ":end -->"
-		i, j := strings.Index(readme, start), strings.Index(readme, end)
-		if i < 0 || j < i {
-			t.Fatalf("README.md lacks the markers %q … %q", start, end)
-		}
-		if got := readme[i+len(start) : j]; got != sec.want {
-			if !*update {
-				t.Errorf("README.md's %s table is stale; run: go test ./probe -run TestREADMEGenerated -update", sec.name)
+		var found []string
+		for _, path := range pages {
+			b, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			text := string(b)
+			i, j := strings.Index(text, start), strings.Index(text, end)
+			if i < 0 && j < 0 {
 				continue
 			}
-			readme = readme[:i+len(start)] + sec.want + readme[j:]
+			found = append(found, path)
+			if i < 0 || j < i {
+				t.Errorf("%s has the %s markers out of order or one without the other", path, sec.name)
+				continue
+			}
+			if text[i+len(start):j] == sec.want {
+				continue
+			}
+			if !*update {
+				t.Errorf("%s's %s table is stale; run: go test ./probe -run TestREADMEGenerated -update", path, sec.name)
+				continue
+			}
+			text = text[:i+len(start)] + sec.want + text[j:]
+			if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+				t.Fatal(err)
+			}
 		}
-	}
-	if *update {
-		if err := os.WriteFile(path, []byte(readme), 0o644); err != nil {
-			t.Fatal(err)
+		if len(found) != 1 {
+			t.Errorf("the markers %q … %q are in %d files %v; want exactly one", start, end, len(found), found)
 		}
 	}
 }

@@ -7,11 +7,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/irsa-probe/irsa-probe/probe/cli"
 	"github.com/irsa-probe/irsa-probe/probe/ststest"
 )
 
@@ -38,9 +40,14 @@ var (
 )
 
 // buildBinary builds irsa-probe once per test run, as the Dockerfile does,
-// into a world-readable directory so it can also run as uid 65532.
+// into a world-readable directory so it can also run as uid 65532. A test
+// that needs the binary is not in the -short tier: building and starting
+// processes is what makes that tier slow.
 func buildBinary(t testing.TB) string {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("runs the built binary: not in the -short tier (make test runs it)")
+	}
 	buildOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "irsa-probe-bin-")
 		if err != nil {
@@ -94,6 +101,80 @@ func runBinary(t *testing.T, o runOpts) result {
 		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: o.uid, Gid: o.uid}}
 	}
 	return runCmd(t, cmd)
+}
+
+// cliMu serialises in-process runs: a check reads its settings, and the
+// SDK its configuration, from the process environment, which each run
+// replaces.
+var cliMu sync.Mutex
+
+// inProcess reports whether a run can be made in this process, through
+// cli.CLI as main wires it, with the same result as the built binary: not
+// as another user, and with nothing the standard library reads once per
+// process. net/http reads the proxy variables, and crypto/x509 the system
+// roots (SSL_CERT_FILE, SSL_CERT_DIR), at their first use: every ststest
+// stack trusts a CA of its own through SSL_CERT_FILE, so a second stack's
+// run in this process would meet the first's roots, and its signature step
+// would differ from the binary's while the scenario's checks still passed.
+func inProcess(o runOpts) bool {
+	if o.uid != 0 {
+		return false
+	}
+	for _, kv := range o.env {
+		name, _, _ := strings.Cut(kv, "=")
+		if strings.HasSuffix(strings.ToUpper(name), "_PROXY") || strings.HasPrefix(name, "SSL_CERT_") {
+			return false
+		}
+	}
+	return true
+}
+
+// run runs the command in this process where inProcess allows, otherwise
+// the built binary. Either way env is the whole environment and the
+// result is what kubelet would see.
+func run(t *testing.T, o runOpts) result {
+	t.Helper()
+	if !inProcess(o) {
+		return runBinary(t, o)
+	}
+	return runCLI(t, o)
+}
+
+// runCLI runs cli.CLI.Main as main does, with o.env as the whole
+// environment for the run (the test's own is restored after), the same
+// build identity as buildBinary's, and no stdin.
+func runCLI(t *testing.T, o runOpts) result {
+	t.Helper()
+	if !inProcess(o) {
+		t.Fatalf("%v cannot run in this process (another user, or a proxy): use runBinary", o.args)
+	}
+	cliMu.Lock()
+	defer cliMu.Unlock()
+	saved := os.Environ()
+	setEnv := func(env []string) {
+		os.Clearenv()
+		for _, kv := range env {
+			if name, value, ok := strings.Cut(kv, "="); ok {
+				if err := os.Setenv(name, value); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	}
+	setEnv(o.env)
+	defer setEnv(saved)
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	var stdout, stderr bytes.Buffer
+	c := &cli.CLI{
+		Stdin:  strings.NewReader(""),
+		Stdout: &stdout,
+		Stderr: &stderr,
+		Build:  cli.BuildInfo{Version: testVersion, Commit: testCommit, Date: testDate}.Complete(),
+	}
+	start := time.Now()
+	code := c.Main(ctx, o.args)
+	return result{stdout: stdout.String(), stderr: stderr.String(), exit: code, took: time.Since(start)}
 }
 
 // runCommand runs name (a wrapper such as unshare, which runs the binary)

@@ -41,6 +41,9 @@ func startProcess(t *testing.T, dir string, env []string, name string, args ...s
 
 func need(t *testing.T, tool string) string {
 	t.Helper()
+	if testing.Short() {
+		t.Skipf("runs %s: the -short tier starts no other program", tool)
+	}
 	p, err := exec.LookPath(tool)
 	if err != nil {
 		if os.Getenv("CI") != "" {

@@ -35,6 +35,12 @@ func TestResourcesStayFlat(t *testing.T) {
 	if testing.Short() {
 		t.Skip("thousands of checks")
 	}
+	if raceEnabled {
+		// Thousands of instrumented checks took minutes, and the figures
+		// are the process's: make test runs this again without the race
+		// detector (TIMING_TESTS).
+		t.Skip("a whole process's figures: make test runs it without the race detector")
+	}
 	for _, tc := range []struct {
 		name string
 		env  []string

@@ -17,7 +17,7 @@ const Prefix = "IRSA_PROBE_"
 
 // MinRefresh is the shortest IRSA_PROBE_REFRESH: below it a typo (5ms for
 // 5m) would turn serve into a loop of STS calls. Each pod's checks cost
-// two STS calls; README's "STS load at scale" has the arithmetic.
+// two STS calls; docs/serve.md's "STS load at scale" has the arithmetic.
 const MinRefresh = time.Second
 
 // DefaultListen is where `serve` listens unless IRSA_PROBE_LISTEN says otherwise.

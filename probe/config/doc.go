@@ -5,7 +5,7 @@
 //
 // The struct tags of AWS and Settings are the one table of settings:
 // envconfig reads the environment from them, and Table derives, once, what
-// the flags, --help and the README's settings table show. Load reads the
+// the flags, --help and the manual's settings table (docs/settings.md) show. Load reads the
 // environment, BindFlags lays a command's flags over it, and Finish applies
 // the defaults that depend on other settings and validates. Every mistake
 // is an *Error naming the variable or flag and the value.

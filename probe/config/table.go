@@ -84,7 +84,7 @@ func settingByField(name string) Setting {
 	panic("config: no setting " + name)
 }
 
-// Markdown renders the table for the README; a test keeps the README in
+// Markdown renders the table for docs/settings.md; a test keeps that page in
 // step with the code.
 func Markdown() string {
 	var b strings.Builder

@@ -5,6 +5,6 @@
 // carries the user's own role, namespace, issuer and account.
 //
 // Detection lives with the checks (package check); what a finding says and
-// how to fix it lives here. The README's catalog table is generated from
+// how to fix it lives here. The manual's catalog table (docs/catalog.md) is generated from
 // Catalog.
 package finding

@@ -5,8 +5,8 @@ import (
 	"strings"
 )
 
-// CatalogMarkdown renders the catalog as the README's table; a test keeps
-// the README in step with the code.
+// CatalogMarkdown renders the catalog as docs/catalog.md's table; a test keeps
+// that page in step with the code.
 func CatalogMarkdown() string {
 	var b strings.Builder
 	b.WriteString("| code | severity | exit | what it means | detected from |\n|---|---|---|---|---|\n")

@@ -22,6 +22,7 @@ func stsCalls(st *ststest.Stack) int {
 // TestServeProbesNeverCallSTS: 10,000 /healthz within one refresh period
 // cause no STS call beyond the scheduled check's.
 func TestServeProbesNeverCallSTS(t *testing.T) {
+	skipShort(t)
 	st := ststest.Start(ststest.StackOptions{})
 	t.Cleanup(st.Close)
 	s, base := startServing(t, st, func(s *config.Settings) { s.Refresh = time.Hour })
@@ -64,6 +65,7 @@ func TestServeProbesNeverCallSTS(t *testing.T) {
 // the race detector watching: ready, broken on a trust-policy edit, fixed,
 // ready across a throttled refresh, and a rotated token picked up early.
 func TestServeLoopScenario(t *testing.T) {
+	skipShort(t)
 	st := ststest.Start(ststest.StackOptions{})
 	t.Cleanup(st.Close)
 	s, base := startServing(t, st, func(set *config.Settings) {
@@ -108,6 +110,7 @@ func TestServeLoopScenario(t *testing.T) {
 // TestServePicksUpRotatedToken: a new token file is checked at once (after
 // minGap, 2s here), not a refresh period (20s here) later.
 func TestServePicksUpRotatedToken(t *testing.T) {
+	skipShort(t)
 	st := ststest.Start(ststest.StackOptions{})
 	t.Cleanup(st.Close)
 	_, base := startServing(t, st, func(set *config.Settings) { set.Refresh = 20 * time.Second })
@@ -128,4 +131,13 @@ func TestServePicksUpRotatedToken(t *testing.T) {
 	}
 	waitFor(t, 12*time.Second, "STS sees the rotated token", func() bool { return st.STS.SawWebIdentityToken(rotated) })
 	waitFor(t, 5*time.Second, "ready again", func() bool { return status() == 200 })
+}
+
+// skipShort: these tests wait out real refresh periods and gaps, seconds
+// each; the -short tier leaves them to make test.
+func skipShort(t *testing.T) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("waits out real refresh periods: not in the -short tier")
+	}
 }

@@ -208,7 +208,7 @@ func TestFleetProve(t *testing.T) {
 	ns.Apply(annotatedServiceAccounts(map[string]string{"billing-api": okRole, "ledger": deniedRole}))
 
 	// There is no pod network: the canaries go on the host's, under the
-	// RuntimeClass Pod Security exempts, as the README says for such clusters.
+	// RuntimeClass Pod Security exempts, as docs/fleet.md says for such clusters.
 	spec, err := json.Marshal(map[string]any{"hostNetwork": true, "runtimeClassName": framework.HostNetworkRuntimeClass})
 	if err != nil {
 		t.Fatal(err)

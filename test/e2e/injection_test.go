@@ -128,7 +128,7 @@ func TestMutatingAdmissionPolicy(t *testing.T) {
 	})
 }
 
-// applyInjectionPolicy applies the policy as the README says (kubectl
+// applyInjectionPolicy applies the policy as the README's Install says (kubectl
 // apply -k), removed when the test ends, and waits until the API server
 // enforces it: a server-side dry run of a labelled pod gets the probe.
 func applyInjectionPolicy(t *testing.T) {

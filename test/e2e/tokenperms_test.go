@@ -52,7 +52,7 @@ metadata:
 // (the init-container component) and the application as another uid or
 // the same, with and without fsGroup, runAsUser on the pod or the
 // container: the probe reads the token in every layout the components
-// allow. The README's matrix is this table.
+// allow. docs/end-to-end.md's matrix is this table.
 func TestTokenPermissions(t *testing.T) {
 	for _, c := range []struct {
 		name, podSC, appSC string

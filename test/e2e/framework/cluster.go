@@ -39,7 +39,7 @@ type Cluster struct {
 	Kubeconfig string // cluster-admin
 	ctrSock    string
 	procs      []*process // in start order
-	Timings    []string   // "step: duration", for the README's figures
+	Timings    []string   // "step: duration", for docs/end-to-end.md's figures
 }
 
 // StartCluster starts etcd, kube-apiserver, containerd (importing the

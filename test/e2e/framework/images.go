@@ -74,7 +74,7 @@ func (c *Cluster) importImages(ctx context.Context) error {
 	return c.importProjectImage(ctx, tgz)
 }
 
-// importProjectImage loads the release's image tarball as the README tells
+// importProjectImage loads the release's image tarball as docs/image.md tells
 // an air-gapped user to: gunzip -c TARBALL | ctr -n k8s.io images import
 // --all-platforms - (containerd 1.6's ctr reads no gzip). It must register
 // the manifests' image name and nothing else: a stray name (the nested

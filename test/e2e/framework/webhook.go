@@ -59,7 +59,7 @@ func serveMutation(w http.ResponseWriter, r *http.Request, mutate func(namespace
 // PodSecurity configuration exempts, and mounts the emulators' CA into
 // every container, with InjectedEnv where the container does not set it:
 // no process of the run may reach an AWS address, whether EKS's webhook
-// double mutated the pod or not. It is the harness's, not EKS's: the README
+// double mutated the pod or not. It is the harness's, not EKS's: docs/end-to-end.md
 // says so.
 func (e *Env) serveHarnessMutation(w http.ResponseWriter, r *http.Request) {
 	safe := e.InjectedEnv()
