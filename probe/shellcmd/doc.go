@@ -6,7 +6,7 @@
 // A word is printed bare only when every byte is in a small set no shell
 // expands (letters, digits and _ . / : , @ + % - =), and it does not start
 // with = (zsh's EQUALS expansion) or is empty; otherwise it is single-quoted,
-// a quote inside written as '\''. Single quotes are the one quoting all
+// a quote inside written as quote, backslash, quote, quote. Single quotes are the one quoting all
 // three shells read the same way: no $, `, \ or ! (zsh's and bash's history)
 // expansion inside, and dash has no $'…'.
 //
