@@ -77,7 +77,7 @@ func wordIn(rendered, v string) string {
 }
 
 // quoteContext is the quoting open at the end of a line of shell: 0
-// (none, or inside $( ) within double quotes), '\'' or '"'.
+// (none, or inside $( ) within double quotes), '\” or '"'.
 func quoteContext(s string) byte {
 	stack := []byte{0}
 	for i := 0; i < len(s); i++ {

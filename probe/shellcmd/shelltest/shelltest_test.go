@@ -11,9 +11,9 @@ import (
 // a shell would expand or run besides.
 func TestParse(t *testing.T) {
 	good := map[string][]string{
-		`kubectl get pod 'a b' --namespace=x`:  {"kubectl", "get", "pod", "a b", "--namespace=x"},
-		`kubectl get 'it'\''s' ''`:             {"kubectl", "get", "it's", ""},
-		`a -o "jsonpath={.x}" 'x#y' b=c`:       {"a", "-o", "jsonpath={.x}", "x#y", "b=c"},
+		`kubectl get pod 'a b' --namespace=x`:   {"kubectl", "get", "pod", "a b", "--namespace=x"},
+		`kubectl get 'it'\''s' ''`:              {"kubectl", "get", "it's", ""},
+		`a -o "jsonpath={.x}" 'x#y' b=c`:        {"a", "-o", "jsonpath={.x}", "x#y", "b=c"},
 		`a "$(aws iam get-role --role-name x)"`: {"a", "$(aws iam get-role --role-name x)"},
 	}
 	for line, want := range good {
