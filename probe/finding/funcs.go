@@ -54,7 +54,7 @@ var evidenceFuncs = map[string]func(Evidence) string{
 // (with line) or prose.
 var wordFuncs = map[string]bool{
 	"oidcProviderARN": true, "suggestRegion": true, "stsEndpoint": true, "vpceService": true,
-	"roleName": true, "issuerHost": true, "endpointHost": true, "saName": true,
+	"roleName": true, "issuerHost": true, "endpointHost": true, "saName": true, "gid": true,
 }
 
 // valueFuncs transform one evidence value: {{name .key}}. Each fills a
@@ -83,11 +83,24 @@ var valueFuncs = map[string]func(string) string{
 		}
 		return "ROLE_NAME"
 	},
+	// saName is the name in NAMESPACE:NAME, when it is a DNS name (it
+	// lands inside a JSON string of a patch: nothing else may).
 	"saName": func(nsName string) string {
 		if _, name, ok := strings.Cut(nsName, ":"); ok {
-			return name
+			nsName = name
 		}
-		return orDefault(nsName, "SERVICE_ACCOUNT")
+		if !dnsNameRE.MatchString(nsName) || len(nsName) > 253 {
+			return "SERVICE_ACCOUNT"
+		}
+		return nsName
+	},
+	// gid is a group id, digits only (it lands in a JSON patch as a
+	// number), else the probe image's 65532.
+	"gid": func(v string) string {
+		if v == "" || len(v) > 10 || strings.Trim(v, "0123456789") != "" {
+			return "65532"
+		}
+		return v
 	},
 }
 
@@ -186,6 +199,8 @@ func imdsAdvice(ev Evidence) string {
 	}
 	return "Keep the node role from pods: require IMDSv2 and a hop limit of 1 on the node (a hop limit of 1 only protects pods when IMDSv2 is required):\n" + cmd + tmpl
 }
+
+var dnsNameRE = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`)
 
 var instanceIDRE = regexp.MustCompile(`^i-[0-9a-f]{8,17}$`)
 
