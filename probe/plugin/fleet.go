@@ -121,7 +121,15 @@ func (p *Plugin) runFleet(ctx context.Context, o *options, f *fleetOptions) (int
 			Parallel: f.parallel, Kubectl: o.flags.Global()}
 		fmt.Fprintf(p.Stderr, "kubectl-irsa_probe: proving %d identities with canary Jobs labelled %s=%s, %d at once, each within %s\n", len(ids), fleet.LabelRun, po.RunID, po.Parallel, o.timeout)
 		if proveErr = fleet.Prove(ctx, &fleet.Jobs{R: p.Kube, Flags: o.flags, Namespace: l.Namespace}, ids, po); proveErr != nil {
-			hint.Printer{Prog: "kubectl-irsa_probe", W: p.Stderr}.Lines("error", proveErr.Error())
+			// Prose lines carry the prefix; a command (two spaces in) is
+			// printed as it pastes, on a line of its own.
+			for _, line := range strings.Split(proveErr.Error(), "\n") {
+				if strings.HasPrefix(line, "  ") {
+					fmt.Fprintln(p.Stderr, line)
+					continue
+				}
+				hint.Printer{Prog: "kubectl-irsa_probe", W: p.Stderr}.Lines("error", line)
+			}
 		}
 	}
 	rep := fleet.NewReport(inv, impact, issuer)
