@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/irsa-probe/irsa-probe/probe/kube"
+	"github.com/irsa-probe/irsa-probe/probe/kube/kubefake"
 	"github.com/irsa-probe/irsa-probe/probe/verdict"
 )
 
@@ -99,7 +100,10 @@ func TestStalledKubectlIsKilled(t *testing.T) {
 // makes the run fail, and the exact command that deletes it is printed on
 // a line of its own.
 func TestUndeletableCanaryFails(t *testing.T) {
-	c := drifted()
+	c := &kubefake.Cluster{} // consistent, and its canary proves it: only the Job left behind fails the run
+	c.Namespace("shop")
+	c.SA("shop", "cart", roleCart)
+	c.Pod("shop", "cart", "cart", "irsa", roleCart)
 	f := newFleetFake(t, c)
 	f.Set(t, "canaries.json", `{}`)
 	f.Set(t, "forbidden", "delete:jobs/shop")
