@@ -246,6 +246,9 @@ func commandOrWhy(argv []string) string {
 	if err != nil {
 		return "The command is not printed: " + err.Error()
 	}
+	if commandHook != nil {
+		commandHook(line, argv)
+	}
 	return "  " + line
 }
 
