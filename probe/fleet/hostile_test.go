@@ -162,22 +162,18 @@ func (k *hostileKube) DeleteRun(context.Context, string, string) error {
 // runHostile builds, judges, proves and renders a hostile fleet, and
 // returns its table, its JSON, and every command line the fleet view
 // built with the words it was built from.
-func runHostile(t testing.TB, vals []string, exit int) (table, js string, proveErr error, intended map[string][]string) {
+func runHostile(t testing.TB, vals []string, exit int) (table, js string, intended map[string][]string, proveErr error) {
 	intended = map[string][]string{}
 	commandHook = func(line string, argv []string) { intended[line] = slices.Clone(argv) }
 	defer func() { commandHook = nil }()
 	h := &hostileFleet{vals: vals, exit: exit}
 	inv := Build(h.listing())
-	var ids []*Identity
-	for _, id := range inv.Identities {
-		ids = append(ids, id)
-	}
-	proveErr = Prove(context.Background(), &hostileKube{h: h, jobs: map[string]string{}}, ids,
+	proveErr = Prove(context.Background(), &hostileKube{h: h, jobs: map[string]string{}}, slices.Clone(inv.Identities),
 		ProveOptions{CanaryOptions: CanaryOptions{RunID: "abc123", Image: h.next(), Timeout: time.Nanosecond}, Poll: time.Nanosecond, Kubectl: []string{"--context=prod"}})
 	rep := NewReport(inv, nil, "")
 	var b strings.Builder
 	rep.WriteTable(&b)
-	return b.String(), string(rep.JSON()), proveErr, intended
+	return b.String(), string(rep.JSON()), intended, proveErr
 }
 
 // fixLines are the command lines of a rendered fleet report: the table's
@@ -280,7 +276,7 @@ func terminalRune(r rune) bool {
 func TestFleetFixesParse(t *testing.T) {
 	for shift := range hostileValues {
 		vals := append(slices.Clone(hostileValues[shift:]), hostileValues[:shift]...)
-		table, js, perr, intended := runHostile(t, vals, []int{0, 1, 3, 137}[shift%4])
+		table, js, intended, perr := runHostile(t, vals, []int{0, 1, 3, 137}[shift%4])
 		if len(intended) == 0 {
 			t.Fatal("no command was built: the test tests nothing")
 		}
@@ -299,7 +295,7 @@ func FuzzFleet(f *testing.F) {
 		f.Add(v, hostileValues[(i+1)%len(hostileValues)], hostileValues[(i+2)%len(hostileValues)], i)
 	}
 	f.Fuzz(func(t *testing.T, a, b, c string, exit int) {
-		table, js, perr, intended := runHostile(t, []string{a, b, c, "web-1"}, exit)
+		table, js, intended, perr := runHostile(t, []string{a, b, c, "web-1"}, exit)
 		checkFixLines(t, table, js, perr, intended)
 	})
 }
@@ -309,7 +305,7 @@ func FuzzFleet(f *testing.F) {
 // aws: exactly the intended calls happen, in order, and nothing else
 // runs (no value's substitution or command touched the marker file).
 func TestFleetFixesPaste(t *testing.T) {
-	table, js, perr, intended := runHostile(t, hostileValues, 1)
+	table, js, intended, perr := runHostile(t, hostileValues, 1)
 	var script strings.Builder
 	var want [][]string
 	for _, line := range fixLines(t, table, js, perr) {
