@@ -396,8 +396,8 @@ func scenarios() []scenario {
 					t.Fatal(err)
 				}
 				hp := strings.TrimPrefix(st.Issuer.URL, "https://")
-				return nil, []string{"Not authorized to perform sts:AssumeRoleWithWebIdentity", `"` + hp + `:sub": "system:serviceaccount:payments:billing-api"`,
-					`"Federated": "arn:aws:iam::111122223333:oidc-provider/` + hp + `"`, "update-assume-role-policy --role-name billing-api", "request id"}
+				return nil, []string{"Not authorized to perform sts:AssumeRoleWithWebIdentity", `"` + hp + `:sub":"system:serviceaccount:payments:billing-api"`,
+					`"Federated":"arn:aws:iam::111122223333:oidc-provider/` + hp + `"`, "update-assume-role-policy --role-name billing-api", "request id"}
 			},
 		},
 		{
