@@ -1,7 +1,7 @@
 package deploy_test
 
 import (
-	"github.com/irsa-probe/irsa-probe/probe/ststest"
+	"github.com/irsa-probe/irsa-probe/probe/ststest/ekswebhook"
 	"math/rand/v2"
 	"slices"
 
@@ -71,7 +71,7 @@ const injectRoleARN = "arn:aws:iam::111122223333:role/billing-api"
 func (c injectCase) serviceAccount(roleARN string) *corev1.ServiceAccount {
 	sa := &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "billing-api", Namespace: c.namespace}}
 	if roleARN != "" {
-		sa.Annotations = map[string]string{ststest.EKSRoleARNAnnotation: roleARN}
+		sa.Annotations = map[string]string{ekswebhook.EKSRoleARNAnnotation: roleARN}
 	}
 	return sa
 }
@@ -114,7 +114,7 @@ func (c injectCase) admitted(probes map[string]corev1.Container) corev1.Pod {
 	}
 	switch c.identity {
 	case irsaIdentity:
-		(&ststest.EKSWebhook{Region: testRegion}).Mutate(&pod, c.serviceAccount(injectRoleARN))
+		(&ekswebhook.EKSWebhook{Region: testRegion}).Mutate(&pod, c.serviceAccount(injectRoleARN))
 	case podIdentity:
 		// EKS's jitter of the token's lifetime, drawn from a fixed seed so
 		// the generated files stay put.

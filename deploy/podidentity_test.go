@@ -6,24 +6,24 @@ import (
 	"testing"
 
 	"github.com/irsa-probe/irsa-probe/probe/iam"
-	"github.com/irsa-probe/irsa-probe/probe/ststest"
+	"github.com/irsa-probe/irsa-probe/probe/ststest/ekswebhook"
 	corev1 "k8s.io/api/core/v1"
 )
 
 // What the EKS pod identity webhook injects for a service account with a
-// Pod Identity association, from ststest.EKSWebhook: container credentials
+// Pod Identity association, from ekswebhook.EKSWebhook: container credentials
 // take precedence over an IRSA annotation, init and regular containers are
 // mutated alike, minus eks.amazonaws.com/skip-containers. The values are
 // EKS's.
 const (
-	podIdentityFullURI = ststest.PodIdentityAgentURI
-	podIdentityLabel   = ststest.EKSPodIdentityLabel
+	podIdentityFullURI = ekswebhook.PodIdentityAgentURI
+	podIdentityLabel   = ekswebhook.EKSPodIdentityLabel
 )
 
 // podIdentityWebhook is EKS's webhook in a region where every service
 // account has a Pod Identity association.
-func podIdentityWebhook(region string) *ststest.EKSWebhook {
-	return &ststest.EKSWebhook{Region: region, PodIdentityAssociation: func(string, string) (string, bool) {
+func podIdentityWebhook(region string) *ekswebhook.EKSWebhook {
+	return &ekswebhook.EKSWebhook{Region: region, PodIdentityAssociation: func(string, string) (string, bool) {
 		return "arn:aws:iam::111122223333:role/pod-identity", true
 	}}
 }

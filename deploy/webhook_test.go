@@ -4,30 +4,30 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/irsa-probe/irsa-probe/probe/ststest"
+	"github.com/irsa-probe/irsa-probe/probe/ststest/ekswebhook"
 	corev1 "k8s.io/api/core/v1"
 )
 
 // What the EKS pod identity webhook injects, from its one description in
-// ststest.EKSWebhook (amazon-eks-pod-identity-webhook's pkg/handler).
+// ekswebhook.EKSWebhook (amazon-eks-pod-identity-webhook's pkg/handler).
 const (
-	webhookVolume            = ststest.IRSAVolume
-	webhookMountPath         = ststest.IRSAMountPath
-	webhookTokenFile         = ststest.IRSATokenFile
-	roleARNAnnotation        = ststest.EKSRoleARNAnnotation
-	skipContainersAnnotation = ststest.EKSSkipContainersAnnotation
-	skipPodLabel             = ststest.EKSSkipPodLabel
+	webhookVolume            = ekswebhook.IRSAVolume
+	webhookMountPath         = ekswebhook.IRSAMountPath
+	webhookTokenFile         = ekswebhook.IRSATokenFile
+	roleARNAnnotation        = ekswebhook.EKSRoleARNAnnotation
+	skipContainersAnnotation = ekswebhook.EKSSkipContainersAnnotation
+	skipPodLabel             = ekswebhook.EKSSkipPodLabel
 )
 
 // containersToSkip is the webhook's reading of skip-containers.
-var containersToSkip = ststest.SkippedContainers
+var containersToSkip = ekswebhook.SkippedContainers
 
 // webhookMutate mutates the pod of tpl as EKS's webhook does when it is
 // created in testRegion with service account sa (nil: not found): tpl's
 // labels and annotations are the pod's.
-func webhookMutate(w *ststest.EKSWebhook, tpl *corev1.PodTemplateSpec, sa *corev1.ServiceAccount) {
+func webhookMutate(w *ekswebhook.EKSWebhook, tpl *corev1.PodTemplateSpec, sa *corev1.ServiceAccount) {
 	if w == nil {
-		w = &ststest.EKSWebhook{Region: testRegion}
+		w = &ekswebhook.EKSWebhook{Region: testRegion}
 	}
 	pod := &corev1.Pod{ObjectMeta: tpl.ObjectMeta, Spec: tpl.Spec}
 	w.Mutate(pod, sa)
@@ -130,7 +130,7 @@ func TestWebhookMutation(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			tpl := &corev1.PodTemplateSpec{Spec: *tc.spec.DeepCopy()}
 			tpl.Labels, tpl.Annotations = tc.labels, tc.annotations
-			webhookMutate(&ststest.EKSWebhook{Region: "us-west-2"}, tpl, tc.w)
+			webhookMutate(&ekswebhook.EKSWebhook{Region: "us-west-2"}, tpl, tc.w)
 			spec := &tpl.Spec
 			for _, c := range append(spec.InitContainers, spec.Containers...) {
 				var env []string

@@ -15,6 +15,7 @@ import (
 	"github.com/irsa-probe/irsa-probe/probe/config"
 	"github.com/irsa-probe/irsa-probe/probe/finding"
 	"github.com/irsa-probe/irsa-probe/probe/fleet"
+	"github.com/irsa-probe/irsa-probe/probe/iam"
 	"github.com/irsa-probe/irsa-probe/probe/policy"
 )
 
@@ -102,7 +103,7 @@ func TestREADMENamesOnlyRealCodes(t *testing.T) {
 		check.StepTarget, check.StepAppSDK} {
 		known[s] = "step"
 	}
-	known[check.MechanismPodIdentity] = "mechanism"
+	known[iam.MechanismPodIdentity] = "mechanism"
 	for _, c := range fleet.DriftCodes() {
 		known[c] = "fleet drift code"
 	}
@@ -193,7 +194,8 @@ func TestREADMECommandsExist(t *testing.T) {
 
 // TestREADMEPackageOrder: the Development section lists probe's packages
 // in an order where each imports only packages above it, and ststest
-// none of them.
+// none of them. Packages it does not list yet are the package map's
+// (probe/doc.go) to name; TestPackageMapOrder requires them all there.
 func TestREADMEPackageOrder(t *testing.T) {
 	text := readme(t)
 	i := strings.Index(text, "\nprobe/ ")
@@ -207,16 +209,56 @@ func TestREADMEPackageOrder(t *testing.T) {
 			order = append(order, f[0])
 		}
 	}
-	dirs, _ := filepath.Glob("*/doc.go")
-	if len(order) != len(dirs) {
-		t.Errorf("the README lists %d packages %v; probe has %d", len(order), order, len(dirs))
+	checkPackageOrder(t, "the README", order, false)
+}
+
+// TestPackageMapOrder: probe/doc.go names every package under probe/, in
+// an order where each imports only packages above it.
+func TestPackageMapOrder(t *testing.T) {
+	b, err := os.ReadFile("doc.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var order []string
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "//\t"); ok && rest != "" && rest[0] != ' ' {
+			order = append(order, strings.Fields(rest)[0])
+		}
+	}
+	checkPackageOrder(t, "probe/doc.go", order, true)
+}
+
+// checkPackageOrder checks that each package of order imports only
+// packages listed above it (ststest: none), and, when all, that order
+// names every package under probe/.
+func checkPackageOrder(t *testing.T, where string, order []string, all bool) {
+	t.Helper()
+	var pkgs []string
+	_ = filepath.WalkDir(".", func(p string, d os.DirEntry, err error) error {
+		if err != nil || !d.IsDir() || p == "." {
+			return err
+		}
+		if d.Name() == "testdata" {
+			return filepath.SkipDir
+		}
+		files, _ := filepath.Glob(filepath.Join(p, "*.go"))
+		if slices.ContainsFunc(files, func(f string) bool { return !strings.HasSuffix(f, "_test.go") }) {
+			pkgs = append(pkgs, filepath.ToSlash(p))
+		}
+		return nil
+	})
+	for _, p := range pkgs {
+		if all && !slices.Contains(order, p) {
+			t.Errorf("%s does not name package %s", where, p)
+		}
 	}
 	const prefix = "github.com/irsa-probe/irsa-probe/probe/"
 	for pos, pkg := range order {
-		files, _ := filepath.Glob(filepath.Join(pkg, "*.go"))
-		if len(files) == 0 {
-			t.Errorf("the README lists package %s, which does not exist", pkg)
+		if !slices.Contains(pkgs, pkg) {
+			t.Errorf("%s lists package %s, which does not exist", where, pkg)
+			continue
 		}
+		files, _ := filepath.Glob(filepath.Join(pkg, "*.go"))
 		for _, f := range files {
 			if strings.HasSuffix(f, "_test.go") {
 				continue
@@ -230,8 +272,9 @@ func TestREADMEPackageOrder(t *testing.T) {
 				if !ok {
 					continue
 				}
-				if at := slices.Index(order, dep); pkg == "ststest" || at < 0 || at >= pos {
-					t.Errorf("%s imports %s, listed after it (or ststest importing a probe package)", f, dep)
+				at := slices.Index(order, dep)
+				if pkg == "ststest" || at >= pos || (at < 0 && all) {
+					t.Errorf("%s: %s imports %s, listed after it (or ststest importing a probe package)", where, f, dep)
 				}
 			}
 		}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/irsa-probe/irsa-probe/probe/check"
 	"github.com/irsa-probe/irsa-probe/probe/finding"
+	"github.com/irsa-probe/irsa-probe/probe/iam"
 	"github.com/irsa-probe/irsa-probe/probe/ststest"
 	"github.com/irsa-probe/irsa-probe/probe/verdict"
 )
@@ -74,7 +76,7 @@ func scenarios() []scenario {
 		{
 			name:  "annotation missing falls back to the node role",
 			exit:  verdict.ExitBroken,
-			mech:  check.MechanismNone,
+			mech:  iam.MechanismNone,
 			codes: []finding.Code{finding.CodeRoleARNMissing, finding.CodeNodeRoleFallback},
 			setup: func(t *testing.T, st *ststest.Stack) ([]string, []string) {
 				return []string{"AWS_ROLE_ARN=", "AWS_WEB_IDENTITY_TOKEN_FILE=", "AWS_REGION=", "AWS_DEFAULT_REGION=",
@@ -100,7 +102,7 @@ func scenarios() []scenario {
 		{
 			name:  "annotation missing and IMDSv1 open",
 			exit:  verdict.ExitBroken,
-			mech:  check.MechanismNone,
+			mech:  iam.MechanismNone,
 			codes: []finding.Code{finding.CodeRoleARNMissing, finding.CodeNodeRoleFallback},
 			setup: func(t *testing.T, st *ststest.Stack) ([]string, []string) {
 				st.IMDS.AllowIMDSv1(true)
@@ -111,7 +113,7 @@ func scenarios() []scenario {
 		{
 			name:  "annotation missing and IMDS blocked",
 			exit:  verdict.ExitBroken,
-			mech:  check.MechanismNone,
+			mech:  iam.MechanismNone,
 			codes: []finding.Code{finding.CodeRoleARNMissing},
 			setup: func(t *testing.T, st *ststest.Stack) ([]string, []string) {
 				st.IMDS.SetUnreachable(true)
@@ -674,13 +676,6 @@ func scenarios() []scenario {
 	}, podIdentityScenarios()...)
 }
 
-func orDefault(v, def string) string {
-	if v == "" {
-		return def
-	}
-	return v
-}
-
 // TestCheckScenarios runs the built binary as kubelet would, once per
 // misconfiguration, against an emulated STS configured for it.
 func TestCheckScenarios(t *testing.T) {
@@ -725,8 +720,8 @@ func TestCheckScenarios(t *testing.T) {
 				t.Errorf("json run: exit %d ok %v, want exit %d", js.exit, rep.OK, sc.exit)
 			}
 			assertFindings(t, rep, sc.codes)
-			mech, steps := orDefault(sc.mech, check.MechanismIRSA), 7
-			if mech == check.MechanismBoth {
+			mech, steps := cmp.Or(sc.mech, iam.MechanismIRSA), 7
+			if mech == iam.MechanismBoth {
 				steps = 8 // and the Pod Identity path beside IRSA
 			}
 			if rep.Mechanism != mech || len(rep.Checks) != steps || rep.Checks[0].Name != check.StepMechanism {

@@ -5,8 +5,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/irsa-probe/irsa-probe/probe/check"
 	"github.com/irsa-probe/irsa-probe/probe/finding"
+	"github.com/irsa-probe/irsa-probe/probe/iam"
 	"github.com/irsa-probe/irsa-probe/probe/ststest"
 	"github.com/irsa-probe/irsa-probe/probe/verdict"
 )
@@ -17,7 +17,7 @@ var podIdentity = ststest.StackOptions{PodIdentity: true}
 // podIdentityScenarios are the EKS Pod Identity worlds: a working one, then
 // each way the agent and EKS Auth behind it fail, as the real agent says it.
 func podIdentityScenarios() []scenario {
-	pid := check.MechanismPodIdentity
+	pid := iam.MechanismPodIdentity
 	return []scenario{
 		{
 			name: "pod identity ok", opts: podIdentity, mech: pid, exit: verdict.ExitOK,
@@ -161,7 +161,7 @@ func podIdentityScenarios() []scenario {
 			},
 		},
 		{
-			name: "both IRSA and pod identity", opts: podIdentity, mech: check.MechanismBoth, exit: verdict.ExitOK,
+			name: "both IRSA and pod identity", opts: podIdentity, mech: iam.MechanismBoth, exit: verdict.ExitOK,
 			codes: []finding.Code{finding.CodeIdentityMechanismConflict},
 			setup: func(t *testing.T, st *ststest.Stack) ([]string, []string) {
 				return []string{"AWS_ROLE_ARN=" + st.RoleARN, "AWS_WEB_IDENTITY_TOKEN_FILE=" + st.TokenFile},

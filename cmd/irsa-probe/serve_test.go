@@ -23,6 +23,7 @@ import (
 	"github.com/irsa-probe/irsa-probe/probe/check"
 	"github.com/irsa-probe/irsa-probe/probe/serve"
 	"github.com/irsa-probe/irsa-probe/probe/ststest"
+	"github.com/irsa-probe/irsa-probe/probe/ststest/poll"
 	"github.com/irsa-probe/irsa-probe/probe/verdict"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
@@ -196,7 +197,7 @@ func (p *serveProc) stop(t *testing.T, within time.Duration) int {
 // eventually fails the test unless cond holds within d.
 func eventually(t *testing.T, d time.Duration, what string, cond func() bool) {
 	t.Helper()
-	if !ststest.Eventually(d, cond) {
+	if !poll.Eventually(d, cond) {
 		t.Fatalf("not within %s: %s", d, what)
 	}
 }
@@ -238,7 +239,7 @@ func TestServeLifecycle(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := startServe(t, st, "IRSA_PROBE_REFRESH=1s", "IRSA_PROBE_GRACE=10s", "IRSA_PROBE_TIMEOUT=2s")
-	livez := ststest.WatchStatus(p.client, p.base+serve.PathLivez)
+	livez := poll.WatchStatus(p.client, p.base+serve.PathLivez)
 	status := func() int { code, _ := p.get(t, serve.PathReadyz); return code }
 
 	// Ready.
@@ -297,7 +298,7 @@ func TestServeLifecycle(t *testing.T) {
 	eventually(t, 15*time.Second, "200 after the fix", func() bool { return status() == 200 })
 
 	// One throttled refresh: STS throttles until a check gives up, then recovers.
-	readyz := ststest.WatchStatus(p.client, p.base+serve.PathReadyz)
+	readyz := poll.WatchStatus(p.client, p.base+serve.PathReadyz)
 	okChecks := metric(p.metrics(t), serve.MetricChecks, "result", verdict.OK.Label())
 	st.STS.Throttle("AssumeRoleWithWebIdentity", 0)
 	eventually(t, 20*time.Second, "a check STS throttled", func() bool {

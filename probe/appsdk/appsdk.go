@@ -4,12 +4,8 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
-)
 
-// The identity mechanisms whose minimum SDK versions differ.
-const (
-	MechanismIRSA        = "irsa"
-	MechanismPodIdentity = "pod-identity"
+	"github.com/irsa-probe/irsa-probe/probe/iam"
 )
 
 // The ecosystems Detect knows.
@@ -84,7 +80,7 @@ func (p Proc) exeName() string {
 }
 
 // Detect lists the AWS SDK packages p uses, each compared with the minimum
-// for mechanism (MechanismIRSA or MechanismPodIdentity; any other value
+// for mechanism (iam.MechanismIRSA or iam.MechanismPodIdentity; any other value
 // compares nothing). Nothing found is an empty list, never an error: what
 // cannot be read is not known.
 func Detect(p Proc, mechanism string) []Found {
@@ -135,9 +131,9 @@ func minimumFor(eco, pkg, version, mechanism string) string {
 	}
 	m := minimums[key]
 	switch mechanism {
-	case MechanismIRSA:
+	case iam.MechanismIRSA:
 		return m.irsa
-	case MechanismPodIdentity:
+	case iam.MechanismPodIdentity:
 		return m.podIdentity
 	}
 	return ""

@@ -5,6 +5,7 @@ import (
 
 	"github.com/irsa-probe/irsa-probe/probe/appsdk"
 	"github.com/irsa-probe/irsa-probe/probe/appsdk/appsdktest"
+	"github.com/irsa-probe/irsa-probe/probe/iam"
 )
 
 // TestGoOldSDK builds a program against aws-sdk-go v1.23.0 (a real
@@ -16,7 +17,7 @@ func TestGoOldSDK(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := startProcess(t, t.TempDir(), nil, bin, "sleep")
-	found := appsdk.Detect(p, appsdk.MechanismIRSA)
+	found := appsdk.Detect(p, iam.MechanismIRSA)
 	f := only(t, found, "github.com/aws/aws-sdk-go")
 	if f.Ecosystem != appsdk.EcosystemGo || f.Version != appsdktest.OldGoAppSDK || f.Minimum != "1.23.13" || !f.TooOld || f.Where != bin {
 		t.Errorf("found %+v", f)

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/irsa-probe/irsa-probe/probe/appsdk"
+	"github.com/irsa-probe/irsa-probe/probe/iam"
 )
 
 // pomProperties is a pom.properties as Maven's jar plugin writes it into
@@ -64,7 +65,7 @@ func TestJavaOldSDK(t *testing.T) {
 	buildJar(t, jarTool, map[string]string{"Sleep.class": string(class)}, "cf", appJar)
 
 	p := startProcess(t, dir, nil, java, "-cp", "app.jar:lib/*", "Sleep")
-	f := only(t, appsdk.Detect(p, appsdk.MechanismIRSA), "software.amazon.awssdk:auth")
+	f := only(t, appsdk.Detect(p, iam.MechanismIRSA), "software.amazon.awssdk:auth")
 	if f.Version != "2.10.0" || f.Minimum != "2.10.11" || !f.TooOld || f.Where != authJar+"!META-INF/maven/software.amazon.awssdk/auth/pom.properties" {
 		t.Errorf("auth: %+v", f)
 	}
@@ -81,7 +82,7 @@ func TestJavaOldSDK(t *testing.T) {
 	// 0: nested jars are stored, as Spring Boot's build plugins write them.
 	buildJar(t, jarTool, map[string]string{"Sleep.class": string(class), "BOOT-INF/lib/aws-java-sdk-core-1.12.500.jar": string(coreBytes)}, "cf0e", fat, "Sleep")
 	p = startProcess(t, dir, nil, java, "-jar", "service.jar")
-	for mech, min := range map[string]string{appsdk.MechanismIRSA: "1.12.782", appsdk.MechanismPodIdentity: "1.12.746"} {
+	for mech, min := range map[string]string{iam.MechanismIRSA: "1.12.782", iam.MechanismPodIdentity: "1.12.746"} {
 		f = only(t, appsdk.Detect(p, mech), "com.amazonaws:aws-java-sdk-core")
 		if f.Version != "1.12.500" || f.Minimum != min || !f.TooOld || f.Where != fat+"!BOOT-INF/lib/aws-java-sdk-core-1.12.500.jar!META-INF/maven/com.amazonaws/aws-java-sdk-core/pom.properties" {
 			t.Errorf("%s: core: %+v", mech, f)

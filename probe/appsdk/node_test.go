@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/irsa-probe/irsa-probe/probe/appsdk"
+	"github.com/irsa-probe/irsa-probe/probe/iam"
 )
 
 // TestNodeOldSDK lays the real package.json of aws-sdk 2.500.0 and
@@ -36,7 +37,7 @@ func TestNodeOldSDK(t *testing.T) {
 	}
 	// require() searches node_modules upwards from the script's directory.
 	p := startProcess(t, srv, nil, node, "-e", "setTimeout(() => {}, 600000)")
-	found := appsdk.Detect(p, appsdk.MechanismIRSA)
+	found := appsdk.Detect(p, iam.MechanismIRSA)
 	v2 := only(t, found, "aws-sdk")
 	if v2.Version != "2.500.0" || v2.Minimum != "2.525.0" || !v2.TooOld || v2.Where != filepath.Join(app, "node_modules/aws-sdk/package.json") {
 		t.Errorf("aws-sdk: %+v", v2)

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/irsa-probe/irsa-probe/probe/appsdk"
+	"github.com/irsa-probe/irsa-probe/probe/iam"
 )
 
 // debianBotocore is Debian 12's python3-botocore (1.29.27), which CI
@@ -27,9 +28,9 @@ func TestPythonDebianBotocoreTooOldForPodIdentity(t *testing.T) {
 	py := "/usr/bin/python3"
 	p := startProcess(t, t.TempDir(), []string{"HOME=/nonexistent"}, py, "-c", "import botocore, time; time.sleep(600)")
 	want := pythonVersion(t, py, "botocore")
-	for mech, min := range map[string]string{appsdk.MechanismPodIdentity: "1.34.41", appsdk.MechanismIRSA: "1.12.200"} {
+	for mech, min := range map[string]string{iam.MechanismPodIdentity: "1.34.41", iam.MechanismIRSA: "1.12.200"} {
 		f := only(t, appsdk.Detect(p, mech), "botocore")
-		if f.Version != want || f.Minimum != min || f.TooOld != (mech == appsdk.MechanismPodIdentity) || f.Where != debianBotocore {
+		if f.Version != want || f.Minimum != min || f.TooOld != (mech == iam.MechanismPodIdentity) || f.Where != debianBotocore {
 			t.Errorf("%s: %+v, want version %s", mech, f, want)
 		}
 	}
@@ -48,7 +49,7 @@ func TestPythonInstalledSDK(t *testing.T) {
 		t.Skip("no botocore for " + exe)
 	}
 	p := startProcess(t, t.TempDir(), []string{"HOME=/nonexistent"}, exe, "-c", "import time; time.sleep(600)")
-	found := appsdk.Detect(p, appsdk.MechanismPodIdentity)
+	found := appsdk.Detect(p, iam.MechanismPodIdentity)
 	for _, pkg := range []string{"botocore", "boto3", "awscli"} {
 		want := pythonVersion(t, exe, pkg)
 		if want == "" {

@@ -99,13 +99,13 @@ func (c *Checker) Run(ctx context.Context) *Report {
 	mech := detectMechanism(c.cfg.AWS)
 	r.checkMechanism(mech)
 	var usable, assumed bool
-	if mech == MechanismPodIdentity {
+	if mech == iam.MechanismPodIdentity {
 		r.Checker = c.forPodIdentity()
 		usable, assumed = r.podIdentityPath(ctx)
 	} else {
 		usable, assumed = r.irsaPath(ctx)
 	}
-	if mech == MechanismBoth {
+	if mech == iam.MechanismBoth {
 		r.conflict(ctx)
 	}
 	r.defaultChain(ctx, usable, assumed)

@@ -1,6 +1,7 @@
 package check
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -10,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/irsa-probe/irsa-probe/probe/finding"
+	"github.com/irsa-probe/irsa-probe/probe/iam"
 	"github.com/irsa-probe/irsa-probe/probe/safefile"
 )
 
@@ -23,7 +25,7 @@ func (r *Report) WriteText(w io.Writer) error {
 	if r.Identity != nil {
 		fmt.Fprintf(&b, " identity %s,", finding.Escape(r.Identity.ARN))
 	}
-	fmt.Fprintf(&b, " mechanism %s (%d ms)\n", orDefault(r.Mechanism, MechanismNone), r.DurationMS)
+	fmt.Fprintf(&b, " mechanism %s (%d ms)\n", cmp.Or(r.Mechanism, iam.MechanismNone), r.DurationMS)
 	for _, c := range r.Checks {
 		// "[unknown]" is the widest status: every name starts in one column.
 		fmt.Fprintf(&b, "  %-9s %-15s %s\n", "["+string(c.Status)+"]", c.Name, c.Detail)
@@ -59,7 +61,7 @@ func (r *Report) Summary() string {
 	if r.Identity != nil {
 		fmt.Fprintf(&b, " identity=%s", finding.Escape(r.Identity.ARN))
 	}
-	fmt.Fprintf(&b, " mechanism=%s\n", orDefault(r.Mechanism, MechanismNone))
+	fmt.Fprintf(&b, " mechanism=%s\n", cmp.Or(r.Mechanism, iam.MechanismNone))
 	if f := r.FirstProblem(); f != nil {
 		fmt.Fprintf(&b, "%s: %s\nfix: %s\n", f.Code, f.Message, f.Fix)
 		if n := len(r.Findings) - 1; n > 0 {

@@ -1,6 +1,7 @@
 package check
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -46,7 +47,7 @@ func (r *run) withRetry(ctx context.Context, call string, fn func(context.Contex
 		if ce.waited {
 			ce.ev[finding.EvDetail] += within(time.Since(t0))
 		}
-		r.observeCall(call, time.Since(t0), orDefault(ce.ev[finding.EvErrorCode], string(ce.finding)))
+		r.observeCall(call, time.Since(t0), cmp.Or(ce.ev[finding.EvErrorCode], string(ce.finding)))
 		if ctx.Err() != nil && last != nil {
 			// The check's deadline cut this attempt short: what failed
 			// until then (throttling, say) is the finding, not the cut.
@@ -78,7 +79,7 @@ func (r *run) withRetry(ctx context.Context, call string, fn func(context.Contex
 // one line per retry, with what failed and how much of the deadline is
 // spent, so a 30-second wait is not silent.
 func (r *run) retrying(call string, attempt int, ce *callError, spent time.Duration) {
-	what := orDefault(ce.ev[finding.EvErrorCode], ce.ev[finding.EvLayer])
+	what := cmp.Or(ce.ev[finding.EvErrorCode], ce.ev[finding.EvLayer])
 	if d := ce.ev[finding.EvDetail]; d != "" && ce.ev[finding.EvErrorCode] == "" {
 		what += ": " + d
 	} else if m := ce.ev[finding.EvErrorMessage]; m != "" {

@@ -1,6 +1,7 @@
 package check
 
 import (
+	"cmp"
 	"context"
 	"net/http"
 	"os"
@@ -34,8 +35,8 @@ func shadowedBy(srcs []aws.CredentialSource) (what, vars string, ok bool) {
 		}
 		return strings.Join(names, ", ") + " in the environment", strings.Join(names, " "), true
 	}
-	profile := orDefault(os.Getenv("AWS_PROFILE"), "default")
-	files := []string{orDefault(os.Getenv("AWS_CONFIG_FILE"), "~/.aws/config"), orDefault(os.Getenv("AWS_SHARED_CREDENTIALS_FILE"), "~/.aws/credentials")}
+	profile := cmp.Or(os.Getenv("AWS_PROFILE"), "default")
+	files := []string{cmp.Or(os.Getenv("AWS_CONFIG_FILE"), "~/.aws/config"), cmp.Or(os.Getenv("AWS_SHARED_CREDENTIALS_FILE"), "~/.aws/credentials")}
 	var names []string
 	for _, v := range []string{"AWS_PROFILE", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"} {
 		if os.Getenv(v) != "" {
@@ -52,7 +53,7 @@ const imdsV1Timeout = 2 * time.Second
 // node role's credentials from it: whether it also answers IMDSv1 (no
 // session token, so no hop limit protects pods).
 func (r *run) observeIMDS(ctx context.Context) string {
-	ep := strings.TrimSuffix(orDefault(r.cfg.AWS.IMDSEndpoint, "http://169.254.169.254"), "/")
+	ep := strings.TrimSuffix(cmp.Or(r.cfg.AWS.IMDSEndpoint, "http://169.254.169.254"), "/")
 	ctx, cancel := context.WithTimeout(ctx, imdsV1Timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, ep+"/latest/meta-data/instance-id", nil)

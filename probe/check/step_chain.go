@@ -1,6 +1,7 @@
 package check
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -12,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go/logging"
+
 	"github.com/irsa-probe/irsa-probe/probe/finding"
 )
 
@@ -123,10 +125,10 @@ func (r *run) defaultChain(ctx context.Context, checkedOK, assumedOK bool) {
 			// working or not: that shadowing is the problem.
 			ev := finding.Evidence{finding.EvSource: src, finding.EvGotARN: "", finding.EvErrorCode: ce.ev[finding.EvErrorCode], finding.EvErrorMessage: ce.ev[finding.EvErrorMessage], finding.EvRequestID: ce.ev[finding.EvRequestID]}
 			r.add(StepDefaultChain, r.chainCode(ctx, srcs, ev), ev)
-			r.record(StepDefaultChain, StatusFail, "credentials from "+src+" shadow "+r.mechanismName()+"; GetCallerIdentity: "+orDefault(ce.ev[finding.EvErrorCode], rootCause(err)))
+			r.record(StepDefaultChain, StatusFail, "credentials from "+src+" shadow "+r.mechanismName()+"; GetCallerIdentity: "+cmp.Or(ce.ev[finding.EvErrorCode], rootCause(err)))
 			return
 		}
-		r.record(StepDefaultChain, StatusUndecided, fmt.Sprintf("credentials from %s, but GetCallerIdentity failed: %s", src, orDefault(ce.ev[finding.EvErrorCode], rootCause(err))))
+		r.record(StepDefaultChain, StatusUndecided, fmt.Sprintf("credentials from %s, but GetCallerIdentity failed: %s", src, cmp.Or(ce.ev[finding.EvErrorCode], rootCause(err))))
 		return
 	}
 	got := aws.ToString(out.Arn)

@@ -1,6 +1,7 @@
 package check
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net/netip"
@@ -58,7 +59,7 @@ func (r *run) checkEnvironment(ctx context.Context) bool {
 		return false
 	}
 	if p := iam.PartitionOfRegion(region); p != role.Partition {
-		detail := fmt.Sprintf("the region %s is in partition %s", region, orDefault(p, "(unknown)"))
+		detail := fmt.Sprintf("the region %s is in partition %s", region, cmp.Or(p, "(unknown)"))
 		r.add(StepEnvironment, finding.CodePartitionMismatch, finding.Evidence{finding.EvDetail: detail})
 		r.record(StepEnvironment, StatusFail, fmt.Sprintf("partition mismatch: role in %s, %s", role.Partition, detail))
 		return false
@@ -138,14 +139,6 @@ func (r *run) learnPodFromKubeAPIToken() {
 	if r.base[finding.EvPod] == "" {
 		r.base[finding.EvPod] = t.Pod
 	}
-}
-
-// orDefault is v, or def when v is empty.
-func orDefault(v, def string) string {
-	if v == "" {
-		return def
-	}
-	return v
 }
 
 // sessionNameProblem says what STS would refuse in AWS_ROLE_SESSION_NAME

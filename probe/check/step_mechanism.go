@@ -1,6 +1,7 @@
 package check
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -13,48 +14,34 @@ import (
 	"github.com/irsa-probe/irsa-probe/probe/iam"
 )
 
-// The mechanisms EKS gives a pod its IAM role with, as the report, the
-// JSON (mechanism) and the metrics' mechanism label name them.
-const (
-	MechanismIRSA        = "irsa"
-	MechanismPodIdentity = "pod-identity"
-	MechanismBoth        = "both"
-	MechanismNone        = "none"
-)
-
-// Mechanisms lists every mechanism value, for metrics.
-func Mechanisms() []string {
-	return []string{MechanismIRSA, MechanismPodIdentity, MechanismBoth, MechanismNone}
-}
-
 // detectMechanism decides from the environment what the pod is set up
-// for: either IRSA variable means IRSA, either container credentials
-// variable means Pod Identity (what the EKS pod identity webhook injects
-// for each, amazon-eks-pod-identity-webhook pkg/handler addEnvToContainer).
+// for (iam.DetectMechanism, from the four variables config read).
 func detectMechanism(e config.AWS) string {
-	irsa := e.RoleARN != "" || e.TokenFile != ""
-	pid := e.ContainerCredentialsFullURI != "" || e.ContainerAuthTokenFile != ""
-	switch {
-	case irsa && pid:
-		return MechanismBoth
-	case pid:
-		return MechanismPodIdentity
-	case irsa:
-		return MechanismIRSA
-	}
-	return MechanismNone
+	return iam.DetectMechanism(func(name string) bool {
+		switch name {
+		case iam.EnvRoleARN:
+			return e.RoleARN != ""
+		case iam.EnvTokenFile:
+			return e.TokenFile != ""
+		case iam.EnvFullURI:
+			return e.ContainerCredentialsFullURI != ""
+		case iam.EnvAuthTokenFile:
+			return e.ContainerAuthTokenFile != ""
+		}
+		return false
+	})
 }
 
 // checkMechanism is the mechanism step.
 func (r *run) checkMechanism(mech string) {
 	r.rep.Mechanism = mech
 	switch mech {
-	case MechanismIRSA:
+	case iam.MechanismIRSA:
 		r.record(StepMechanism, StatusPass, "IRSA: AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE")
-	case MechanismPodIdentity:
+	case iam.MechanismPodIdentity:
 		r.base[finding.EvMechanism] = mech
 		r.record(StepMechanism, StatusPass, "EKS Pod Identity: AWS_CONTAINER_CREDENTIALS_FULL_URI and AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE")
-	case MechanismBoth:
+	case iam.MechanismBoth:
 		// Settled once both paths ran (conflict).
 	default:
 		r.base[finding.EvMechanism] = mech
@@ -80,7 +67,7 @@ func (r *run) conflict(ctx context.Context) {
 	}
 	if len(codes) > 0 || sub.rep.Identity == nil {
 		st = StatusWarn
-		pid = "fails: " + orDefault(strings.Join(codes, ", "), "no credentials") + " (run with AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE unset to see the diagnosis)"
+		pid = "fails: " + cmp.Or(strings.Join(codes, ", "), "no credentials") + " (run with AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE unset to see the diagnosis)"
 	}
 	r.record(StepPodIdentity, st, "not used by the SDKs while IRSA is set; "+pid)
 	irsa := "which fails"
@@ -105,7 +92,7 @@ func (r *run) identityARN() string {
 // provider the steps above checked: web identity for IRSA, the container
 // credentials endpoint for Pod Identity.
 func (r *run) resolvesToChecked(srcs []aws.CredentialSource) bool {
-	if r.rep.Mechanism == MechanismPodIdentity {
+	if r.rep.Mechanism == iam.MechanismPodIdentity {
 		return slices.Contains(srcs, aws.CredentialSourceHTTP)
 	}
 	return isWebIdentity(srcs)
@@ -114,12 +101,12 @@ func (r *run) resolvesToChecked(srcs []aws.CredentialSource) bool {
 // identityConfigured says whether the pod is set up for an identity the
 // default chain's other credentials could shadow.
 func (r *run) identityConfigured() bool {
-	return r.cfg.AWS.RoleARN != "" || r.rep.Mechanism == MechanismPodIdentity
+	return r.cfg.AWS.RoleARN != "" || r.rep.Mechanism == iam.MechanismPodIdentity
 }
 
 // mechanismName is the mechanism as prose.
 func (r *run) mechanismName() string {
-	if r.rep.Mechanism == MechanismPodIdentity {
+	if r.rep.Mechanism == iam.MechanismPodIdentity {
 		return "EKS Pod Identity"
 	}
 	return "IRSA"
@@ -132,7 +119,7 @@ func (r *run) chainMatches(got string, checked *Identity) bool {
 	if expected, want, err := r.cfg.ExpectedRole(); expected != "" {
 		return err == nil && want.MatchesCaller(got)
 	}
-	if checked == nil || r.rep.Mechanism != MechanismPodIdentity {
+	if checked == nil || r.rep.Mechanism != iam.MechanismPodIdentity {
 		return false
 	}
 	a, _, okA := iam.RoleFromCaller(got)
@@ -157,7 +144,7 @@ func (r *run) unpinnedRole(callerARN string) string {
 // tokenJudge is who verifies the token's signature: STS for IRSA, EKS
 // Auth (behind the agent) for Pod Identity.
 func (r *run) tokenJudge() string {
-	if r.base[finding.EvMechanism] == MechanismPodIdentity {
+	if r.base[finding.EvMechanism] == iam.MechanismPodIdentity {
 		return "EKS Auth"
 	}
 	return "STS"

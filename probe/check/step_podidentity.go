@@ -1,6 +1,7 @@
 package check
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -86,7 +87,7 @@ func (r *run) podIdentityPath(ctx context.Context) (usable, gotCreds bool) {
 func (r *run) checkPodIdentityEnvironment() bool {
 	aws := r.cfg.AWS
 	region := r.baseEvidence()
-	r.base[finding.EvMechanism] = MechanismPodIdentity
+	r.base[finding.EvMechanism] = iam.MechanismPodIdentity
 	r.base[finding.EvAgentURL] = aws.ContainerCredentialsFullURI
 	r.base[finding.EvTokenEnv] = "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"
 	r.base[finding.EvTokenVolume] = iam.PodIdentityVolume
@@ -153,7 +154,7 @@ func (r *run) agentCredentials(ctx context.Context) *aws.Credentials {
 	}
 	r.rep.CredentialsExpiry = creds.Expires.UTC()
 	r.record(StepAssumeRole, StatusPass, fmt.Sprintf("Pod Identity agent %s: credentials for account %s; expire %s",
-		r.cfg.AWS.ContainerCredentialsFullURI, orDefault(creds.AccountID, "(not said)"), creds.Expires.UTC().Format(time.RFC3339)))
+		r.cfg.AWS.ContainerCredentialsFullURI, cmp.Or(creds.AccountID, "(not said)"), creds.Expires.UTC().Format(time.RFC3339)))
 	return creds
 }
 

@@ -2,6 +2,7 @@ package check
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -166,13 +167,13 @@ func (r *run) stsFailure(step, call string, ce *callError) {
 	if code == finding.CodeTLSCertificateUntrusted && r.cfg.AWS.CABundle != "" {
 		ce.ev[finding.EvCABundle] = r.cfg.AWS.CABundle
 	}
-	ce.ev[finding.EvDetail] = orDefault(ce.ev[finding.EvDetail], call)
+	ce.ev[finding.EvDetail] = cmp.Or(ce.ev[finding.EvDetail], call)
 	r.addOrMerge(step, code, ce.ev)
 	st := StatusFail
 	if ce.transient {
 		st = StatusUndecided
 	}
-	detail := call + ": " + orDefault(ce.ev[finding.EvErrorCode], layerPrefix(ce.ev[finding.EvLayer])+ce.ev[finding.EvDetail])
+	detail := call + ": " + cmp.Or(ce.ev[finding.EvErrorCode], layerPrefix(ce.ev[finding.EvLayer])+ce.ev[finding.EvDetail])
 	if id := ce.ev[finding.EvRequestID]; id != "" {
 		detail += " (request id " + id + ")"
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/irsa-probe/irsa-probe/probe/appsdk"
 	"github.com/irsa-probe/irsa-probe/probe/finding"
+	"github.com/irsa-probe/irsa-probe/probe/iam"
 	"github.com/irsa-probe/irsa-probe/probe/target"
 )
 
@@ -90,10 +91,10 @@ func (r *run) checkTarget() bool {
 func (r *run) checkAppSDK(p *target.Process, mech string) {
 	sdkMech, name := "", "no identity mechanism"
 	switch mech {
-	case MechanismIRSA, MechanismBoth: // with both, the SDKs use IRSA
-		sdkMech, name = appsdk.MechanismIRSA, "IRSA"
-	case MechanismPodIdentity:
-		sdkMech, name = appsdk.MechanismPodIdentity, "EKS Pod Identity"
+	case iam.MechanismIRSA, iam.MechanismBoth: // with both, the SDKs use IRSA
+		sdkMech, name = iam.MechanismIRSA, "IRSA"
+	case iam.MechanismPodIdentity:
+		sdkMech, name = iam.MechanismPodIdentity, "EKS Pod Identity"
 	}
 	found := appsdk.Detect(p.SDKProc(), sdkMech)
 	r.rep.AppSDKs = found

@@ -1,6 +1,7 @@
 package check
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -89,7 +90,7 @@ func (r *run) checkToken() *tokenCheck {
 	}
 
 	if ir := r.base[finding.EvIssuerRegion]; ir != "" && r.role.Partition != "" && iam.PartitionOfRegion(ir) != r.role.Partition {
-		detail := fmt.Sprintf("the cluster's issuer %s is in region %s of partition %s", t.Issuer, ir, orDefault(iam.PartitionOfRegion(ir), "(unknown)"))
+		detail := fmt.Sprintf("the cluster's issuer %s is in region %s of partition %s", t.Issuer, ir, cmp.Or(iam.PartitionOfRegion(ir), "(unknown)"))
 		r.add(StepToken, finding.CodePartitionMismatch, finding.Evidence{finding.EvDetail: detail})
 		r.record(StepToken, StatusFail, "partition mismatch: "+detail)
 		return nil

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/irsa-probe/irsa-probe/probe/config"
+	"github.com/irsa-probe/irsa-probe/probe/suggest"
 	"github.com/irsa-probe/irsa-probe/probe/verdict"
 )
 
@@ -93,7 +93,7 @@ func (c *CLI) Main(ctx context.Context, args []string) int {
 	}
 	if cmd == nil {
 		hint := "run 'irsa-probe --help' for the commands"
-		if best := config.Closest(name, CommandNames()); best != "" {
+		if best := suggest.Closest(name, CommandNames()); best != "" {
 			hint = fmt.Sprintf("did you mean 'irsa-probe %s'? %s", best, hint)
 		}
 		return c.fail(usageErrorf(hint, "unknown command %q", name))

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"regexp"
 	"slices"
 	"strings"
 
@@ -48,8 +47,6 @@ func (e *explainFlags) set() string {
 	return ""
 }
 
-var accountRE = regexp.MustCompile(`^[0-9]{12}$`)
-
 // explain runs `trust-policy --explain`.
 func (c *CLI) explain(cfg *config.Config, ex explainFlags) int {
 	hint := commandHint(CmdTrustPolicy)
@@ -70,7 +67,7 @@ func (c *CLI) explain(cfg *config.Config, ex explainFlags) int {
 			return c.fail(usageErrorf(hint, "--subject=%q: not system:serviceaccount:NAMESPACE:NAME", ex.subject))
 		}
 	}
-	if ex.account != "" && !accountRE.MatchString(ex.account) {
+	if ex.account != "" && !iam.IsAccountID(ex.account) {
 		return c.fail(usageErrorf(hint, "--account=%q: an AWS account id is 12 digits", ex.account))
 	}
 	if ex.partition != "" && !slices.Contains(iam.PartitionNames(), ex.partition) {
@@ -87,9 +84,7 @@ func (c *CLI) explain(cfg *config.Config, ex explainFlags) int {
 	} else if ex.subject == "" {
 		return c.fail(usageErrorf(hint, "--issuer needs the service account too: --subject system:serviceaccount:NS:NAME, or --namespace and --service-account"))
 	}
-	if req.Issuer != "" && !strings.Contains(req.Issuer, "://") {
-		req.Issuer = "https://" + req.Issuer
-	}
+	req.Issuer = iam.NormalizeIssuer(req.Issuer)
 	if !req.PodIdentity && req.Issuer == "" {
 		return c.fail(usageErrorf(hint, "--issuer is needed for IRSA without a token: aws eks describe-cluster --name CLUSTER --query cluster.identity.oidc.issuer --output text (or --pod-identity)"))
 	}
@@ -104,8 +99,10 @@ func (c *CLI) explain(cfg *config.Config, ex explainFlags) int {
 		rep.Explanation, rep.Input = policy.Malformed(err)
 	} else {
 		rep.Doc = doc
-		c.fillAccount(&rep.Request, ex, doc, &rep.Source)
-		rep.RoleName = roleName(doc.RoleName, doc.RoleARN, ex.roleARN, cfg)
+		if note := rep.Request.FillAccount(doc, ex.account, ex.partition, ex.roleARN, os.Getenv("AWS_ROLE_ARN")); note != "" {
+			rep.Source += "; " + note
+		}
+		rep.RoleName = policy.RoleName(doc, ex.roleARN, cfg.AWS.RoleARN)
 		rep.Explanation = policy.Explain(doc, rep.Request)
 	}
 	if cfg.Output == "json" {
@@ -147,13 +144,7 @@ func (c *CLI) fromToken(cfg *config.Config, ex explainFlags, req *policy.Request
 	if err != nil {
 		return "", fmt.Errorf("decoding the token %s: %w", path, err)
 	}
-	req.Issuer, req.Subject = tok.Issuer, tok.Subject
-	if tok.HasAudience("pods.eks.amazonaws.com") && !tok.HasAudience(cfg.Audience) {
-		req.PodIdentity = true
-	}
-	if !tok.HasAudience(cfg.Audience) && len(tok.Audience) > 0 && !req.PodIdentity {
-		req.Audience = tok.Audience[0]
-	}
+	req.FromToken(tok.Issuer, tok.Subject, tok.Audience)
 	if ex.podIdentity && path == cfg.AWS.TokenFile && !tok.HasAudience(iam.PodIdentityAudience) {
 		return "the IRSA token " + path + " (its service account; Pod Identity would use the same)", nil
 	}
@@ -167,57 +158,6 @@ func tokenFiles(cfg *config.Config, podIdentity bool) []string {
 		return []string{cfg.AWS.ContainerAuthTokenFile, cfg.AWS.TokenFile}
 	}
 	return []string{cfg.AWS.TokenFile, cfg.AWS.ContainerAuthTokenFile}
-}
-
-// fillAccount sets the account and partition: flags, then the role ARN
-// (AWS_ROLE_ARN or get-role's), then the policy's own provider ARN, which
-// then cannot be blamed for a wrong account.
-func (c *CLI) fillAccount(req *policy.Request, ex explainFlags, doc *policy.Document, source *string) {
-	req.Account, req.Partition = ex.account, ex.partition
-	for _, arn := range []string{ex.roleARN, os.Getenv("AWS_ROLE_ARN"), doc.RoleARN} {
-		if r, err := iam.ParseRoleARN(arn); err == nil {
-			req.Account = cmp.Or(req.Account, r.Account)
-			req.Partition = cmp.Or(req.Partition, r.Partition)
-		}
-	}
-	if req.Partition == "" {
-		req.Partition = iam.PartitionOfRegion(issuerRegion(req.Issuer))
-	}
-	if req.Account == "" && !req.PodIdentity {
-		req.Account = "ACCOUNT_ID"
-		for _, s := range doc.Statements {
-			for _, f := range s.Principal.Federated {
-				if p := strings.SplitN(f.S, ":", 6); len(p) == 6 && accountRE.MatchString(p[4]) {
-					req.Account = p[4]
-					*source += "; account " + p[4] + " taken from the policy (pass --account to check it)"
-					return
-				}
-			}
-		}
-	}
-}
-
-// issuerRegion is REGION of https://oidc.eks.REGION.amazonaws.com/id/ID.
-func issuerRegion(issuer string) string {
-	hp := iam.IssuerHostPath(issuer)
-	host, _, _ := strings.Cut(hp, "/")
-	if rest, ok := strings.CutPrefix(host, "oidc.eks."); ok {
-		region, _, _ := strings.Cut(rest, ".")
-		return region
-	}
-	return ""
-}
-
-func roleName(fromDoc, docARN, flagARN string, cfg *config.Config) string {
-	if fromDoc != "" {
-		return fromDoc
-	}
-	for _, arn := range []string{docARN, flagARN, cfg.AWS.RoleARN} {
-		if r, err := iam.ParseRoleARN(arn); err == nil {
-			return r.Name
-		}
-	}
-	return "ROLE_NAME"
 }
 
 // readPolicy reads --explain's file, or stdin for "-".

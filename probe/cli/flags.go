@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/irsa-probe/irsa-probe/probe/config"
+	"github.com/irsa-probe/irsa-probe/probe/suggest"
 )
 
 // newFlagSet is a command's flag set, silent: parse reports its errors.
@@ -65,7 +66,7 @@ func precheck(cmd string, fs *flag.FlagSet, args []string) error {
 			var known []string
 			fs.VisitAll(func(f *flag.Flag) { known = append(known, f.Name) })
 			hint := commandHint(cmd)
-			if best := config.Closest(name, known); best != "" {
+			if best := suggest.Closest(name, known); best != "" {
 				hint = fmt.Sprintf("did you mean --%s? %s", best, hint)
 			}
 			return usageErrorf(hint, "unknown flag --%s", name)

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/kelseyhightower/envconfig"
+
+	"github.com/irsa-probe/irsa-probe/probe/suggest"
 )
 
 // Error is a setting or flag the probe cannot run with: exit 2, with the
@@ -74,46 +76,12 @@ func unknownVariables(environ []string) error {
 				suffixes = append(suffixes, s)
 			}
 		}
-		if best := Closest(strings.TrimPrefix(name, Prefix), suffixes); best != "" {
+		if best := suggest.Closest(strings.TrimPrefix(name, Prefix), suffixes); best != "" {
 			want += "; did you mean " + Prefix + best + "?"
 		}
 		return &Error{Name: name, Value: value, Want: want}
 	}
 	return nil
-}
-
-// Closest is the word of known nearest to w by edit distance, if it is
-// near enough to be a typo of it, else "": for "did you mean" hints on
-// settings, flags and commands.
-func Closest(name string, known []string) string {
-	best, bestD := "", len(name)/2+1
-	for _, k := range known {
-		if d := EditDistance(name, k); d < bestD {
-			best, bestD = k, d
-		}
-	}
-	return best
-}
-
-// EditDistance is the Levenshtein distance between a and b (in bytes).
-func EditDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 // Flags are the settings' flags of one command, bound to a Config.

@@ -5,12 +5,9 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/irsa-probe/irsa-probe/probe/iam"
 	"github.com/irsa-probe/irsa-probe/probe/kube"
 )
-
-// identityEnv are the variables the EKS pod identity webhook injects: the
-// container that has them is the one with an AWS identity.
-var identityEnv = []string{"AWS_ROLE_ARN", "AWS_CONTAINER_CREDENTIALS_FULL_URI"}
 
 // AppContainer is the container named name, or else the pod's default
 // container (kubectl.kubernetes.io/default-container), the first one the
@@ -25,9 +22,10 @@ func AppContainer(p *kube.Pod, name string) (*kube.Container, error) {
 	}
 	if name == "" {
 		for i := range p.Spec.Containers {
-			if slices.ContainsFunc(p.Spec.Containers[i].Env, func(e kube.EnvVar) bool {
-				return slices.Contains(identityEnv, e.Name)
-			}) {
+			env := p.Spec.Containers[i].Env
+			if iam.DetectMechanism(func(name string) bool {
+				return slices.ContainsFunc(env, func(e kube.EnvVar) bool { return e.Name == name })
+			}) != iam.MechanismNone {
 				return &p.Spec.Containers[i], nil
 			}
 		}

@@ -1,5 +1,7 @@
 package finding
 
+import "cmp"
+
 // CodeTLSCertificateUntrusted: issue 18, a certificate that fails
 // verification (detected in package check's tlserrors.go).
 const CodeTLSCertificateUntrusted Code = "tls-certificate-untrusted"
@@ -44,7 +46,7 @@ If a proxy answers with its own certificate, trust its CA:
 // workload itself: it adds to each container's mounts and keeps them) and
 // set the variables the SDKs read.
 func caBundleCommands(ev Evidence) string {
-	ns, wl := orDefault(ev[EvNamespace], "NAMESPACE"), workloadName(ev)
+	ns, wl := cmp.Or(ev[EvNamespace], "NAMESPACE"), workloadName(ev)
 	patch := `{"spec":{"template":{"spec":{"volumes":[{"name":"aws-ca-bundle","configMap":{"name":"aws-ca-bundle"}}],` +
 		`"containers":[{"name":"{}","volumeMounts":[{"name":"aws-ca-bundle","mountPath":"` + caBundleDir + `","readOnly":true}]}]}}}}`
 	return line("kubectl", "create", "configmap", "aws-ca-bundle", "-n", ns, "--from-file=ca.pem=ca.pem") + "\n" +

@@ -1,6 +1,7 @@
 package finding
 
 import (
+	"cmp"
 	"net/url"
 	"regexp"
 	"strings"
@@ -14,7 +15,7 @@ var evidenceFuncs = map[string]func(Evidence) string{
 		if ev[EvIssuer] == "" {
 			return "arn:aws:iam::ACCOUNT_ID:oidc-provider/ISSUER_HOST_PATH"
 		}
-		return iam.OIDCProviderARN(orDefault(ev[EvPartition], "aws"), orDefault(ev[EvAccount], "ACCOUNT_ID"), ev[EvIssuer])
+		return iam.OIDCProviderARN(cmp.Or(ev[EvPartition], "aws"), cmp.Or(ev[EvAccount], "ACCOUNT_ID"), ev[EvIssuer])
 	},
 	"associationCommand": func(ev Evidence) string {
 		return line(iam.AssociationArgv(ev[EvCluster], ev[EvNamespace], ev[EvServiceAccount], ev[EvExpectedRole])...)
@@ -24,11 +25,11 @@ var evidenceFuncs = map[string]func(Evidence) string{
 	},
 	"trustPolicyFile": func(ev Evidence) string {
 		return writeFileCommand("trust-policy.json", iam.TrustPolicy(iam.TrustPolicyInput{
-			Partition: orDefault(ev[EvPartition], "aws"),
-			Account:   orDefault(ev[EvAccount], "ACCOUNT_ID"),
-			Issuer:    orDefault(ev[EvIssuer], "https://ISSUER_HOST_PATH"),
-			Subject:   orDefault(ev[EvSubject], "system:serviceaccount:NAMESPACE:SERVICE_ACCOUNT"),
-			Audience:  orDefault(ev[EvExpectedAud], iam.DefaultAudience),
+			Partition: cmp.Or(ev[EvPartition], "aws"),
+			Account:   cmp.Or(ev[EvAccount], "ACCOUNT_ID"),
+			Issuer:    cmp.Or(ev[EvIssuer], "https://ISSUER_HOST_PATH"),
+			Subject:   cmp.Or(ev[EvSubject], "system:serviceaccount:NAMESPACE:SERVICE_ACCOUNT"),
+			Audience:  cmp.Or(ev[EvExpectedAud], iam.DefaultAudience),
 		}))
 	},
 	"workload":         workload,
@@ -111,14 +112,6 @@ func hostOr(rawURL, def string) string {
 	return def
 }
 
-// orDefault is v, or def when v is empty.
-func orDefault(v, def string) string {
-	if v == "" {
-		return def
-	}
-	return v
-}
-
 func stsEndpoint(region string) string {
 	if region == "REGION" {
 		return "https://sts.REGION.amazonaws.com"
@@ -132,12 +125,12 @@ func workload(ev Evidence) string {
 	return word(workloadName(ev))
 }
 
-func workloadName(ev Evidence) string { return orDefault(ev[EvWorkload], "deployment/DEPLOYMENT") }
+func workloadName(ev Evidence) string { return cmp.Or(ev[EvWorkload], "deployment/DEPLOYMENT") }
 
 // restart recreates the pods: the workload's rollout when it is known,
 // else the pod itself (its controller recreates it).
 func restart(ev Evidence) string {
-	ns := orDefault(ev[EvNamespace], "NAMESPACE")
+	ns := cmp.Or(ev[EvNamespace], "NAMESPACE")
 	switch {
 	case ev[EvWorkload] != "":
 		return line("kubectl", "rollout", "restart", "-n", ns, ev[EvWorkload])
@@ -169,10 +162,10 @@ func reachCommand(ev Evidence) string {
 		host, port = u.Hostname(), u.Port()
 		if port == "" {
 			port = map[string]string{"http": "80"}[u.Scheme]
-			port = orDefault(port, "443")
+			port = cmp.Or(port, "443")
 		}
 	}
-	return line("kubectl", "debug", "-n", orDefault(ev[EvNamespace], "NAMESPACE"), orDefault(ev[EvPod], "POD"),
+	return line("kubectl", "debug", "-n", cmp.Or(ev[EvNamespace], "NAMESPACE"), cmp.Or(ev[EvPod], "POD"),
 		"-it", "--image=busybox:1.36", "--", "nc", "-z", "-v", "-w", "5", host, port)
 }
 
@@ -212,7 +205,7 @@ func unsetShadow(ev Evidence) string {
 	if len(vars) == 0 {
 		vars = []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"}
 	}
-	argv := []string{"kubectl", "set", "env", workloadName(ev), "-n", orDefault(ev[EvNamespace], "NAMESPACE")}
+	argv := []string{"kubectl", "set", "env", workloadName(ev), "-n", cmp.Or(ev[EvNamespace], "NAMESPACE")}
 	for _, v := range vars {
 		argv = append(argv, v+"-")
 	}

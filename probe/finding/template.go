@@ -1,6 +1,7 @@
 package finding
 
 import (
+	"cmp"
 	"fmt"
 	"strconv"
 	"strings"
@@ -186,7 +187,7 @@ func execNodes(b *strings.Builder, nodes []tnode, ev, raw Evidence) {
 				execNodes(b, n.alt, ev, raw)
 			}
 		case "d":
-			b.WriteString(orDefault(value(n.args[0]), value(n.args[1])))
+			b.WriteString(cmp.Or(value(n.args[0]), value(n.args[1])))
 		default:
 			cmd := raw != nil && onCommandLine(b.String())
 			src := ev

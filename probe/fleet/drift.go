@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/irsa-probe/irsa-probe/probe/finding"
+	"github.com/irsa-probe/irsa-probe/probe/iam"
 	"github.com/irsa-probe/irsa-probe/probe/shellcmd"
 )
 
@@ -115,30 +116,30 @@ func drift(l *Listing, id *Identity) []Finding {
 	}
 	var drifted, missing, gone, stale, both []PodIdentity
 	for _, p := range id.Pods {
-		if p.Mechanism == MechanismBoth {
+		if p.Mechanism == iam.MechanismBoth {
 			both = append(both, p)
 		}
 		switch {
 		case id.Association != nil:
 			switch p.Mechanism {
-			case MechanismNone:
+			case iam.MechanismNone:
 				missing = append(missing, p)
-			case MechanismIRSA:
+			case iam.MechanismIRSA:
 				stale = append(stale, p)
 			}
 		case id.RoleARN != "":
 			switch {
-			case p.Mechanism == MechanismNone:
+			case p.Mechanism == iam.MechanismNone:
 				missing = append(missing, p)
-			case p.Mechanism == MechanismPodIdentity && l.AssociationsRead:
+			case p.Mechanism == iam.MechanismPodIdentity && l.AssociationsRead:
 				gone = append(gone, p)
-			case p.Mechanism != MechanismPodIdentity && p.RoleARN != id.RoleARN && !invalidRole:
+			case p.Mechanism != iam.MechanismPodIdentity && p.RoleARN != id.RoleARN && !invalidRole:
 				drifted = append(drifted, p)
 			}
 		default:
-			if p.Mechanism == MechanismIRSA || p.Mechanism == MechanismBoth {
+			if p.Mechanism == iam.MechanismIRSA || p.Mechanism == iam.MechanismBoth {
 				drifted = append(drifted, p)
-			} else if p.Mechanism == MechanismPodIdentity && l.AssociationsRead {
+			} else if p.Mechanism == iam.MechanismPodIdentity && l.AssociationsRead {
 				gone = append(gone, p)
 			}
 		}

@@ -1,6 +1,7 @@
 package fleet
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -33,7 +34,7 @@ func List(ctx context.Context, r kube.Runner, s Scope) *Listing {
 	get := func(resource string, args ...string) []byte {
 		b, err := r.Run(ctx, kube.Call{Args: s.Flags.Args(append([]string{"get", resource}, args...)...), Max: kube.ListMax})
 		if err != nil {
-			l.Unreadable = append(l.Unreadable, ListFailed(l, resource, l.Namespace, err.Error()))
+			l.Unreadable = append(l.Unreadable, listFailed(l, resource, l.Namespace, err))
 			return nil
 		}
 		return b
@@ -94,9 +95,9 @@ func Issuer(ctx context.Context, r kube.Runner, flags kube.Flags, l *Listing) st
 		err = errors.New("the discovery document has no issuer")
 	}
 	if err != nil {
-		u := ListFailed(l, "issuer", "", err.Error())
+		u := listFailed(l, "issuer", "", err)
 		u.Fix = "Pass the issuer with --issuer=ISSUER; EKS prints it with:\n" +
-			commandOrWhy([]string{"aws", "eks", "describe-cluster", "--name", orDefault(l.Cluster, "CLUSTER"), "--query", "cluster.identity.oidc.issuer", "--output", "text"})
+			commandOrWhy([]string{"aws", "eks", "describe-cluster", "--name", cmp.Or(l.Cluster, "CLUSTER"), "--query", "cluster.identity.oidc.issuer", "--output", "text"})
 		l.Unreadable = append(l.Unreadable, u)
 		return ""
 	}

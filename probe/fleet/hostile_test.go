@@ -3,6 +3,7 @@ package fleet
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -14,6 +15,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/irsa-probe/irsa-probe/probe/iam"
+	"github.com/irsa-probe/irsa-probe/probe/kube"
 	"github.com/irsa-probe/irsa-probe/probe/shellcmd/shelltest"
 )
 
@@ -65,15 +68,15 @@ func (h *hostileFleet) listing() *Listing {
 				OwnerReferences: []OwnerRef{{Kind: h.next(), Name: h.next(), UID: h.next(), Controller: &yes}}}}
 			p.Spec.ServiceAccountName = sa.Metadata.Name
 			p.Status.Phase = "Running"
-			p.Spec.Containers = []Container{{Name: h.next(), Env: []EnvVar{{Name: envRoleARN, Value: h.next()}, {Name: envTokenFile, Value: h.next()}}}}
+			p.Spec.Containers = []Container{{Name: h.next(), Env: []EnvVar{{Name: iam.EnvRoleARN, Value: h.next()}, {Name: iam.EnvTokenFile, Value: h.next()}}}}
 			if j == 1 {
-				p.Spec.Containers[0].Env = append(p.Spec.Containers[0].Env, EnvVar{Name: envFullURI, Value: h.next()})
+				p.Spec.Containers[0].Env = append(p.Spec.Containers[0].Env, EnvVar{Name: iam.EnvFullURI, Value: h.next()})
 			}
 			l.Pods = append(l.Pods, p)
 		}
 	}
 	l.Associations = []Association{{Namespace: h.next(), ServiceAccount: h.next(), RoleARN: h.next(), ID: h.next()}}
-	l.Unreadable = append(l.Unreadable, ListFailed(l, "pods", h.next(), h.next()))
+	l.Unreadable = append(l.Unreadable, listFailed(l, "pods", h.next(), kube.NewError([]string{"get", "pods"}, 1, "Error from server (Forbidden): "+h.next(), errors.New("exit status 1"))))
 	return l
 }
 

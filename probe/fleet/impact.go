@@ -54,7 +54,7 @@ func Impact(inv *Inventory, changes []PolicyChange, issuer string) []ImpactResul
 			for _, use := range []struct {
 				arn  string
 				mech string
-			}{{id.RoleARN, MechanismIRSA}, {assocRole(id), MechanismPodIdentity}} {
+			}{{id.RoleARN, iam.MechanismIRSA}, {assocRole(id), iam.MechanismPodIdentity}} {
 				r, err := iam.ParseRoleARN(use.arn)
 				if err != nil || !roleMatches(ch.Role, r) {
 					continue
@@ -90,7 +90,7 @@ func roleMatches(role string, r iam.RoleARN) bool {
 func impactOf(ch PolicyChange, id *Identity, r iam.RoleARN, mech, issuer string) ImpactResult {
 	res := ImpactResult{Role: ch.Role, File: ch.File, Namespace: id.Namespace, ServiceAccount: id.ServiceAccount, Mechanism: mech, Pods: len(id.Pods)}
 	req := policy.Request{Partition: r.Partition, Account: r.Account, Subject: "system:serviceaccount:" + id.Namespace + ":" + id.ServiceAccount}
-	if mech == MechanismPodIdentity {
+	if mech == iam.MechanismPodIdentity {
 		req.PodIdentity = true
 	} else {
 		if issuer == "" {

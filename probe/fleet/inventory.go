@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/irsa-probe/irsa-probe/probe/iam"
 )
 
 // The service account annotations the EKS pod identity webhook reads
@@ -14,22 +16,6 @@ const (
 	AnnotationAudience          = "eks.amazonaws.com/audience"
 	AnnotationRegionalEndpoints = "eks.amazonaws.com/sts-regional-endpoints"
 	AnnotationTokenExpiration   = "eks.amazonaws.com/token-expiration"
-)
-
-// The mechanisms, named as irsa-probe check's report names them.
-const (
-	MechanismIRSA        = "irsa"
-	MechanismPodIdentity = "pod-identity"
-	MechanismBoth        = "both"
-	MechanismNone        = "none"
-)
-
-// The env the webhook injects for each mechanism.
-const (
-	envRoleARN       = "AWS_ROLE_ARN"
-	envTokenFile     = "AWS_WEB_IDENTITY_TOKEN_FILE"
-	envFullURI       = "AWS_CONTAINER_CREDENTIALS_FULL_URI"
-	envAuthTokenFile = "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"
 )
 
 // Association is an EKS Pod Identity association of the cluster.
@@ -173,10 +159,10 @@ func Build(l *Listing) *Inventory {
 			continue
 		}
 		pi := PodIdentity{Name: p.Metadata.Name, Mechanism: podMechanism(p), Workload: podWorkload(p)}
-		pi.RoleARN, _ = p.Env(envRoleARN)
+		pi.RoleARN, _ = p.Env(iam.EnvRoleARN)
 		k := p.Metadata.Namespace + "/" + p.ServiceAccount()
 		id := byKey[k]
-		if id == nil && pi.Mechanism == MechanismNone {
+		if id == nil && pi.Mechanism == iam.MechanismNone {
 			continue // no identity, none expected: not the fleet's business
 		}
 		if id == nil {
@@ -188,11 +174,11 @@ func Build(l *Listing) *Inventory {
 		id.Exists = exists[id.Key()]
 		switch {
 		case id.Association != nil:
-			id.Mechanism = MechanismPodIdentity
+			id.Mechanism = iam.MechanismPodIdentity
 		case id.RoleARN != "":
-			id.Mechanism = MechanismIRSA
+			id.Mechanism = iam.MechanismIRSA
 		default:
-			id.Mechanism = MechanismNone
+			id.Mechanism = iam.MechanismNone
 		}
 		slices.SortFunc(id.Pods, func(a, b PodIdentity) int { return strings.Compare(a.Name, b.Name) })
 		inv.Identities = append(inv.Identities, id)
@@ -210,20 +196,7 @@ func Build(l *Listing) *Inventory {
 // variable means IRSA, either container credentials variable Pod Identity
 // (as irsa-probe check decides it inside the pod).
 func podMechanism(p *Pod) string {
-	_, role := p.Env(envRoleARN)
-	_, tok := p.Env(envTokenFile)
-	_, uri := p.Env(envFullURI)
-	_, auth := p.Env(envAuthTokenFile)
-	irsa, pid := role || tok, uri || auth
-	switch {
-	case irsa && pid:
-		return MechanismBoth
-	case pid:
-		return MechanismPodIdentity
-	case irsa:
-		return MechanismIRSA
-	}
-	return MechanismNone
+	return iam.DetectMechanism(func(name string) bool { _, ok := p.Env(name); return ok })
 }
 
 // podWorkload is what recreates the pod: a ReplicaSet's Deployment when the

@@ -5,16 +5,17 @@ import (
 	"strings"
 
 	"github.com/irsa-probe/irsa-probe/probe/finding"
+	"github.com/irsa-probe/irsa-probe/probe/kube"
 )
 
-// ListFailed is the Unreadable line of a listing kubectl refused or
+// listFailed is the Unreadable line of a listing kubectl refused or
 // failed: resource in namespace ("" for all), with kubectl's error text.
-// RBAC's refusal (kubectl's "Error from server (Forbidden): pods is
-// forbidden: User … cannot list resource …") says which permission to ask
-// for and how to check it.
-func ListFailed(l *Listing, resource, namespace, errText string) Unreadable {
-	u := Unreadable{Resource: resource, Namespace: namespace, Message: finding.Escape(strings.TrimSpace(errText))}
-	u.Forbidden = strings.Contains(errText, "(Forbidden)") || strings.Contains(errText, " is forbidden: ")
+// RBAC's refusal (the API server's Forbidden status, which kubectl prints
+// as "Error from server (Forbidden): pods is forbidden: User … cannot list
+// resource …") says which permission to ask for and how to check it.
+func listFailed(l *Listing, resource, namespace string, err error) Unreadable {
+	u := Unreadable{Resource: resource, Namespace: namespace, Message: finding.Escape(strings.TrimSpace(err.Error()))}
+	u.Forbidden = kube.IsReason(err, kube.ReasonForbidden)
 	scope := "--all-namespaces"
 	if namespace != "" {
 		scope = "--namespace=" + namespace

@@ -269,10 +269,3 @@ func catalogFix(code string, id *Identity) string {
 	}
 	return finding.New(finding.Code(code), ev).Fix
 }
-
-func orDefault(v, def string) string {
-	if v == "" {
-		return def
-	}
-	return v
-}

@@ -2,6 +2,7 @@ package fleet
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/irsa-probe/irsa-probe/probe/finding"
 	"github.com/irsa-probe/irsa-probe/probe/shellcmd"
+	"github.com/irsa-probe/irsa-probe/probe/iam"
 	"github.com/irsa-probe/irsa-probe/probe/verdict"
 )
 
@@ -177,11 +179,11 @@ func (r *Report) WriteTable(w io.Writer) {
 		if !u.Forbidden {
 			what = "failed"
 		}
-		fmt.Fprintf(tw, "%s\t-\t-\t-\t-\t%s\t%s: list %s\n", orDefault(finding.Escape(u.Namespace), "*"), StateUnreadable, what, finding.Escape(u.Resource))
+		fmt.Fprintf(tw, "%s\t-\t-\t-\t-\t%s\t%s: list %s\n", cmp.Or(finding.Escape(u.Namespace), "*"), StateUnreadable, what, finding.Escape(u.Resource))
 	}
 	for _, id := range inv.Identities {
 		role := id.Role()
-		if role == "" && id.Mechanism == MechanismNone {
+		if role == "" && id.Mechanism == iam.MechanismNone {
 			role = "(none)"
 		}
 		sa := finding.Escape(id.ServiceAccount)
@@ -222,11 +224,11 @@ func (r *Report) WriteTable(w io.Writer) {
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "TRUST POLICY\tNAMESPACE\tSERVICE ACCOUNT\tMECHANISM\tPODS\tACCESS\tWHY")
 		for _, i := range r.Impact {
-			ns, sa, pods := orDefault(finding.Escape(i.Namespace), "-"), orDefault(finding.Escape(i.ServiceAccount), "-"), strconv.Itoa(i.Pods)
+			ns, sa, pods := cmp.Or(finding.Escape(i.Namespace), "-"), cmp.Or(finding.Escape(i.ServiceAccount), "-"), strconv.Itoa(i.Pods)
 			if i.ServiceAccount == "" {
 				pods = "-"
 			}
-			fmt.Fprintf(tw, "%s=%s\t%s\t%s\t%s\t%s\t%s\t%s\n", finding.Escape(i.Role), finding.Escape(i.File), ns, sa, orDefault(i.Mechanism, "-"), pods, i.Verdict, orDefault(i.Why, "-"))
+			fmt.Fprintf(tw, "%s=%s\t%s\t%s\t%s\t%s\t%s\t%s\n", finding.Escape(i.Role), finding.Escape(i.File), ns, sa, cmp.Or(i.Mechanism, "-"), pods, i.Verdict, cmp.Or(i.Why, "-"))
 		}
 		_ = tw.Flush()
 	}

@@ -19,6 +19,9 @@ func (r RoleARN) String() string {
 
 var accountRE = lazyRegexp(`^[0-9]{12}$`)
 
+// IsAccountID reports whether s is an AWS account id: 12 digits.
+func IsAccountID(s string) bool { return accountRE().MatchString(s) }
+
 // roleNameRE is IAM's rule for role names.
 var roleNameRE = lazyRegexp(`^[\w+=,.@-]{1,64}$`)
 

@@ -88,3 +88,22 @@ func TestPartitionOfRegion(t *testing.T) {
 		t.Errorf("STSEndpoint(cn-north-1) = %q", got)
 	}
 }
+
+func TestIssuerNormalizeAndRegion(t *testing.T) {
+	for _, c := range []struct{ in, url, region string }{
+		{"", "", ""},
+		{"oidc.eks.us-west-2.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE", "https://oidc.eks.us-west-2.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE", "us-west-2"},
+		{"https://oidc.eks.cn-north-1.amazonaws.com.cn/id/X", "https://oidc.eks.cn-north-1.amazonaws.com.cn/id/X", "cn-north-1"},
+		{"https://oidc.eks.eu-west-1.amazonaws.com", "https://oidc.eks.eu-west-1.amazonaws.com", "eu-west-1"},
+		{"http://oidc.eks.eu-west-1.amazonaws.com/id/X", "http://oidc.eks.eu-west-1.amazonaws.com/id/X", ""},
+		{"https://oidc.eks.eu-west-1.amazonaws.com.evil.example/id/X", "https://oidc.eks.eu-west-1.amazonaws.com.evil.example/id/X", ""},
+		{"https://kubernetes.default.svc", "https://kubernetes.default.svc", ""},
+	} {
+		if got := NormalizeIssuer(c.in); got != c.url {
+			t.Errorf("NormalizeIssuer(%q) = %q, want %q", c.in, got, c.url)
+		}
+		if got := IssuerRegion(c.in); got != c.region {
+			t.Errorf("IssuerRegion(%q) = %q, want %q", c.in, got, c.region)
+		}
+	}
+}

@@ -76,12 +76,13 @@ func DefaultRegion(partition string) string { return defaultRegions[partition] }
 
 // eksIssuerRE matches an EKS cluster's OIDC issuer host:
 // oidc.eks.REGION.amazonaws.com (.com.cn in China).
-var eksIssuerRE = lazyRegexp(`^https://oidc\.eks\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?/`)
+var eksIssuerRE = lazyRegexp(`^https://oidc\.eks\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?(/|$)`)
 
 // IssuerRegion is the region in an EKS issuer URL, "" for other issuers
-// (self-managed clusters publish theirs anywhere).
+// (self-managed clusters publish theirs anywhere). A bare host/path is
+// read as its https URL (NormalizeIssuer).
 func IssuerRegion(issuer string) string {
-	if m := eksIssuerRE().FindStringSubmatch(issuer); m != nil {
+	if m := eksIssuerRE().FindStringSubmatch(NormalizeIssuer(issuer)); m != nil {
 		return m[1]
 	}
 	return ""

@@ -1,6 +1,7 @@
 package iam
 
 import (
+	"cmp"
 	"encoding/json"
 	"net"
 	"strings"
@@ -74,9 +75,9 @@ func PodIdentityTrustPolicy() string {
 // account with a role, as words (render it with package shellcmd). Empty
 // values become placeholders.
 func AssociationArgv(cluster, namespace, serviceAccount, roleARN string) []string {
-	return []string{"aws", "eks", "create-pod-identity-association", "--cluster-name", or(cluster, "CLUSTER_NAME"),
-		"--namespace", or(namespace, "NAMESPACE"), "--service-account", or(serviceAccount, "SERVICE_ACCOUNT"),
-		"--role-arn", or(roleARN, "arn:aws:iam::ACCOUNT_ID:role/ROLE_NAME")}
+	return []string{"aws", "eks", "create-pod-identity-association", "--cluster-name", cmp.Or(cluster, "CLUSTER_NAME"),
+		"--namespace", cmp.Or(namespace, "NAMESPACE"), "--service-account", cmp.Or(serviceAccount, "SERVICE_ACCOUNT"),
+		"--role-arn", cmp.Or(roleARN, "arn:aws:iam::ACCOUNT_ID:role/ROLE_NAME")}
 }
 
 var callerRE = lazyRegexp(`^arn:([\w-]+):sts::(\d{12}):assumed-role/([\w+=,.@-]{1,64})/(.+)$`)
@@ -111,11 +112,4 @@ func ClusterFromSession(session, pod string) string {
 		}
 	}
 	return ""
-}
-
-func or(v, def string) string {
-	if v == "" {
-		return def
-	}
-	return v
 }

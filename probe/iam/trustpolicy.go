@@ -20,6 +20,17 @@ type TrustPolicyInput struct {
 	NamespaceWide bool
 }
 
+// NormalizeIssuer is issuer as a URL: a bare host/path (as aws eks
+// describe-cluster's issuer is often pasted without it, or as a flag is
+// typed) gets https://, the only scheme IAM accepts for an OIDC provider;
+// "" stays "".
+func NormalizeIssuer(issuer string) string {
+	if issuer != "" && !strings.Contains(issuer, "://") {
+		return "https://" + issuer
+	}
+	return issuer
+}
+
 // IssuerHostPath is the issuer without its scheme: IAM names OIDC providers
 // and condition keys by it, and "https://" in a condition key is a classic mistake.
 func IssuerHostPath(issuer string) string {

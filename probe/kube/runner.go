@@ -9,7 +9,6 @@ import (
 	"os/exec"
 	"regexp"
 	"strings"
-	"syscall"
 	"time"
 )
 
@@ -115,8 +114,7 @@ func (k *Kubectl) Run(ctx context.Context, c Call) ([]byte, error) {
 		path = "kubectl"
 	}
 	cmd := exec.CommandContext(ctx, path, c.Args...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	ownProcessGroup(cmd)
 	cmd.WaitDelay = k.WaitDelay
 	if cmd.WaitDelay <= 0 {
 		cmd.WaitDelay = 2 * time.Second

@@ -15,6 +15,7 @@ import (
 	"github.com/irsa-probe/irsa-probe/probe/finding"
 	"github.com/irsa-probe/irsa-probe/probe/fleet"
 	"github.com/irsa-probe/irsa-probe/probe/hint"
+	"github.com/irsa-probe/irsa-probe/probe/iam"
 	"github.com/irsa-probe/irsa-probe/probe/policy"
 	"github.com/irsa-probe/irsa-probe/probe/safefile"
 	"github.com/irsa-probe/irsa-probe/probe/verdict"
@@ -105,15 +106,13 @@ func (p *Plugin) runFleet(ctx context.Context, o *options, f *fleetOptions) (int
 	if len(f.trustPolicies) > 0 && issuer == "" {
 		issuer = fleet.Issuer(rctx, p.Kube, o.flags, l)
 	}
-	if issuer != "" && !strings.Contains(issuer, "://") {
-		issuer = "https://" + issuer
-	}
+	issuer = iam.NormalizeIssuer(issuer)
 	impact := fleet.Impact(inv, f.trustPolicies, issuer)
 	var proveErr error
 	if f.prove {
 		var ids []*fleet.Identity
 		for _, id := range inv.Identities {
-			if id.Exists && id.Mechanism != fleet.MechanismNone {
+			if id.Exists && id.Mechanism != iam.MechanismNone {
 				ids = append(ids, id)
 			}
 		}

@@ -10,6 +10,11 @@
 // output of `aws iam get-role`. Positions (line, column) refer to the
 // policy text as the user sees it, so a malformed document says where.
 //
+// Files: request.go builds the request (from the token, the flags, the
+// role's ARN, the policy itself), eval.go is IAM's semantics, explain.go
+// walks the statements, reasons.go says why a line does not match and
+// proposes the edit, values.go quotes and compares the policy's values.
+//
 // The evaluator is deliberately separate from probe/ststest's: the tests
 // cross-check the two on a corpus of real-world policies.
 package policy

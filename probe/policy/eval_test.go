@@ -164,3 +164,25 @@ func TestMalformedPositions(t *testing.T) {
 		})
 	}
 }
+
+// TestGlob: a * in the pattern is a wildcard even where the string has a
+// literal * (once matched as a literal, the wildcard's backtracking was
+// lost: "*0" did not match "*00"; found by FuzzGlob).
+func TestGlob(t *testing.T) {
+	for _, c := range []struct {
+		pattern, s string
+		want       bool
+	}{
+		{"*0", "*00", true},
+		{"a*b", "a*xb", true},
+		{"system:serviceaccount:*:web", "system:serviceaccount:*:web", true},
+		{"a?c", "a*c", true},
+		{"a*c", "abbb", false},
+		{"", "", true},
+		{"?", "", false},
+	} {
+		if got := glob(c.pattern, c.s); got != c.want {
+			t.Errorf("glob(%q, %q) = %v, want %v", c.pattern, c.s, got, c.want)
+		}
+	}
+}

@@ -16,6 +16,7 @@ import (
 	"github.com/irsa-probe/irsa-probe/probe/config"
 	"github.com/irsa-probe/irsa-probe/probe/iam"
 	"github.com/irsa-probe/irsa-probe/probe/ststest"
+	"github.com/irsa-probe/irsa-probe/probe/ststest/poll"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
@@ -130,7 +131,7 @@ func (l *testLog) Write(p []byte) (int, error) {
 // waitFor fails the test unless cond holds within d.
 func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
 	t.Helper()
-	if !ststest.Eventually(d, cond) {
+	if !poll.Eventually(d, cond) {
 		t.Fatalf("not within %s: %s", d, what)
 	}
 }

@@ -7,11 +7,12 @@ import (
 
 	"github.com/irsa-probe/irsa-probe/probe/check"
 	"github.com/irsa-probe/irsa-probe/probe/finding"
+	"github.com/irsa-probe/irsa-probe/probe/iam"
 )
 
 // Reports of each verdict, as a check would finalize them.
 func okReport() *check.Report {
-	return finalized(&check.Report{Mechanism: check.MechanismPodIdentity, Identity: &check.Identity{ARN: "arn:aws:sts::111122223333:assumed-role/billing-api/s"}})
+	return finalized(&check.Report{Mechanism: iam.MechanismPodIdentity, Identity: &check.Identity{ARN: "arn:aws:sts::111122223333:assumed-role/billing-api/s"}})
 }
 func brokenReport() *check.Report {
 	return finalized(&check.Report{Findings: []finding.Finding{finding.New(finding.CodeTrustPolicyDenied, nil)}})

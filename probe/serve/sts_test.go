@@ -11,6 +11,7 @@ import (
 	"github.com/irsa-probe/irsa-probe/probe/config"
 	"github.com/irsa-probe/irsa-probe/probe/finding"
 	"github.com/irsa-probe/irsa-probe/probe/ststest"
+	"github.com/irsa-probe/irsa-probe/probe/ststest/poll"
 )
 
 // stsCalls is every STS call the emulator has received.
@@ -93,7 +94,7 @@ func TestServeLoopScenario(t *testing.T) {
 		return v
 	}
 	st.STS.Throttle("AssumeRoleWithWebIdentity", 0)
-	readyz := ststest.WatchStatus(client, base+PathReadyz)
+	readyz := poll.WatchStatus(client, base+PathReadyz)
 	waitFor(t, 15*time.Second, "a throttled check", func() bool { return undecided() >= 1 })
 	st.STS.ClearFaults()
 	okBefore := s.checks.Load()

@@ -6,10 +6,10 @@
 // (AWS_ENDPOINT_URL_STS / sts.Options.BaseEndpoint and
 // AWS_EC2_METADATA_SERVICE_ENDPOINT).
 //
-// EKSWebhook is the other side of the cluster: what EKS's pod identity
-// webhook injects into pods, as a function on a Pod, as an admission
-// webhook and as its registration, for the manifests' tests and for a real
-// API server in end-to-end tests.
+// Two packages beside it hold what only some of its importers need:
+// ekswebhook, the other side of the cluster (what EKS's pod identity
+// webhook injects into pods; the only part that needs k8s.io/api), and
+// poll, how tests wait for a probe that runs on its own schedule.
 //
 // It is used by unit tests, by tests that run the built binary as a
 // subprocess, and by the demo program, so it does not import package testing:

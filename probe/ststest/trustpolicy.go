@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 )
 
@@ -327,7 +328,7 @@ func (s statement) applies(req trustRequest) bool {
 	}
 	matched := false
 	for _, a := range s.actions {
-		if globMatch(strings.ToLower(a), strings.ToLower(req.action)) {
+		if GlobMatch(strings.ToLower(a), strings.ToLower(req.action)) {
 			matched = true
 			break
 		}
@@ -399,7 +400,7 @@ func (c condition) matchOne(got, want string) bool {
 	case "StringEqualsIgnoreCase", "StringNotEqualsIgnoreCase":
 		return strings.EqualFold(got, want)
 	case "StringLike", "StringNotLike":
-		return globMatch(want, got)
+		return GlobMatch(want, got)
 	default: // Arn*: "each of the six colon-delimited components of the ARN
 		// is checked separately and each can include ... wildcards" (IAM
 		// User Guide, "Amazon Resource Name (ARN) condition operators").
@@ -408,7 +409,7 @@ func (c condition) matchOne(got, want string) bool {
 			return false
 		}
 		for i := range gp {
-			if !globMatch(wp[i], gp[i]) {
+			if !GlobMatch(wp[i], gp[i]) {
 				return false
 			}
 		}
@@ -416,32 +417,27 @@ func (c condition) matchOne(got, want string) bool {
 	}
 }
 
-// globMatch matches s against an IAM pattern where * is any run of
-// characters and ? is any one character.
-func globMatch(pattern, s string) bool {
-	p, str := []rune(pattern), []rune(s)
-	pi, si := 0, 0
-	star, mark := -1, 0
-	for si < len(str) {
-		switch {
-		case pi < len(p) && (p[pi] == '?' || p[pi] == str[si]):
-			pi++
-			si++
-		case pi < len(p) && p[pi] == '*':
-			star, mark = pi, si
-			pi++
-		case star >= 0:
-			pi = star + 1
-			mark++
-			si = mark
+// GlobMatch matches s against an IAM pattern where * is any run of
+// characters and ? is any one character. It is a translation to a regular
+// expression, deliberately unlike probe/policy's backtracking matcher: the
+// two evaluators cross-check each other (and policy's FuzzGlob pits the
+// matchers against each other), which only catches a bug if they share no
+// idea of how to match.
+func GlobMatch(pattern, s string) bool {
+	var re strings.Builder
+	re.WriteString(`(?s)\A`)
+	for _, r := range pattern {
+		switch r {
+		case '*':
+			re.WriteString(`.*`)
+		case '?':
+			re.WriteString(`.`)
 		default:
-			return false
+			re.WriteString(regexp.QuoteMeta(string(r)))
 		}
 	}
-	for pi < len(p) && p[pi] == '*' {
-		pi++
-	}
-	return pi == len(p)
+	re.WriteString(`\z`)
+	return regexp.MustCompile(re.String()).MatchString(s)
 }
 
 func contains(list []string, s string) bool {

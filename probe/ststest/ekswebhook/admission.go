@@ -1,4 +1,4 @@
-package ststest
+package ekswebhook
 
 import (
 	"encoding/json"

@@ -1,4 +1,4 @@
-package ststest
+package ekswebhook
 
 import (
 	"bytes"
@@ -23,6 +23,8 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	k8sjson "sigs.k8s.io/json"
 	"sigs.k8s.io/yaml"
+
+	"github.com/irsa-probe/irsa-probe/probe/ststest"
 )
 
 const (
@@ -563,7 +565,7 @@ func TestEKSWebhookConfiguration(t *testing.T) {
 // TestPodIdentityAgentAssociation: the agent's associations are what the
 // webhook double asks for.
 func TestPodIdentityAgentAssociation(t *testing.T) {
-	a := NewPodIdentityAgent(NewSTS())
+	a := ststest.NewPodIdentityAgent(ststest.NewSTS())
 	defer a.Close()
 	a.Associate(whNamespace, "billing-api", whRole)
 	if role, ok := a.Association(whNamespace, "billing-api"); !ok || role != whRole {

@@ -1,4 +1,4 @@
-package ststest
+package ekswebhook
 
 import (
 	"context"
@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
+
+	"github.com/irsa-probe/irsa-probe/probe/ststest"
 )
 
 // What amazon-eks-pod-identity-webhook injects, as EKS runs it. Each value
@@ -41,11 +43,11 @@ const (
 
 	// EKS Pod Identity (container credentials): the
 	// --container-credentials-* flags' defaults (the audience:
-	// PodIdentityAudience).
+	// ststest.PodIdentityAudience).
 	PodIdentityVolume    = "eks-pod-identity-token"
 	PodIdentityMountPath = "/var/run/secrets/pods.eks.amazonaws.com/serviceaccount"
 	PodIdentityTokenFile = PodIdentityMountPath + "/eks-pod-identity-token"
-	PodIdentityAgentURI  = "http://" + PodIdentityAgentIPv4 + "/v1/credentials"
+	PodIdentityAgentURI  = "http://" + ststest.PodIdentityAgentIPv4 + "/v1/credentials"
 
 	// Token lifetimes (pkg/constants.go): the default, the floor a smaller
 	// annotation is raised to, and the lower end of the jitter a Pod
@@ -183,7 +185,7 @@ func (w *EKSWebhook) patchConfig(pod *corev1.Pod, sa *corev1.ServiceAccount) *pa
 			}
 			return &patchConfig{
 				skip: SkippedContainers(pod.Annotations), expiration: exp, regionalSTS: regional,
-				audience: PodIdentityAudience, mountPath: PodIdentityMountPath, volume: PodIdentityVolume,
+				audience: ststest.PodIdentityAudience, mountPath: PodIdentityMountPath, volume: PodIdentityVolume,
 				tokenPath: path.Base(PodIdentityTokenFile), fullURI: uri,
 			}
 		}

@@ -1,4 +1,4 @@
-package ststest
+package poll
 
 import (
 	"io"
