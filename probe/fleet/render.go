@@ -12,8 +12,8 @@ import (
 	"unicode/utf16"
 
 	"github.com/irsa-probe/irsa-probe/probe/finding"
-	"github.com/irsa-probe/irsa-probe/probe/shellcmd"
 	"github.com/irsa-probe/irsa-probe/probe/iam"
+	"github.com/irsa-probe/irsa-probe/probe/shellcmd"
 	"github.com/irsa-probe/irsa-probe/probe/verdict"
 )
 
