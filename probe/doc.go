@@ -7,6 +7,11 @@
 //	verdict   the outcome of a check (ok, broken, undecided) and the exit
 //	          codes of both binaries, in one table
 //	hint      error and hint lines on stderr, the same in both binaries
+//	shellcmd  the one renderer of printed commands: argv words to one line
+//	          bash, dash and interactive zsh read back exactly; values a
+//	          terminal would act on are refused, never printed
+//	shellcmd/shelltest  for tests: a real shell parser's reading of a printed
+//	          line, and pastes into bash, dash and zsh against stub commands
 //	suggest   "did you mean": edit distance and the nearest known word
 //	iam       role ARNs, partitions, regions, STS endpoints, trust policies,
 //	          the identity mechanism and the issuer's URL and region

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/irsa-probe/irsa-probe/probe/kube/kubefake"
+	"github.com/irsa-probe/irsa-probe/probe/shellcmd"
 )
 
 // prove runs Prove for ids against the fake cluster f, with kubectl.
@@ -74,7 +75,7 @@ func TestProveParallel(t *testing.T) {
 // TestReadCanaryLog: the report is found among stderr lines; exit codes
 // map to verdicts; no report is an error that quotes the log.
 func TestReadCanaryLog(t *testing.T) {
-	report := `{"ok":false,"identity":null,"mechanism":"irsa","checks":[{"name":"assume-role"}],"findings":[{"code":"sts-throttled","severity":"indeterminate","message":"m","fix":"f"},{"code":"token-expiring","severity":"warning","message":"w","fix":""}]}`
+	report := `{"ok":false,"identity":null,"mechanism":"irsa","checks":[{"name":"assume-role"}],"findings":[{"code":"sts-throttled","severity":"indeterminate","message":"m","fix":"f"},{"code":"token-expiring-soon","severity":"warning","message":"w","fix":""}]}`
 	for _, c := range []struct {
 		log           string
 		exit          int
@@ -84,22 +85,32 @@ func TestReadCanaryLog(t *testing.T) {
 		{report, 1, CanaryBroken, "sts-throttled"},
 		{`{"not":"a report"}` + "\n\x1b[31mpanic", 2, CanaryError, "canary-no-report"},
 		{"", 137, CanaryError, "canary-no-report"},
+		// A report is data: a code or a severity the catalog lacks is not
+		// passed on, and exit 0 does not make it ok.
+		{`{"ok":true,"checks":[],"findings":[{"code":"all-good\u001b[2K","severity":"warning","message":"m"}]}`, 0, CanaryError, "canary-report-invalid"},
+		{`{"ok":true,"checks":[],"findings":[{"code":"token-expired","severity":"fine","message":"m"}]}`, 1, CanaryBroken, "canary-report-invalid"},
 	} {
 		got := ReadCanaryLog([]byte(c.log), c.exit)
 		if got.Verdict != c.verdict || got.Code != c.code || *got.ExitCode != c.exit {
 			t.Errorf("%q exit %d: %+v", c.log, c.exit, got)
 		}
+		if shellcmd.Check(got.Message) != nil || got.Fix != "" {
+			t.Errorf("%q: message %q holds a control character, or fix %q came from the log", c.log, got.Message, got.Fix)
+		}
 	}
 }
 
-// TestJobName: within 52 characters, distinct for long names that share a prefix.
+// TestJobName: within 52 characters, distinct for long names that share
+// a prefix and for names the character mapping merges.
 func TestJobName(t *testing.T) {
 	long := "payments-reconciliation-worker-for-the-eu-region-"
-	a, b := JobName("a1b2c3", long+"one"), JobName("a1b2c3", long+"two")
-	if len(a) > 52 || len(b) > 52 || a == b {
-		t.Errorf("%q %q", a, b)
+	for _, pair := range [][2]string{{long + "one", long + "two"}, {"a.b", "a-b"}, {"A", "a"}} {
+		a, b := JobName("a1b2c3", pair[0]), JobName("a1b2c3", pair[1])
+		if len(a) > 52 || len(b) > 52 || a == b || !validName(a) || !validName(b) {
+			t.Errorf("%q -> %q, %q -> %q", pair[0], a, pair[1], b)
+		}
 	}
-	if got := JobName("a1b2c3", "billing.api"); got != "irsa-probe-a1b2c3-billing-api" {
+	if got := JobName("a1b2c3", "billing.api"); got != "irsa-probe-a1b2c3-billing-api-11cf44c2" {
 		t.Errorf("%q", got)
 	}
 }
@@ -141,5 +152,42 @@ func TestProveFixForgetsCanaryPod(t *testing.T) {
 	}
 	if strings.Contains(c.Fix, c.Job+"-") || !strings.Contains(c.Fix, "kubectl exec -i -n payments POD -c irsa-probe") {
 		t.Errorf("fix %q names the canary's pod (of Job %s), which is deleted; want POD", c.Fix, c.Job)
+	}
+}
+
+// TestProveFixFromOwnCatalog: a canary's report (here trust-policy-denied
+// beside a pod labelled like the canary that says ok and hands out a fix)
+// is judged from the Job's own pod, and its fix is the plugin's catalog's,
+// never the log's.
+func TestProveFixFromOwnCatalog(t *testing.T) {
+	f := kubefake.New(t, nil)
+	f.Set(t, "canaries.json", `{"payments/ledger": "forged"}`)
+	id := &Identity{Namespace: "payments", ServiceAccount: "ledger", RoleARN: roleA, Mechanism: "irsa"}
+	o := ProveOptions{CanaryOptions: CanaryOptions{RunID: "abc123", Image: "i", Timeout: time.Minute}, Parallel: 1, Poll: time.Millisecond}
+	if err := prove(t, context.Background(), f, []*Identity{id}, o); err != nil {
+		t.Fatal(err)
+	}
+	c := id.Canary
+	if c == nil || c.Code != "trust-policy-denied" || c.Verdict != CanaryBroken {
+		t.Fatalf("canary %+v, want broken trust-policy-denied", c)
+	}
+	if strings.Contains(c.Fix, "evil.example") || !strings.Contains(c.Fix, "--role-name billing-api") {
+		t.Errorf("fix %q is not the catalog's for %s", c.Fix, roleA)
+	}
+}
+
+// TestProveReportInvalid: a report naming a code the catalog lacks is
+// canary-report-invalid with the plugin's own fix, exit 0 or not.
+func TestProveReportInvalid(t *testing.T) {
+	f := kubefake.New(t, nil)
+	f.Set(t, "canaries.json", `{"payments/ledger": "invalid"}`)
+	id := &Identity{Namespace: "payments", ServiceAccount: "ledger", RoleARN: roleA}
+	o := ProveOptions{CanaryOptions: CanaryOptions{RunID: "abc123", Image: "ghcr.io/irsa-probe/irsa-probe:v0.1.0", Timeout: time.Minute}, Poll: time.Millisecond}
+	if err := prove(t, context.Background(), f, []*Identity{id}, o); err != nil {
+		t.Fatal(err)
+	}
+	c := id.Canary
+	if c == nil || c.Code != CodeCanaryReportInvalid || c.Verdict != CanaryError || !strings.Contains(c.Fix, "--image=REGISTRY/irsa-probe:v0.1.0") || strings.Contains(c.Fix, "evil") {
+		t.Errorf("canary %+v", c)
 	}
 }

@@ -3,7 +3,6 @@ package iam
 import (
 	"cmp"
 	"encoding/json"
-	"fmt"
 	"net"
 	"strings"
 )
@@ -72,11 +71,13 @@ func PodIdentityTrustPolicy() string {
 	return string(b)
 }
 
-// AssociationCommand is the AWS CLI command that associates a service
-// account with a role. Empty values become placeholders.
-func AssociationCommand(cluster, namespace, serviceAccount, roleARN string) string {
-	return fmt.Sprintf("aws eks create-pod-identity-association --cluster-name %s --namespace %s --service-account %s --role-arn %s",
-		cmp.Or(cluster, "CLUSTER_NAME"), cmp.Or(namespace, "NAMESPACE"), cmp.Or(serviceAccount, "SERVICE_ACCOUNT"), cmp.Or(roleARN, "arn:aws:iam::ACCOUNT_ID:role/ROLE_NAME"))
+// AssociationArgv is the AWS CLI command that associates a service
+// account with a role, as words (render it with package shellcmd). Empty
+// values become placeholders.
+func AssociationArgv(cluster, namespace, serviceAccount, roleARN string) []string {
+	return []string{"aws", "eks", "create-pod-identity-association", "--cluster-name", cmp.Or(cluster, "CLUSTER_NAME"),
+		"--namespace", cmp.Or(namespace, "NAMESPACE"), "--service-account", cmp.Or(serviceAccount, "SERVICE_ACCOUNT"),
+		"--role-arn", cmp.Or(roleARN, "arn:aws:iam::ACCOUNT_ID:role/ROLE_NAME")}
 }
 
 var callerRE = lazyRegexp(`^arn:([\w-]+):sts::(\d{12}):assumed-role/([\w+=,.@-]{1,64})/(.+)$`)
