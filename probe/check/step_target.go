@@ -3,11 +3,13 @@ package check
 import (
 	"errors"
 	"fmt"
+	"path"
 	"strconv"
 	"strings"
 
 	"github.com/irsa-probe/irsa-probe/probe/appsdk"
 	"github.com/irsa-probe/irsa-probe/probe/finding"
+	"github.com/irsa-probe/irsa-probe/probe/iam"
 	"github.com/irsa-probe/irsa-probe/probe/target"
 )
 
@@ -121,4 +123,45 @@ func (r *run) checkAppSDK(p *target.Process, mech string) {
 		parts = append(parts, s)
 	}
 	r.record(StepAppSDK, st, strings.Join(parts, "; "))
+}
+
+// StepTokenMount is the step of check --target that follows the
+// application's token file to its mount.
+const StepTokenMount = "token-mount"
+
+// checkTokenMount is the token-mount step: does kubelet's rotation of the
+// projected volume reach the token file the application reads? It does
+// through the volume's own layout (NAME -> ..data/NAME), swapped in one
+// rename at every rotation; a subPath mount binds one timestamped file and
+// keeps it, and a copy is never written again.
+func (r *run) checkTokenMount(p *target.Process, mech string) {
+	// The application's own value: the probe's configuration holds the
+	// path as the probe opens it, through /proc/PID/root.
+	name, volPath, volName := p.Getenv("AWS_WEB_IDENTITY_TOKEN_FILE"), iam.IRSATokenFile, iam.IRSAVolume
+	if mech == MechanismPodIdentity {
+		name, volPath, volName = p.Getenv("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"), iam.PodIdentityTokenFile, iam.PodIdentityVolume
+	}
+	if name == "" {
+		r.record(StepTokenMount, StatusSkip, "the application names no token file")
+		return
+	}
+	tm, err := p.TokenMount(name, volPath)
+	if err != nil {
+		r.record(StepTokenMount, StatusSkip, "not read: "+err.Error())
+		return
+	}
+	if tm.Stale == "" {
+		r.record(StepTokenMount, StatusPass, fmt.Sprintf("%s: kubelet's projected layout (..data) on %s at %s: rotations reach it", name, tm.FSType, tm.MountPoint))
+		return
+	}
+	source := "/proc/" + strconv.Itoa(p.PID) + "/mountinfo"
+	if tm.VolumePath != "" {
+		source += " and the file's inode against the volume's"
+	}
+	r.add(StepTokenMount, finding.CodeTokenMountNotRotated, finding.Evidence{
+		finding.EvTargetPID: "pid " + strconv.Itoa(p.PID), finding.EvTokenFile: name, finding.EvDetail: tm.Stale,
+		finding.EvMountSource: source, finding.EvMountPath: tm.MountPoint, finding.EvMountRoot: tm.MountRoot,
+		finding.EvTokenDir: path.Dir(volPath), finding.EvTokenVolume: volName,
+	})
+	r.record(StepTokenMount, StatusWarn, name+": "+tm.Stale)
 }
