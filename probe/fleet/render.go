@@ -176,10 +176,8 @@ func (r *Report) WriteTable(w io.Writer) {
 	}
 	_ = tw.Flush()
 	for _, u := range r.Unreadable {
-		fmt.Fprintf(w, "\nUNREADABLE %s%s: %s\n", u.Resource, inNamespace(u.Namespace), u.Message)
-		if u.Fix != "" {
-			fmt.Fprintf(w, "  fix: %s\n", u.Fix)
-		}
+		fmt.Fprintf(w, "\nUNREADABLE %s%s: %s\n", u.Resource, inNamespace(finding.Escape(u.Namespace)), u.Message)
+		writeFix(w, u.Fix)
 	}
 	for _, id := range inv.Identities {
 		if c := id.Canary; c != nil && c.Code != "" {
@@ -189,6 +187,9 @@ func (r *Report) WriteTable(w io.Writer) {
 		}
 		for _, f := range id.Findings {
 			fmt.Fprintf(w, "\n%s %s %s: %s\n", f.Severity.Word(), f.Code, finding.Escape(id.Key()), f.Message)
+			for _, n := range f.Notes {
+				fmt.Fprintf(w, "  note: %s\n", n)
+			}
 			writeFix(w, strings.Join(f.Fix, "\n"))
 		}
 	}
@@ -221,7 +222,9 @@ func inNamespace(ns string) string {
 	return " in namespace " + ns
 }
 
-// writeFix prints a fix indented under "fix:", one line each.
+// writeFix prints a fix indented under "fix:", one line each. Its
+// commands were rendered by package shellcmd and its prose escaped: no
+// line holds a control character, and no command a comment.
 func writeFix(w io.Writer, fix string) {
 	if fix == "" {
 		return

