@@ -66,7 +66,7 @@ Then recreate the pods and check again:
 		Message:  `The application uses {{.sdk_package}} {{.sdk_version}} ({{.sdk_ecosystem}}, {{.sdk_where}}), in the range {{.sdk_affected}} of a known refresh defect: {{.sdk_defect}} ({{.sdk_upstream}}). It works at start, so every start-up check passes, and fails later in the pod's life.`,
 		Fix: `Upgrade the SDK to {{d .sdk_fixed "its fixed release"}} or later, rebuild the image and redeploy:
 {{if .sdk_ecosystem "go"}}  go get {{.sdk_package}}@v{{d .sdk_fixed "VERSION"}}
-  go mod tidy{{end}}{{if .sdk_ecosystem "python"}}  pip install --upgrade '{{.sdk_package}}>={{d .sdk_fixed "VERSION"}}'{{end}}{{if .sdk_ecosystem "node"}}  npm install {{.sdk_package}}@^{{d .sdk_fixed "VERSION"}}{{end}}{{if .sdk_ecosystem "java"}}  mvn dependency:tree -Dincludes={{.sdk_package}}{{end}}
+  go mod tidy{{end}}{{if .sdk_ecosystem "python"}}  pip install --upgrade '{{.sdk_package}}>={{d .sdk_fixed "VERSION"}}'{{end}}{{if .sdk_ecosystem "node"}}  npm install '{{.sdk_package}}@^{{d .sdk_fixed "VERSION"}}'{{end}}{{if .sdk_ecosystem "java"}}  mvn dependency:tree -Dincludes={{.sdk_package}}{{end}}
 The defect and its fix: {{d .sdk_upstream "the SDK's changelog"}}. Then check the running pod again: the report names the SDK and version it finds.
   kubectl irsa-probe -n {{d .namespace "NAMESPACE"}} {{d .pod "POD"}}`,
 	},
