@@ -3,6 +3,7 @@ package fleet
 import (
 	"cmp"
 	"fmt"
+	"github.com/irsa-probe/irsa-probe/probe/kube"
 	"slices"
 	"strings"
 )
@@ -89,6 +90,9 @@ type PodIdentity struct {
 	Mechanism string   `json:"mechanism"`
 	RoleARN   string   `json:"roleArn,omitempty"` // its AWS_ROLE_ARN
 	Workload  Workload `json:"workload"`
+	// StaleTokenMounts are its containers whose token never rotates, as
+	// its spec says (kube.StaleTokenMounts): "CONTAINER: why".
+	StaleTokenMounts []string `json:"staleTokenMounts,omitempty"`
 }
 
 // Identity is one service account with an AWS identity (an annotation, an
@@ -174,6 +178,9 @@ func Build(l *Listing) *Inventory {
 		}
 		pi := PodIdentity{Name: p.Metadata.Name, Mechanism: podMechanism(p), Workload: podWorkload(p)}
 		pi.RoleARN, _ = p.Env(envRoleARN)
+		for _, m := range kube.StaleTokenMounts(p) {
+			pi.StaleTokenMounts = append(pi.StaleTokenMounts, m.Container+": "+m.Why)
+		}
 		k := p.Metadata.Namespace + "/" + p.ServiceAccount()
 		id := byKey[k]
 		if id == nil && pi.Mechanism == MechanismNone {
