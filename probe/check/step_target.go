@@ -120,6 +120,19 @@ func (r *run) checkAppSDK(p *target.Process, mech string) {
 		case f.Minimum != "":
 			s += ": supports " + name + " (" + f.Minimum + " or later)"
 		}
+		if d := f.RefreshDefect; d != nil {
+			// Said even beside app-sdk-too-old: the minimum may be the
+			// fix itself (botocore's), and this says what fails, and when.
+			if st == StatusPass {
+				st = StatusWarn
+			}
+			s += "; a known refresh defect (" + d.Upstream + ")"
+			r.add(StepAppSDK, finding.CodeAppSDKRefreshDefect, finding.Evidence{
+				finding.EvTargetPID: pid, finding.EvMechanismName: name, finding.EvSDKEcosystem: f.Ecosystem,
+				finding.EvSDKPackage: f.Package, finding.EvSDKVersion: f.Version, finding.EvSDKWhere: f.Where,
+				finding.EvSDKAffected: d.Affected(), finding.EvSDKFixed: d.Fixed, finding.EvSDKUpstream: d.Upstream, finding.EvSDKDefect: d.What,
+			})
+		}
 		parts = append(parts, s)
 	}
 	r.record(StepAppSDK, st, strings.Join(parts, "; "))
