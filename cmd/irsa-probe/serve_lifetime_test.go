@@ -122,8 +122,8 @@ func TestServeTokenNotRotated(t *testing.T) {
 			if v := metric(fams, serve.MetricTokenAge, "token", tc.kind); v > 20 {
 				t.Errorf("%s = %v after the rotation", serve.MetricTokenAge, v)
 			}
-			if logs := p.logs(); !strings.Contains(logs, string(finding.CodeTokenNotRotated)) {
-				t.Errorf("the log never named %s", finding.CodeTokenNotRotated)
+			if logs := p.logs(); !strings.Contains(logs, string(finding.CodeTokenNotRotated)) || !strings.Contains(logs, `"msg":"token rotated","token":"`+tc.kind+`"`) {
+				t.Errorf("the log never named %s, or the rotation:\n%s", finding.CodeTokenNotRotated, logs)
 			}
 			noSecretsIn(t, st, []string{old, fresh}, append(p.bodies(), p.logs())...)
 			if code := p.stop(t, 5*time.Second); code != 0 {

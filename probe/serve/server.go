@@ -196,12 +196,18 @@ func (s *Server) loop(ctx context.Context) {
 			now := s.now()
 			changed, rotated := false, false
 			for _, w := range s.watches {
-				before := w.life.changedAt
+				before, n := w.life.changedAt, w.life.rotations
 				if w.observe(now) {
 					changed = true
 					w.sum = w.seen // one early check per change
 				}
 				rotated = rotated || !w.life.changedAt.Equal(before)
+				if w.life.rotations != n {
+					// Info: a rotation is the kubelet working, and the log
+					// is where a person looks for when it last did.
+					s.log.Info("token rotated", "token", w.kind, "token_file", w.path, "iat", w.life.iat.UTC().Format(time.RFC3339),
+						"exp", w.life.exp.UTC().Format(time.RFC3339), "rotations", w.life.rotations)
+				}
 			}
 			if changed {
 				due = s.sched.early(due, lastDone, now)
