@@ -276,6 +276,10 @@ func (f *Fake) serve(args []string, stdin []byte, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stdout, "deployment.apps/%s restarted\n", name)
 		return 0
 	case "delete":
+		if refused("delete", "jobs/"+ns) {
+			fmt.Fprintf(stderr, "Error from server (Forbidden): jobs.batch is forbidden: User \"jane@example.com\" cannot delete resource \"jobs\" in API group \"batch\" in the namespace %q\n", ns)
+			return 1
+		}
 		sel := flagValue("--selector")
 		entries, _ := os.ReadDir(filepath.Join(d, "jobs"))
 		for _, e := range entries {
