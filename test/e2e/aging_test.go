@@ -159,7 +159,7 @@ func parseLoop(t *testing.T, log string) []loopLine {
 	return out
 }
 
-// 9. The rotation story, on the real kubelet: a token living 600 s is
+// 10. The rotation story, on the real kubelet: a token living 600 s is
 // rotated at ~80% of its life; serve sees the rotation and stays Ready
 // across it and past the first token's exp; the application reading the
 // webhook's mount never fails; the legacy container's subPath mount keeps
