@@ -32,7 +32,8 @@ FUZZTIME ?= 3s
 # Every fuzz target, as package:Fuzz; a test keeps the list complete.
 FUZZ_TARGETS := ./probe/satoken:FuzzParse ./probe/check:FuzzClassify ./probe/finding:FuzzTemplate \
 	./probe/finding:FuzzCatalogValues ./probe/serve:FuzzServeRequest ./probe/serve:FuzzLabelValue \
-	./probe/policy:FuzzLoad ./probe/policy:FuzzGlob ./probe/check:FuzzAgentAnswer ./probe/appsdk:FuzzParsers ./probe/fleet:FuzzFleet
+	./probe/policy:FuzzLoad ./probe/policy:FuzzGlob ./probe/check:FuzzAgentAnswer ./probe/appsdk:FuzzParsers ./probe/fleet:FuzzFleet \
+	./probe/target:FuzzMountinfo
 
 # Tests that assert a timing or a whole process's figures. The race detector
 # slows a test process several times, so under it they skip their timing

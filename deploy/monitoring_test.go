@@ -124,7 +124,7 @@ func TestAlertRulesWithPromtool(t *testing.T) {
 }
 
 // TestAlertRulesUseServedMetrics: every metric the rules name is one serve
-// exposes (a misspelt name would never fire), and the four the alerts are
+// exposes (a misspelt name would never fire), and the five the alerts are
 // about are all used.
 func TestAlertRulesUseServedMetrics(t *testing.T) {
 	rules, err := os.ReadFile(rulesFile)
@@ -133,7 +133,8 @@ func TestAlertRulesUseServedMetrics(t *testing.T) {
 	}
 	served := []string{serve.MetricReady, serve.MetricCheckSuccess, serve.MetricCheckTimestamp, serve.MetricChecks,
 		serve.MetricSTSDuration, serve.MetricSTSErrors, serve.MetricTokenExpiry, serve.MetricCredentialsExpiry,
-		serve.MetricFinding, serve.MetricBuildInfo}
+		serve.MetricFinding, serve.MetricBuildInfo, serve.MetricTokenExpiryTimestamp, serve.MetricTokenIssuedTimestamp,
+		serve.MetricTokenAge, serve.MetricTokenChanged, serve.MetricTokenRotations}
 	used := map[string]bool{}
 	for _, m := range regexp.MustCompile(`irsa_probe_[a-z_]+`).FindAllString(string(rules), -1) {
 		used[m] = true
@@ -141,7 +142,7 @@ func TestAlertRulesUseServedMetrics(t *testing.T) {
 			t.Errorf("%s names %s, which serve does not expose", rulesFile, m)
 		}
 	}
-	for _, m := range []string{serve.MetricReady, serve.MetricFinding, serve.MetricCheckTimestamp, serve.MetricTokenExpiry, serve.MetricCredentialsExpiry} {
+	for _, m := range []string{serve.MetricReady, serve.MetricFinding, serve.MetricCheckTimestamp, serve.MetricTokenAge, serve.MetricCredentialsExpiry} {
 		if !used[m] {
 			t.Errorf("no alert on %s", m)
 		}

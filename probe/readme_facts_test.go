@@ -250,6 +250,28 @@ func TestREADMENamesOnlyRealCodes(t *testing.T) {
 			t.Errorf("the manual names `%s`, which is no finding code, trust-policy reason, step or other known name", m[1])
 		}
 	}
+	// The manual's page on a credential's life after start: its names are
+	// held to the same rule, and it names each of the findings it is about.
+	life := lifetimeDoc(t)
+	for _, m := range kebab.FindAllStringSubmatch(life, -1) {
+		if _, ok := known[m[1]]; !ok {
+			t.Errorf("docs/lifetime.md names `%s`, which is no finding code, trust-policy reason, step or other known name", m[1])
+		}
+	}
+	for _, c := range []finding.Code{finding.CodeTokenNotRotated, finding.CodeTokenMountNotRotated, finding.CodeAppSDKRefreshDefect} {
+		if !strings.Contains(life, "| `"+string(c)+"` |") {
+			t.Errorf("docs/lifetime.md's table of which command catches what lacks %s", c)
+		}
+	}
+}
+
+func lifetimeDoc(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile("../docs/lifetime.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
 
 var setting = regexp.MustCompile(`IRSA_PROBE_[A-Z_]+[A-Z]`)

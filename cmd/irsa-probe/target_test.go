@@ -25,7 +25,8 @@ import (
 // targetScenarioCodes are the codes the tests of check --target report,
 // for TestEveryCodeHasAScenario.
 func targetScenarioCodes() []finding.Code {
-	return []finding.Code{finding.CodeTargetUnreadable, finding.CodeAppSDKTooOld, finding.CodeAppSDKUnknown}
+	return []finding.Code{finding.CodeTargetUnreadable, finding.CodeAppSDKTooOld, finding.CodeAppSDKUnknown, finding.CodeTokenMountNotRotated,
+		finding.CodeAppSDKRefreshDefect}
 }
 
 // startTarget starts the application process: name with args and env

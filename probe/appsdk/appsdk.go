@@ -29,6 +29,9 @@ type Found struct {
 	Minimum string `json:"minimum,omitempty"`
 	// TooOld: Version is older than Minimum.
 	TooOld bool `json:"tooOld"`
+	// RefreshDefect is a known defect of this release's credential
+	// refresh under the mechanism (refreshdefects.go); nil when none.
+	RefreshDefect *RefreshDefect `json:"refreshDefect,omitempty"`
 }
 
 // Proc is the process to inspect, as /proc shows it.
@@ -92,6 +95,7 @@ func Detect(p Proc, mechanism string) []Found {
 		f := &found[i]
 		f.Minimum = minimumFor(f.Ecosystem, f.Package, f.Version, mechanism)
 		f.TooOld = f.Minimum != "" && Compare(f.Version, f.Minimum) < 0
+		f.RefreshDefect = refreshDefectFor(f.Ecosystem, f.Package, f.Version, mechanism)
 	}
 	return found
 }

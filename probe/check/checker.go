@@ -111,6 +111,7 @@ func (c *Checker) Run(ctx context.Context) *Report {
 	r.defaultChain(ctx, usable, assumed)
 	if c.target != nil {
 		r.checkAppSDK(c.target.Process, mech)
+		r.checkTokenMount(c.target.Process, mech)
 	}
 
 	r.rep.DurationMS = c.cfg.Clock().Sub(start).Milliseconds()

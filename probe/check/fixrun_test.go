@@ -59,6 +59,8 @@ func realistic() finding.Evidence {
 		finding.EvSDKEcosystem: "go", finding.EvSDKPackage: "github.com/aws/aws-sdk-go", finding.EvSDKVersion: "1.23.0",
 		finding.EvTLSProblem: finding.TLSUnknownAuthority, finding.EvTLSEndpoint: "https://sts.us-west-2.amazonaws.com",
 		finding.EvSDKMinimum: "1.23.13", finding.EvSDKWhere: "/proc/1/exe", finding.EvTargetPID: "1", finding.EvTargetUID: "1000",
+		finding.EvSDKFixed: "1.25.0", finding.EvSDKAffected: ">= 1.0.0, < 1.25.0", finding.EvSDKUpstream: "https://github.com/aws/aws-sdk-go/issues/1",
+		finding.EvTokenDir: "/var/run/secrets/eks.amazonaws.com/serviceaccount", finding.EvContainer: "app",
 	}
 }
 
@@ -78,6 +80,11 @@ func fixCases() []fixCase {
 		finding.CodeTokenLegacy:                 {{finding.EvMechanism: "pod-identity"}},
 		finding.CodePodIdentityAgentUnreachable: {{finding.EvLayer: "refused"}},
 		finding.CodeTLSCertificateUntrusted:     {{finding.EvTLSProblem: finding.TLSNameMismatch}, {finding.EvTLSProblem: finding.TLSExpired}},
+		finding.CodeAppSDKRefreshDefect: {
+			{finding.EvSDKEcosystem: "python", finding.EvSDKPackage: "botocore", finding.EvSDKVersion: "1.34.40", finding.EvSDKFixed: "1.34.41"},
+			{finding.EvSDKEcosystem: "node", finding.EvSDKPackage: "@aws-sdk/credential-provider-node", finding.EvSDKVersion: "3.458.0", finding.EvSDKFixed: "3.460.0"},
+		},
+		finding.CodeTokenMountNotRotated: {{finding.EvTokenDir: "/var/run/secrets/pods.eks.amazonaws.com/serviceaccount", finding.EvTokenVolume: "eks-pod-identity-token"}},
 		finding.CodeAppSDKTooOld: {
 			{finding.EvSDKEcosystem: "python", finding.EvSDKPackage: "botocore", finding.EvSDKVersion: "1.29.27", finding.EvSDKMinimum: "1.34.41"},
 			{finding.EvSDKEcosystem: "node", finding.EvSDKPackage: "aws-sdk", finding.EvSDKVersion: "2.500.0", finding.EvSDKMinimum: "2.525.0"},

@@ -40,7 +40,7 @@ const (
 
 // StepOrder lists the steps in the order a check runs and reports them.
 func StepOrder() []string {
-	return []string{StepTarget, StepMechanism, StepEnvironment, StepToken, StepSignature, StepAssumeRole, StepCallerIdentity, StepPodIdentity, StepDefaultChain, StepAppSDK}
+	return []string{StepTarget, StepMechanism, StepEnvironment, StepToken, StepSignature, StepAssumeRole, StepCallerIdentity, StepPodIdentity, StepDefaultChain, StepAppSDK, StepTokenMount}
 }
 
 func stepIndex(step string) int { return slices.Index(StepOrder(), step) }

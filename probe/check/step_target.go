@@ -3,6 +3,7 @@ package check
 import (
 	"errors"
 	"fmt"
+	"path"
 	"strconv"
 	"strings"
 
@@ -119,7 +120,61 @@ func (r *run) checkAppSDK(p *target.Process, mech string) {
 		case f.Minimum != "":
 			s += ": supports " + name + " (" + f.Minimum + " or later)"
 		}
+		if d := f.RefreshDefect; d != nil {
+			// Said even beside app-sdk-too-old: the minimum may be the
+			// fix itself (botocore's), and this says what fails, and when.
+			if st == StatusPass {
+				st = StatusWarn
+			}
+			s += "; a known refresh defect (" + d.Upstream + ")"
+			r.add(StepAppSDK, finding.CodeAppSDKRefreshDefect, finding.Evidence{
+				finding.EvTargetPID: pid, finding.EvMechanismName: name, finding.EvSDKEcosystem: f.Ecosystem,
+				finding.EvSDKPackage: f.Package, finding.EvSDKVersion: f.Version, finding.EvSDKWhere: f.Where,
+				finding.EvSDKAffected: d.Affected(), finding.EvSDKFixed: d.Fixed, finding.EvSDKUpstream: d.Upstream, finding.EvSDKDefect: d.What,
+			})
+		}
 		parts = append(parts, s)
 	}
 	r.record(StepAppSDK, st, strings.Join(parts, "; "))
+}
+
+// StepTokenMount is the step of check --target that follows the
+// application's token file to its mount.
+const StepTokenMount = "token-mount"
+
+// checkTokenMount is the token-mount step: does kubelet's rotation of the
+// projected volume reach the token file the application reads? It does
+// through the volume's own layout (NAME -> ..data/NAME), swapped in one
+// rename at every rotation; a subPath mount binds one timestamped file and
+// keeps it, and a copy is never written again.
+func (r *run) checkTokenMount(p *target.Process, mech string) {
+	// The application's own value: the probe's configuration holds the
+	// path as the probe opens it, through /proc/PID/root.
+	name, volPath, volName := p.Getenv(iam.EnvTokenFile), iam.IRSATokenFile, iam.IRSAVolume
+	if mech == iam.MechanismPodIdentity {
+		name, volPath, volName = p.Getenv(iam.EnvAuthTokenFile), iam.PodIdentityTokenFile, iam.PodIdentityVolume
+	}
+	if name == "" {
+		r.record(StepTokenMount, StatusSkip, "the application names no token file")
+		return
+	}
+	tm, err := p.TokenMount(name, volPath)
+	if err != nil {
+		r.record(StepTokenMount, StatusSkip, "not read: "+err.Error())
+		return
+	}
+	if tm.Stale == "" {
+		r.record(StepTokenMount, StatusPass, fmt.Sprintf("%s: kubelet's projected layout (..data) on %s at %s: rotations reach it", name, tm.FSType, tm.MountPoint))
+		return
+	}
+	source := "/proc/" + strconv.Itoa(p.PID) + "/mountinfo"
+	if tm.VolumePath != "" {
+		source += " and the file's inode against the volume's"
+	}
+	r.add(StepTokenMount, finding.CodeTokenMountNotRotated, finding.Evidence{
+		finding.EvTargetPID: "pid " + strconv.Itoa(p.PID), finding.EvTokenFile: name, finding.EvDetail: tm.Stale,
+		finding.EvMountSource: source, finding.EvMountPath: tm.MountPoint, finding.EvMountRoot: tm.MountRoot,
+		finding.EvTokenDir: path.Dir(volPath), finding.EvTokenVolume: volName,
+	})
+	r.record(StepTokenMount, StatusWarn, name+": "+tm.Stale)
 }

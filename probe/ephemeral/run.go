@@ -8,10 +8,13 @@ import (
 	"io"
 	"math/rand/v2"
 	"os"
+	"path"
 	"strings"
 	"time"
 
+	"github.com/irsa-probe/irsa-probe/probe/finding"
 	"github.com/irsa-probe/irsa-probe/probe/hint"
+	"github.com/irsa-probe/irsa-probe/probe/iam"
 	"github.com/irsa-probe/irsa-probe/probe/kube"
 	"github.com/irsa-probe/irsa-probe/probe/verdict"
 )
@@ -48,6 +51,7 @@ func Run(ctx context.Context, r kube.Runner, o Options, stdout, stderr io.Writer
 	if err != nil {
 		return 0, err
 	}
+	warnStaleTokenMounts(stderr, p)
 	c, err := AppContainer(p, o.Container)
 	if err != nil {
 		return verdict.ExitUsage, &hint.Error{Msg: err.Error(), Hint: "pick one with -c NAME", Code: verdict.ExitUsage}
@@ -104,6 +108,19 @@ func Run(ctx context.Context, r kube.Runner, o Options, stdout, stderr io.Writer
 		return 0, err
 	}
 	return s.State.Terminated.ExitCode, nil
+}
+
+// warnStaleTokenMounts names, from the pod spec, every container whose
+// token never rotates (kube.StaleTokenMounts): the probe's own check runs
+// in one container and reads its mounts; this covers the others, which
+// fail on their own once the first token expires. Values are the
+// cluster's, escaped.
+func warnStaleTokenMounts(w io.Writer, p *kube.Pod) {
+	for _, m := range kube.StaleTokenMounts(p) {
+		fmt.Fprintf(w, "kubectl-irsa_probe: warning: token-mount-not-rotated (pod spec): container %s %s; kubelet's rotation never reaches it, and its AWS calls fail once the first token expires. Fix: mount the volume on its directory as the webhook does, with no subPath (%s on %s, %s on %s), point the variable at the file in it, and recreate the pod\n",
+			finding.Escape(m.Container), finding.Escape(m.Why),
+			iam.IRSAVolume, path.Dir(iam.IRSATokenFile), iam.PodIdentityVolume, path.Dir(iam.PodIdentityTokenFile))
+	}
 }
 
 // nsArgs is args with the namespace, when given.

@@ -2,6 +2,7 @@ package fleet
 
 import (
 	"fmt"
+	"path"
 	"slices"
 	"strings"
 
@@ -33,12 +34,17 @@ const (
 	CodeAssociationOrphaned = "association-orphaned"
 	// CodeRoleARNInvalid: the annotation is not a role ARN.
 	CodeRoleARNInvalid = "role-arn-invalid"
+	// CodeTokenMountNotRotated: pods with a container whose token never
+	// rotates (a subPath mount of the token volume, or a copy), as their
+	// spec says; check --target's finding of the same name reads it from
+	// the process's mountinfo.
+	CodeTokenMountNotRotated = "token-mount-not-rotated"
 )
 
 // DriftCodes lists the drift codes.
 func DriftCodes() []string {
 	return []string{CodeRoleDrift, CodeNotInjected, CodeAssociationGone, CodeMechanismDrift, CodeBothMechanisms,
-		CodeAssociationOrphaned, CodeRoleARNInvalid}
+		CodeAssociationOrphaned, CodeRoleARNInvalid, CodeTokenMountNotRotated}
 }
 
 // Finding is one thing wrong with an identity: what, which pods, and the
@@ -114,8 +120,11 @@ func drift(l *Listing, id *Identity) []Finding {
 		fs = append(fs, f.finding(CodeAssociationOrphaned, finding.SeverityWarning,
 			fmt.Sprintf("association %s gives role %s to service account %s, which does not exist: no pod can use it", finding.Escape(a.ID), finding.Escape(a.RoleARN), subject)))
 	}
-	var drifted, missing, gone, stale, both []PodIdentity
+	var drifted, missing, gone, stale, both, unrotated []PodIdentity
 	for _, p := range id.Pods {
+		if len(p.StaleTokenMounts) > 0 {
+			unrotated = append(unrotated, p)
+		}
 		if p.Mechanism == iam.MechanismBoth {
 			both = append(both, p)
 		}
@@ -176,6 +185,18 @@ func drift(l *Listing, id *Identity) []Finding {
 	if len(both) > 0 {
 		fs = append(fs, podFinding(l, id, CodeBothMechanisms, finding.SeverityWarning, both,
 			fmt.Sprintf("%s %s both IRSA's AWS_ROLE_ARN and Pod Identity's AWS_CONTAINER_CREDENTIALS_FULL_URI: aws-sdk-go-v2 and botocore try web identity (IRSA) first; the webhook never injects both, so the IRSA variables were written into the pod spec by hand (remove them, then recreate)", podsWord(both), verb(both, "carries", "carry"))))
+	}
+	if len(unrotated) > 0 {
+		var why []string
+		for _, p := range unrotated {
+			for _, m := range p.StaleTokenMounts {
+				why = append(why, finding.Escape(p.Name+" "+m))
+			}
+		}
+		f := podFinding(l, id, CodeTokenMountNotRotated, finding.SeverityWarning, unrotated,
+			fmt.Sprintf("%s %s a container whose token never rotates (%s): kubelet rotates the token by swapping a symlink in the volume's directory, which a subPath mount or a copy never sees, so its AWS calls fail once the first token expires while the pod looks healthy", podsWord(unrotated), verb(unrotated, "has", "have"), strings.Join(why, "; ")))
+		f.Notes = append([]string{"first mount the token volume on its directory as the webhook does, with no subPath (" + iam.IRSAVolume + " on " + path.Dir(iam.IRSATokenFile) + ", " + iam.PodIdentityVolume + " on " + path.Dir(iam.PodIdentityTokenFile) + ") and point the variable at the file in it, in the workload's manifest; then recreate the pods"}, f.Notes...)
+		fs = append(fs, f)
 	}
 	return fs
 }

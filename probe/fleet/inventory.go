@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/irsa-probe/irsa-probe/probe/iam"
+	"github.com/irsa-probe/irsa-probe/probe/kube"
 )
 
 // The service account annotations the EKS pod identity webhook reads
@@ -75,6 +76,9 @@ type PodIdentity struct {
 	Mechanism string   `json:"mechanism"`
 	RoleARN   string   `json:"roleArn,omitempty"` // its AWS_ROLE_ARN
 	Workload  Workload `json:"workload"`
+	// StaleTokenMounts are its containers whose token never rotates, as
+	// its spec says (kube.StaleTokenMounts): "CONTAINER: why".
+	StaleTokenMounts []string `json:"staleTokenMounts,omitempty"`
 }
 
 // Identity is one service account with an AWS identity (an annotation, an
@@ -160,6 +164,9 @@ func Build(l *Listing) *Inventory {
 		}
 		pi := PodIdentity{Name: p.Metadata.Name, Mechanism: podMechanism(p), Workload: podWorkload(p)}
 		pi.RoleARN, _ = p.Env(iam.EnvRoleARN)
+		for _, m := range kube.StaleTokenMounts(p) {
+			pi.StaleTokenMounts = append(pi.StaleTokenMounts, m.Container+": "+m.Why)
+		}
 		k := p.Metadata.Namespace + "/" + p.ServiceAccount()
 		id := byKey[k]
 		if id == nil && pi.Mechanism == iam.MechanismNone {

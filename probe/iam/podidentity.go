@@ -113,3 +113,11 @@ func ClusterFromSession(session, pod string) string {
 	}
 	return ""
 }
+
+// IRSA's token as the EKS pod identity webhook mounts it
+// (amazon-eks-pod-identity-webhook, pkg/handler: the aws-iam-token
+// projected volume on /var/run/secrets/eks.amazonaws.com/serviceaccount).
+const (
+	IRSATokenFile = "/var/run/secrets/eks.amazonaws.com/serviceaccount/token"
+	IRSAVolume    = "aws-iam-token"
+)

@@ -60,6 +60,39 @@ type PodSpec struct {
 	InitContainers      []Container          `json:"initContainers,omitempty"`
 	Containers          []Container          `json:"containers"`
 	EphemeralContainers []EphemeralContainer `json:"ephemeralContainers,omitempty"`
+	// Volumes: only projected service-account tokens are read.
+	Volumes []Volume `json:"volumes,omitempty"`
+}
+
+// Volume is a pod's volume, as far as a projected token goes.
+type Volume struct {
+	Name      string     `json:"name"`
+	Projected *Projected `json:"projected,omitempty"`
+}
+
+// Projected is a projected volume's sources.
+type Projected struct {
+	Sources []Projection `json:"sources"`
+}
+
+// Projection is one source of a projected volume.
+type Projection struct {
+	ServiceAccountToken *TokenProjection `json:"serviceAccountToken,omitempty"`
+}
+
+// TokenProjection is a projected service-account token.
+type TokenProjection struct {
+	Audience          string `json:"audience,omitempty"`
+	ExpirationSeconds *int64 `json:"expirationSeconds,omitempty"`
+	Path              string `json:"path"`
+}
+
+// VolumeMount is a container's mount of a volume.
+type VolumeMount struct {
+	Name        string `json:"name"`
+	MountPath   string `json:"mountPath"`
+	SubPath     string `json:"subPath,omitempty"`
+	SubPathExpr string `json:"subPathExpr,omitempty"`
 }
 
 // PodStatus is the part of a pod's status the plugin waits on.
@@ -77,6 +110,7 @@ type Container struct {
 	Image           string           `json:"image,omitempty"`
 	SecurityContext *SecurityContext `json:"securityContext,omitempty"`
 	Env             []EnvVar         `json:"env,omitempty"`
+	VolumeMounts    []VolumeMount    `json:"volumeMounts,omitempty"`
 }
 
 // EphemeralContainer is a debug container of a pod: only its name

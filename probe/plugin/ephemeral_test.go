@@ -191,3 +191,23 @@ func TestUsage(t *testing.T) {
 		t.Errorf("-c nope: %d %s", code, errOut)
 	}
 }
+
+// TestSubPathTokenMountWarned: a pod whose second container mounts the
+// token volume with subPath is named from its spec before the probe runs
+// in the application container; the recorded pod (the webhook's mount
+// only) is not.
+func TestSubPathTokenMountWarned(t *testing.T) {
+	f := newFake(t, recordedPod(t, nil), "")
+	if _, _, errOut := runPlugin(f, "-n", "payments", "billing-api-7d9f8b6c5-x2k4q", "--print"); strings.Contains(errOut, "token-mount-not-rotated") {
+		t.Errorf("the webhook's own mount warned: %s", errOut)
+	}
+	sub := recordedPod(t, func(s string) string {
+		return strings.Replace(s, `"name": "envoy",`, `"name": "envoy", "volumeMounts": [{"name": "aws-iam-token", "mountPath": "/token", "subPath": "token"}],`, 1)
+	})
+	f = newFake(t, sub, "")
+	code, _, errOut := runPlugin(f, "-n", "payments", "billing-api-7d9f8b6c5-x2k4q", "--print")
+	if code != 0 || !strings.Contains(errOut, "token-mount-not-rotated (pod spec): container envoy mounts volume aws-iam-token with subPath token at /token") ||
+		!strings.Contains(errOut, "aws-iam-token on /var/run/secrets/eks.amazonaws.com/serviceaccount") {
+		t.Errorf("exit %d, stderr:\n%s", code, errOut)
+	}
+}

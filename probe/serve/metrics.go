@@ -23,7 +23,14 @@ const (
 	MetricTokenExpiry       = "irsa_probe_token_expiry_seconds"
 	MetricCredentialsExpiry = "irsa_probe_credentials_expiry_seconds"
 	MetricFinding           = "irsa_probe_finding"
-	MetricBuildInfo         = "irsa_probe_build_info"
+	// The token files' lives, by token (irsa, pod-identity): what
+	// token-not-rotated judges, for an alert that needs no finding.
+	MetricTokenExpiryTimestamp = "irsa_probe_token_expiry_timestamp_seconds"
+	MetricTokenIssuedTimestamp = "irsa_probe_token_issued_timestamp_seconds"
+	MetricTokenAge             = "irsa_probe_token_age_seconds"
+	MetricTokenChanged         = "irsa_probe_token_file_changed_timestamp_seconds"
+	MetricTokenRotations       = "irsa_probe_token_rotations_total"
+	MetricBuildInfo            = "irsa_probe_build_info"
 )
 
 const (
@@ -119,6 +126,7 @@ func (m *serveMetrics) writeState(w io.Writer) {
 		}
 	}
 	gauge(MetricBuildInfo, "Version of the running irsa-probe, as a label.", fmt.Sprintf(`{version=%q} 1`, labelValue(m.version)))
+	m.writeTokens(w, s.tokens, now)
 	gauge(MetricReady, "1 while /readyz answers 200: the last check found a working identity, or transient failures have lasted less than IRSA_PROBE_GRACE.",
 		" "+boolGauge(s.ready))
 	rep := s.rep
@@ -149,6 +157,36 @@ func (m *serveMetrics) writeState(w io.Writer) {
 	if len(samples) > 0 {
 		gauge(MetricFinding, "Findings of the last check: 1 per active finding code (absent when inactive).", samples...)
 	}
+}
+
+// writeTokens writes the token files' lives: known once a file has been
+// read, the claims' times only while it holds a token.
+func (m *serveMetrics) writeTokens(w io.Writer, lives []tokenLife, now time.Time) {
+	family := func(name, typ, help string, value func(l *tokenLife) (float64, bool)) {
+		var lines []string
+		for i := range lives {
+			if v, ok := value(&lives[i]); ok && lives[i].observed {
+				lines = append(lines, fmt.Sprintf("%s{token=%q} %.0f\n", name, lives[i].kind, v))
+			}
+		}
+		if len(lines) == 0 {
+			return
+		}
+		fmt.Fprintf(w, "# HELP %s %s\n# TYPE %s %s\n%s", name, help, name, typ, strings.Join(lines, ""))
+	}
+	claims := func(f func(l *tokenLife) float64) func(l *tokenLife) (float64, bool) {
+		return func(l *tokenLife) (float64, bool) { return f(l), !l.iat.IsZero() }
+	}
+	family(MetricTokenExpiryTimestamp, "gauge", "The exp claim of the token in the file now, in seconds since the Unix epoch.",
+		claims(func(l *tokenLife) float64 { return float64(l.exp.Unix()) }))
+	family(MetricTokenIssuedTimestamp, "gauge", "The iat claim of the token in the file now, in seconds since the Unix epoch.",
+		claims(func(l *tokenLife) float64 { return float64(l.iat.Unix()) }))
+	family(MetricTokenAge, "gauge", "Seconds since the token in the file now was issued; kubelet replaces it at 80% of its lifetime or 24 h.",
+		claims(func(l *tokenLife) float64 { return now.Sub(l.iat).Seconds() }))
+	family(MetricTokenChanged, "gauge", "When the token file's content last changed (its mtime when serve started), in seconds since the Unix epoch.",
+		func(l *tokenLife) (float64, bool) { return float64(l.changedAt.Unix()), true })
+	family(MetricTokenRotations, "counter", "Times the token file changed from one token to another since serve started.",
+		func(l *tokenLife) (float64, bool) { return float64(l.rotations), true })
 }
 
 func boolGauge(b bool) string {

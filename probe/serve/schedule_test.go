@@ -116,8 +116,8 @@ func TestTokenWatch(t *testing.T) {
 	mustSymlink(t, "..data/token", filepath.Join(dir, "token"))
 
 	w := tokenWatch{path: filepath.Join(dir, "token")}
-	w.mark()
-	if w.changed() {
+	w.mark(time.Now())
+	if w.observe(time.Now()) {
 		t.Fatal("changed right after mark")
 	}
 	steps := []struct {
@@ -144,12 +144,12 @@ func TestTokenWatch(t *testing.T) {
 	}
 	for _, s := range steps {
 		s.do()
-		if got := w.changed(); got != s.change {
+		if got := w.observe(time.Now()); got != s.change {
 			t.Errorf("%s: changed = %v, want %v", s.name, got, s.change)
 		}
-		w.mark()
+		w.mark(time.Now())
 	}
-	if (&tokenWatch{}).changed() {
+	if (&tokenWatch{}).observe(time.Now()) {
 		t.Error("a watch without a path reported a change")
 	}
 }

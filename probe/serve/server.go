@@ -9,11 +9,13 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"slices"
 	"sync/atomic"
 	"time"
 
 	"github.com/irsa-probe/irsa-probe/probe/check"
 	"github.com/irsa-probe/irsa-probe/probe/config"
+	"github.com/irsa-probe/irsa-probe/probe/finding"
 )
 
 // shutdownTimeout bounds SIGTERM handling: kubelet's default grace period
@@ -33,7 +35,8 @@ type Server struct {
 	checker *check.Checker
 	metrics *serveMetrics
 	sched   scheduler
-	watch   tokenWatch
+	// watches follow the IRSA and Pod Identity token files (tokenwatch.go).
+	watches []*tokenWatch
 	// snap is what every request reads; only the loop stores it.
 	snap atomic.Pointer[snapshot]
 	// checkStarted is the start of the running check in Unix nanoseconds,
@@ -61,8 +64,15 @@ func New(cfg *config.Config, log *slog.Logger, version string) *Server {
 		cfg:   cfg,
 		log:   log,
 		sched: scheduler{refresh: cfg.Refresh, rand: rand.Float64},
-		watch: tokenWatch{path: cfg.AWS.TokenFile},
 		now:   time.Now,
+	}
+	for _, w := range []*tokenWatch{
+		{kind: tokenKindIRSA, path: cfg.AWS.TokenFile},
+		{kind: tokenKindPodIdentity, path: cfg.AWS.ContainerAuthTokenFile},
+	} {
+		if w.path != "" {
+			s.watches = append(s.watches, w)
+		}
 	}
 	s.snap.Store(newSnapshot(&readiness{grace: cfg.Grace}, s.now(), time.Time{}))
 	s.metrics = newServeMetrics(version, s.snap.Load, func() time.Time { return s.now() })
@@ -113,21 +123,34 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 	return nil
 }
 
-// loop checks at start, then when the scheduler says, or early when the
-// token file changes; and re-publishes when grace runs out between checks.
+// loop checks at start, then when the scheduler says, or early when a
+// token file changes; and re-publishes when grace runs out between checks,
+// or when a token not rotated in time crosses into warning or error.
 func (s *Server) loop(ctx context.Context) {
 	defer s.loopExited.Store(true)
 	var state readiness
 	state.grace = s.cfg.Grace
-	var lastDone time.Time // when the latest check completed
+	var lastDone time.Time    // when the latest check completed
+	var lastRep *check.Report // the latest check's own report
 	lastKey := s.snap.Load().logKey()
+	lifeAt := "" // lifeKey of the findings state holds
 	publish := func() {
 		snap := newSnapshot(&state, s.now(), lastDone)
+		snap.tokens = s.lives()
 		s.snap.Store(snap)
 		if key := snap.logKey(); key != lastKey {
 			lastKey = key
 			s.logChange(snap)
 		}
+	}
+	// judge feeds state the latest check with the token-not-rotated
+	// findings of now: a token kubelet did not replace is judged by the
+	// clock, every poll, not only when a check runs.
+	judge := func() {
+		now := s.now()
+		lives := s.lives()
+		lifeAt = lifeKey(lives, now)
+		state.record(withLife(lastRep, lives, now), lastDone)
 	}
 
 	poll := time.NewTicker(tokenPollInterval)
@@ -137,16 +160,18 @@ func (s *Server) loop(ctx context.Context) {
 		checked := false
 		if now := s.now(); !now.Before(due) {
 			started := now
-			s.watch.mark()
+			for _, w := range s.watches {
+				w.mark(now)
+			}
 			s.checkStarted.Store(started.UnixNano())
 			rep := s.checker.Run(ctx)
 			s.checkStarted.Store(0)
 			if ctx.Err() != nil {
 				return // shutting down: a cancelled check proves nothing
 			}
-			lastDone = s.now()
-			state.record(rep, lastDone)
-			s.metrics.checkDone(rep)
+			lastDone, lastRep = s.now(), rep
+			judge()
+			s.metrics.checkDone(state.last)
 			s.checks.Add(1)
 			checked = true
 			due = s.sched.next(rep, started, lastDone)
@@ -168,13 +193,64 @@ func (s *Server) loop(ctx context.Context) {
 		case <-timer.C:
 		case <-poll.C:
 			timer.Stop()
-			if s.watch.changed() {
-				due = s.sched.early(due, lastDone, s.now())
-				s.log.Debug("token file changed", "token_file", s.watch.path, "check_in", due.Sub(s.now()).Round(time.Millisecond))
-				s.watch.mark() // one early check per change
+			now := s.now()
+			changed, rotated := false, false
+			for _, w := range s.watches {
+				before, n := w.life.changedAt, w.life.rotations
+				if w.observe(now) {
+					changed = true
+					w.sum = w.seen // one early check per change
+				}
+				rotated = rotated || !w.life.changedAt.Equal(before)
+				if w.life.rotations != n {
+					// Info: a rotation is the kubelet working, and the log
+					// is where a person looks for when it last did.
+					s.log.Info("token rotated", "token", w.kind, "token_file", w.path, "iat", w.life.iat.UTC().Format(time.RFC3339),
+						"exp", w.life.exp.UTC().Format(time.RFC3339), "rotations", w.life.rotations)
+				}
+			}
+			if changed {
+				due = s.sched.early(due, lastDone, now)
+				s.log.Debug("token file changed", "check_in", due.Sub(now).Round(time.Millisecond))
+			}
+			if lastRep != nil && lifeKey(s.lives(), s.now()) != lifeAt {
+				judge()
+				publish()
+			} else if rotated {
+				publish() // the token metrics follow the file at once
 			}
 		}
 	}
+}
+
+// lives is a copy of every watched file's life, for a snapshot.
+func (s *Server) lives() []tokenLife {
+	out := make([]tokenLife, len(s.watches))
+	for i, w := range s.watches {
+		out[i] = w.life
+	}
+	return out
+}
+
+// withLife is rep with the token-not-rotated findings of now added, its
+// verdict decided again; rep itself when there are none (nil stays nil).
+func withLife(rep *check.Report, lives []tokenLife, now time.Time) *check.Report {
+	if rep == nil {
+		return nil
+	}
+	var add []finding.Finding
+	for i := range lives {
+		if f := lives[i].notRotated(now); f != nil {
+			add = append(add, *f)
+		}
+	}
+	if len(add) == 0 {
+		return rep
+	}
+	cp := *rep
+	cp.Findings = append(slices.Clip(rep.Findings), add...)
+	cp.Decide()
+	return &cp
 }
 
 // logChange logs a state change once, at a level that says whether anyone

@@ -102,6 +102,8 @@ type snapshot struct {
 	rep        *check.Report // latest completed check; nil before the first
 	checkedAt  time.Time     // when rep completed
 	graceUntil time.Time
+	// tokens are the watched token files' lives, for the token metrics.
+	tokens []tokenLife
 	// text and json are the /healthz bodies, rendered once per snapshot.
 	text, json []byte
 }

@@ -118,6 +118,8 @@ func (st *Stack) initDir() error {
 		return fmt.Errorf("scratch directory: %w", err)
 	}
 	st.Dir = dir
+	// The tokens in dir laid out as kubelet's projected volume: each file a
+	// symlink into ..data (volume.go).
 	st.TokenFile = filepath.Join(dir, "token")
 	st.CAFile = filepath.Join(dir, "issuer-ca.pem")
 	if err := st.WriteToken(st.Token()); err != nil {
@@ -160,9 +162,9 @@ func (st *Stack) Token() string {
 }
 
 // WriteToken replaces the content of TokenFile, as the kubelet does when it
-// refreshes the projected token.
+// refreshes the projected token: a new ..data directory swapped in.
 func (st *Stack) WriteToken(token string) error {
-	if err := os.WriteFile(st.TokenFile, []byte(token), 0o600); err != nil {
+	if err := writeProjected(filepath.Dir(st.TokenFile), filepath.Base(st.TokenFile), []byte(token)); err != nil {
 		return fmt.Errorf("write token file: %w", err)
 	}
 	return nil
@@ -209,7 +211,7 @@ func (st *Stack) PodIdentityToken() string {
 
 // WritePodIdentityToken replaces the content of PodIdentityTokenFile.
 func (st *Stack) WritePodIdentityToken(token string) error {
-	if err := os.WriteFile(st.PodIdentityTokenFile, []byte(token), 0o600); err != nil {
+	if err := writeProjected(filepath.Dir(st.PodIdentityTokenFile), filepath.Base(st.PodIdentityTokenFile), []byte(token)); err != nil {
 		return fmt.Errorf("write Pod Identity token file: %w", err)
 	}
 	return nil
