@@ -45,16 +45,28 @@ type Pod struct {
 
 // PodSpec is the part of a pod's spec that says who it runs as.
 type PodSpec struct {
-	ServiceAccountName string      `json:"serviceAccountName"`
-	NodeName           string      `json:"nodeName,omitempty"`
-	InitContainers     []Container `json:"initContainers,omitempty"`
-	Containers         []Container `json:"containers"`
+	ServiceAccountName string `json:"serviceAccountName"`
+	NodeName           string `json:"nodeName,omitempty"`
+	// HostNetwork and the containers' ports: a pod on the node's network
+	// shares its ports with the node's daemons (the Pod Identity agent's).
+	HostNetwork    bool        `json:"hostNetwork,omitempty"`
+	InitContainers []Container `json:"initContainers,omitempty"`
+	Containers     []Container `json:"containers"`
 }
 
 // Container is a container of a pod: its identity is its env.
 type Container struct {
-	Name string   `json:"name"`
-	Env  []EnvVar `json:"env,omitempty"`
+	Name  string          `json:"name"`
+	Env   []EnvVar        `json:"env,omitempty"`
+	Ports []ContainerPort `json:"ports,omitempty"`
+}
+
+// ContainerPort is a port a container declares.
+type ContainerPort struct {
+	ContainerPort int    `json:"containerPort"`
+	HostPort      int    `json:"hostPort,omitempty"`
+	HostIP        string `json:"hostIP,omitempty"`
+	Protocol      string `json:"protocol,omitempty"`
 }
 
 // EnvVar is a plain env entry (valueFrom entries have no Value).
@@ -171,3 +183,21 @@ func (m *Meta) controller() *OwnerRef {
 	}
 	return nil
 }
+
+// Node is a core/v1 Node: its labels say where Pod Identity can run
+// (kubernetes.io/os, eks.amazonaws.com/compute-type).
+type Node struct {
+	Metadata Meta `json:"metadata"`
+}
+
+// DecodeNodes decodes kubectl get nodes -o json.
+func DecodeNodes(b []byte) ([]Node, error) { return decodeList[Node](b, "nodes") }
+
+// ServiceAccountName is the pod's service account ("default" when unset).
+func (p *Pod) ServiceAccountName() string { return p.serviceAccount() }
+
+// Live reports whether the pod still runs or will.
+func (p *Pod) Live() bool { return p.live() }
+
+// Workload is what recreates the pod (see workload).
+func (p *Pod) Workload() Workload { return p.workload() }
