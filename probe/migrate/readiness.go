@@ -251,7 +251,7 @@ func hostNetworkRule(c *ruleContext) []Finding {
 		return nil
 	}
 	f := Finding{Code: CodeHostNetwork, Severity: Info,
-		Message: fmt.Sprintf("%s of %s %s on the node's network (hostNetwork): Pod Identity works for them, as the agent listens on 169.254.170.23:80 in the node's network namespace and checks the Host header and the token, not the caller's address", podsWord(pods), finding.Escape(c.id.Key()), runs(pods)),
+		Message:  fmt.Sprintf("%s of %s %s on the node's network (hostNetwork): Pod Identity works for them, as the agent listens on 169.254.170.23:80 in the node's network namespace and checks the Host header and the token, not the caller's address", podsWord(pods), finding.Escape(c.id.Key()), runs(pods)),
 		Evidence: map[string]string{"pods": strings.Join(pods, ", ")},
 	}
 	if len(conflicts) > 0 {
