@@ -137,3 +137,9 @@ var compileCatalog = sync.OnceFunc(func() {
 		catalog[c] = e
 	}
 })
+
+// Known reports whether code is in the catalog.
+func Known(code Code) bool {
+	_, ok := catalog[code]
+	return ok
+}

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/irsa-probe/irsa-probe/probe/finding"
 )
@@ -48,12 +49,16 @@ const (
 	CodeCanaryNoReport      = "canary-no-report"     // it exited without check's JSON report
 	CodeCanaryTimeout       = "canary-timeout"       // no report before the deadline
 	CodeCanaryCanceled      = "canary-canceled"      // Ctrl-C, SIGTERM
+	// CodeCanaryReportInvalid: the canary's report names a code that is
+	// not in the plugin's catalog, or a severity that is not one of its
+	// three. The report is data: what it says is not passed on.
+	CodeCanaryReportInvalid = "canary-report-invalid"
 )
 
 // CanaryCodes lists the canary's own codes.
 func CanaryCodes() []string {
 	return []string{CodeCanaryForbidden, CodeCanaryRefused, CodeCanaryImagePull, CodeCanaryNotStarted, CodeCanaryUnschedulable,
-		CodeCanaryNoPod, CodeCanaryNoReport, CodeCanaryTimeout, CodeCanaryCanceled}
+		CodeCanaryNoPod, CodeCanaryNoReport, CodeCanaryTimeout, CodeCanaryCanceled, CodeCanaryReportInvalid}
 }
 
 // Canary is what a canary Job proved about one identity.
@@ -102,19 +107,22 @@ func ParsePodSpec(b []byte) (map[string]json.RawMessage, error) {
 	return m, nil
 }
 
-// JobName is the canary Job's name for an identity: irsa-probe-RUN-SA,
-// cut so that the pod's name (JOB-xxxxx) and the job-name label stay
-// within 63 characters.
+// JobName is the canary Job's name for an identity:
+// irsa-probe-RUN-SA-HASH, HASH a hash of the service account's name, so
+// that names the cut or the character mapping would merge (a.b and a-b,
+// two long names sharing a prefix) stay apart. At most 52 characters, so
+// that the pod's name (JOB-xxxxx) and the job-name label stay within 63.
 func JobName(runID, serviceAccount string) string {
-	n := strings.ReplaceAll("irsa-probe-"+runID+"-"+serviceAccount, ".", "-")
-	if len(n) > 52 {
-		// Cut, with a hash of the whole name so that two long names
-		// sharing a prefix stay apart.
-		h := fnv.New32a()
-		h.Write([]byte(serviceAccount))
-		n = strings.TrimRight(n[:43], "-") + fmt.Sprintf("-%08x", h.Sum32())
-	}
-	return n
+	h := fnv.New32a()
+	h.Write([]byte(serviceAccount))
+	sum := fmt.Sprintf("-%08x", h.Sum32())
+	n := strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' {
+			return r
+		}
+		return '-'
+	}, "irsa-probe-"+runID+"-"+strings.ToLower(serviceAccount))
+	return strings.TrimRight(n[:min(len(n), 52-len(sum))], "-") + sum
 }
 
 // CanaryJob is the batch/v1 Job that runs `irsa-probe check --output
@@ -248,7 +256,6 @@ type checkReport struct {
 		Code     string           `json:"code"`
 		Severity finding.Severity `json:"severity"`
 		Message  string           `json:"message"`
-		Fix      string           `json:"fix"`
 	} `json:"findings"`
 }
 
@@ -276,8 +283,10 @@ func ReadCanaryLog(log []byte, exit int) Canary {
 		}
 		c := Canary{Verdict: CanaryOK, ExitCode: &exit}
 		if r.Identity != nil {
-			c.Identity = r.Identity.ARN
+			c.Identity = finding.Escape(capText(r.Identity.ARN))
 		}
+		// The verdict is the exit code the kubelet saw, not what the log
+		// claims.
 		switch exit {
 		case 0:
 		case 1:
@@ -287,18 +296,43 @@ func ReadCanaryLog(log []byte, exit int) Canary {
 		default:
 			c.Verdict = CanaryError
 		}
+		for _, f := range r.Findings {
+			if !slices.Contains([]finding.Severity{finding.SeverityError, finding.SeverityUndecided, finding.SeverityWarning}, f.Severity) ||
+				!finding.Known(finding.Code(f.Code)) {
+				c.Code = CodeCanaryReportInvalid
+				c.Message = fmt.Sprintf("the canary exited %d with a report naming code %q (severity %q), which is not in this plugin's catalog: the report is not trusted", exit, capText(f.Code), capText(string(f.Severity)))
+				if c.Verdict == CanaryOK {
+					c.Verdict = CanaryError
+				}
+				return c
+			}
+		}
 		for _, sev := range []finding.Severity{finding.SeverityError, finding.SeverityUndecided, finding.SeverityWarning} {
 			for _, f := range r.Findings {
 				if f.Severity == sev && c.Code == "" {
-					c.Code, c.Message, c.Fix = f.Code, f.Message, f.Fix
+					c.Code, c.Message = f.Code, finding.Escape(capN(f.Message, 2048))
 				}
 			}
 		}
 		return c
 	}
-	if len(first) > 200 {
-		first = first[:200] + "…"
-	}
+	first = capText(first)
 	return Canary{Verdict: CanaryError, Code: CodeCanaryNoReport, ExitCode: &exit,
 		Message: fmt.Sprintf("the canary exited %d without a report; its log begins %q", exit, first)}
+}
+
+// capText cuts a value read from a canary's log to 200 bytes, for a
+// message.
+func capText(s string) string { return capN(s, 200) }
+
+// capN cuts s to n bytes, on a rune boundary.
+func capN(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	i := n
+	for i > 0 && !utf8.RuneStart(s[i]) {
+		i--
+	}
+	return s[:i] + "…"
 }

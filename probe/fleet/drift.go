@@ -6,7 +6,7 @@ import (
 	"strings"
 
 	"github.com/irsa-probe/irsa-probe/probe/finding"
-	"github.com/irsa-probe/irsa-probe/probe/iam"
+	"github.com/irsa-probe/irsa-probe/probe/shellcmd"
 )
 
 // Drift codes: stable, for scripts (--output json). Never rename one,
@@ -47,7 +47,38 @@ type Finding struct {
 	Severity finding.Severity `json:"severity"`
 	Message  string           `json:"message"`
 	Pods     []string         `json:"pods,omitempty"`
-	Fix      []string         `json:"fix"`
+	// Notes explain the fix, one sentence each, printed on lines of their
+	// own: never as a comment on a command line (interactive zsh has no
+	// comments), and never pasted. A command a value could not be printed
+	// in (shellcmd refused it) is a note saying why, instead of a command.
+	Notes []string `json:"notes,omitempty"`
+	// Fix are commands, one per element, each one line rendered by
+	// package shellcmd: pasted, each runs as exactly the words it was
+	// built from.
+	Fix []string `json:"fix"`
+}
+
+// fix collects a finding's commands and the notes beside them.
+type fix struct {
+	cmds, notes []string
+}
+
+// cmd adds argv as a command, or, when a value in it cannot be printed,
+// a note saying which command is missing and why.
+func (f *fix) cmd(what string, argv ...string) {
+	line, err := shellcmd.Line(argv...)
+	if err != nil {
+		f.notes = append(f.notes, "the command to "+what+" is not printed: "+err.Error())
+		return
+	}
+	f.cmds = append(f.cmds, line)
+}
+
+func (f *fix) note(s string) { f.notes = append(f.notes, s) }
+
+// finding is a Finding with f's commands and notes.
+func (f *fix) finding(code string, sev finding.Severity, msg string) Finding {
+	return Finding{Code: code, Severity: sev, Message: msg, Notes: f.notes, Fix: append([]string{}, f.cmds...)}
 }
 
 // drift applies every rule to one identity. Only what was listed is
@@ -56,21 +87,23 @@ func drift(l *Listing, id *Identity) []Finding {
 	fs := []Finding{}
 	ns, sa := id.Namespace, id.ServiceAccount
 	subject := finding.Escape(ns + "/" + sa)
+	invalidRole := false
 	if id.RoleARN != "" {
-		if _, err := iam.ParseRoleARN(id.RoleARN); err != nil {
-			fs = append(fs, Finding{Code: CodeRoleARNInvalid, Severity: finding.SeverityError,
-				Message: fmt.Sprintf("service account %s: annotation %s=%q is not a role ARN: %v; the webhook injects it anyway and STS refuses it", subject, AnnotationRoleARN, finding.Escape(id.RoleARN), err),
-				Fix:     []string{kubectl(l, "annotate", "serviceaccount", sa, "--namespace="+ns, "--overwrite", AnnotationRoleARN+"=arn:aws:iam::ACCOUNT_ID:role/ROLE_NAME")}})
+		if err := checkRoleARN(id.RoleARN); err != nil {
+			invalidRole = true
+			var f fix
+			f.cmd("annotate the service account", kubectlArgv(l, "annotate", "serviceaccount", sa, "--namespace="+ns, "--overwrite", AnnotationRoleARN+"=arn:aws:iam::ACCOUNT_ID:role/ROLE_NAME")...)
+			fs = append(fs, f.finding(CodeRoleARNInvalid, finding.SeverityError,
+				fmt.Sprintf("service account %s: annotation %s=%q is not a role ARN: %v; the webhook injects it verbatim and STS refuses it", subject, AnnotationRoleARN, id.RoleARN, err)))
 		}
 	}
 	if id.Association != nil && !id.Exists && serviceAccountsListed(l) {
 		a := id.Association
-		fs = append(fs, Finding{Code: CodeAssociationOrphaned, Severity: finding.SeverityWarning,
-			Message: fmt.Sprintf("association %s gives role %s to service account %s, which does not exist: no pod can use it", finding.Escape(a.ID), finding.Escape(a.RoleARN), subject),
-			Fix: []string{
-				kubectl(l, "create", "serviceaccount", sa, "--namespace="+ns),
-				"aws eks delete-pod-identity-association --cluster-name " + shellWord(l.Cluster) + " --association-id " + shellWord(a.ID),
-			}})
+		var f fix
+		f.cmd("create the service account", kubectlArgv(l, "create", "serviceaccount", sa, "--namespace="+ns)...)
+		f.cmd("delete the association", "aws", "eks", "delete-pod-identity-association", "--cluster-name", l.Cluster, "--association-id", a.ID)
+		fs = append(fs, f.finding(CodeAssociationOrphaned, finding.SeverityWarning,
+			fmt.Sprintf("association %s gives role %s to service account %s, which does not exist: no pod can use it", finding.Escape(a.ID), finding.Escape(a.RoleARN), subject)))
 	}
 	var drifted, missing, gone, stale, both []PodIdentity
 	for _, p := range id.Pods {
@@ -91,7 +124,7 @@ func drift(l *Listing, id *Identity) []Finding {
 				missing = append(missing, p)
 			case p.Mechanism == MechanismPodIdentity && l.AssociationsRead:
 				gone = append(gone, p)
-			case p.Mechanism != MechanismPodIdentity && p.RoleARN != id.RoleARN:
+			case p.Mechanism != MechanismPodIdentity && p.RoleARN != id.RoleARN && !invalidRole:
 				drifted = append(drifted, p)
 			}
 		default:
@@ -141,39 +174,50 @@ func drift(l *Listing, id *Identity) []Finding {
 // podFinding is a finding about pods, fixed by recreating them: one
 // command per workload, in the order the pods were listed.
 func podFinding(l *Listing, id *Identity, code string, sev finding.Severity, pods []PodIdentity, msg string) Finding {
-	f := Finding{Code: code, Severity: sev, Message: msg}
 	var order []Workload
 	byWorkload := map[Workload][]string{}
+	var names []string
 	for _, p := range pods {
-		f.Pods = append(f.Pods, p.Name)
+		names = append(names, p.Name)
 		if _, ok := byWorkload[p.Workload]; !ok {
 			order = append(order, p.Workload)
 		}
 		byWorkload[p.Workload] = append(byWorkload[p.Workload], p.Name)
 	}
+	var f fix
 	for _, w := range order {
-		f.Fix = append(f.Fix, restart(l, id.Namespace, w, byWorkload[w]))
+		restart(&f, l, id.Namespace, w, byWorkload[w])
 	}
-	return f
+	out := f.finding(code, sev, msg)
+	for _, n := range names {
+		out.Pods = append(out.Pods, finding.Escape(n))
+	}
+	return out
 }
 
-// restart is the command that recreates a workload's pods: a rollout
+// restart adds the command that recreates a workload's pods: a rollout
 // restart where kubectl has one, else deleting the pods, which their Job
-// or ReplicaSet recreates (a bare pod must be applied again).
-func restart(l *Listing, ns string, w Workload, pods []string) string {
+// or ReplicaSet recreates (a bare pod must be applied again). What
+// recreates them is said in a note, on a line of its own.
+func restart(f *fix, l *Listing, ns string, w Workload, pods []string) {
 	switch w.Kind {
 	case "deployment", "statefulset", "daemonset":
-		return kubectl(l, "rollout", "restart", w.Kind+"/"+w.Name, "--namespace="+ns)
+		f.cmd("restart "+w.Kind+" "+w.Name, kubectlArgv(l, "rollout", "restart", w.Kind+"/"+w.Name, "--namespace="+ns)...)
+		return
 	case "pod":
-		return kubectl(l, "delete", "pod", w.Name, "--namespace="+ns) + "  # a bare pod: nothing recreates it, apply its manifest again"
+		f.note("pod " + finding.Escape(w.Name) + " is a bare pod: nothing recreates it once deleted, apply its manifest again")
+	case "":
+		f.note(finding.Escape(strings.Join(pods, ", ")) + ": " + w.Invalid + "; find what recreates them before deleting them")
+	default:
+		f.note(w.Kind + " " + w.Name + " recreates " + finding.Escape(strings.Join(pods, ", ")))
 	}
-	return kubectl(l, append(append([]string{"delete", "pod"}, pods...), "--namespace="+ns)...) + "  # " + w.Kind + " " + finding.Escape(w.Name) + " recreates them"
+	f.cmd("delete the pods", kubectlArgv(l, append(append([]string{"delete", "pod"}, pods...), "--namespace="+ns)...)...)
 }
 
-// kubectl is a kubectl command line with the listing's global flags
-// last, quoted for a shell.
-func kubectl(l *Listing, args ...string) string {
-	return shellJoin(slices.Concat([]string{"kubectl"}, args, l.Kubectl))
+// kubectlArgv is a kubectl command's words with the listing's global
+// flags last.
+func kubectlArgv(l *Listing, args ...string) []string {
+	return slices.Concat([]string{"kubectl"}, args, l.Kubectl)
 }
 
 func podsWord(ps []PodIdentity) string {
@@ -220,15 +264,4 @@ func serviceAccountsListed(l *Listing) bool {
 		}
 	}
 	return true
-}
-
-// shellWord is s as one shell word; shellJoin joins such words.
-func shellWord(s string) string { return finding.ShellWord(s) }
-
-func shellJoin(args []string) string {
-	out := make([]string, len(args))
-	for i, a := range args {
-		out[i] = shellWord(a)
-	}
-	return strings.Join(out, " ")
 }

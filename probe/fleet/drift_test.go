@@ -4,6 +4,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/irsa-probe/irsa-probe/probe/shellcmd"
 )
 
 func sa(ns, name, role string) ServiceAccount {
@@ -118,16 +120,27 @@ func TestRestartByOwner(t *testing.T) {
 		owned("ledger-0", "StatefulSet", "ledger"), owned("node-agent-x", "DaemonSet", "node-agent"),
 		owned("bare", "", ""), owned("rs-abc", "ReplicaSet", "rs"), owned("export-1-q", "Job", "export-1"),
 	}}
-	fix := Build(l).Identities[0].Findings[0].Fix
+	f := Build(l).Identities[0].Findings[0]
 	want := []string{ // in the order of the pods' names
-		"kubectl delete pod bare --namespace=payments  # a bare pod: nothing recreates it, apply its manifest again",
-		"kubectl delete pod export-1-q --namespace=payments  # job export-1 recreates them",
+		"kubectl delete pod bare --namespace=payments",
+		"kubectl delete pod export-1-q --namespace=payments",
 		"kubectl rollout restart statefulset/ledger --namespace=payments",
 		"kubectl rollout restart daemonset/node-agent --namespace=payments",
-		"kubectl delete pod rs-abc --namespace=payments  # replicaset rs recreates them",
+		"kubectl delete pod rs-abc --namespace=payments",
 	}
-	if !slices.Equal(fix, want) {
-		t.Errorf("fix:\n%q\nwant:\n%q", fix, want)
+	if !slices.Equal(f.Fix, want) {
+		t.Errorf("fix:\n%q\nwant:\n%q", f.Fix, want)
+	}
+	// What recreates them is said on lines of their own: interactive zsh
+	// reads a trailing # comment as words, and deletes pods named "a",
+	// "bare"…
+	notes := []string{
+		"pod bare is a bare pod: nothing recreates it once deleted, apply its manifest again",
+		"job export-1 recreates export-1-q",
+		"replicaset rs recreates rs-abc",
+	}
+	if !slices.Equal(f.Notes, notes) {
+		t.Errorf("notes:\n%q\nwant:\n%q", f.Notes, notes)
 	}
 }
 
@@ -156,6 +169,56 @@ func TestDriftSaysWhatChanged(t *testing.T) {
 		fs := Build(&Listing{ServiceAccounts: c.sas, Pods: []Pod{p}}).Identities[0].Findings
 		if len(fs) != 1 || !strings.Contains(fs[0].Message, c.want) {
 			t.Errorf("want %q in %+v", c.want, fs)
+		}
+	}
+}
+
+// TestHostileOwnerReference: an owner reference's kind and name are
+// written by any namespace editor (the API server only checks they are
+// not empty); one that is not a kind or a DNS name is not used, is
+// named escaped in a note, and reaches no command.
+func TestHostileOwnerReference(t *testing.T) {
+	yes := true
+	for _, ref := range []OwnerRef{
+		{Kind: "Job\ntouch /tmp/x ;#", Name: "export-1"},
+		{Kind: "ReplicaSet", Name: "web\x1b[2K\r    kubectl delete ns prod"},
+		{Kind: "ReplicaSet", Name: "Web_1"},
+	} {
+		ref.Controller = &yes
+		p := pod("payments", "web-1", "billing-api", irsaEnv(roleB)...)
+		p.Metadata.OwnerReferences = []OwnerRef{ref}
+		f := Build(&Listing{ServiceAccounts: []ServiceAccount{sa("payments", "billing-api", roleA)}, Pods: []Pod{p}}).Identities[0].Findings[0]
+		if !slices.Equal(f.Fix, []string{"kubectl delete pod web-1 --namespace=payments"}) {
+			t.Errorf("%+v: fix %q", ref, f.Fix)
+		}
+		if len(f.Notes) != 1 || !strings.Contains(f.Notes[0], "is not one the API server makes") {
+			t.Errorf("%+v: notes %q", ref, f.Notes)
+		}
+		for _, s := range append(f.Notes, f.Message) {
+			if shellcmd.Check(s) != nil {
+				t.Errorf("%+v: %q holds a control character", ref, s)
+			}
+		}
+	}
+}
+
+// TestRoleARNWhitespace: the webhook injects the annotation verbatim, so
+// one with surrounding whitespace or a character no ARN holds is
+// role-arn-invalid (naming it, escaped), never a role-drift that no
+// restart clears.
+func TestRoleARNWhitespace(t *testing.T) {
+	for _, v := range []string{roleA + "\n", " " + roleA, roleA + "\u202e", "arn:aws:iam::111122223333:role/a b"} {
+		p := pod("payments", "web-1", "billing-api", irsaEnv(v)...)
+		fs := Build(&Listing{ServiceAccounts: []ServiceAccount{sa("payments", "billing-api", v)}, Pods: []Pod{p}}).Identities[0].Findings
+		var codes []string
+		for _, f := range fs {
+			codes = append(codes, f.Code)
+			if shellcmd.Check(f.Message) != nil {
+				t.Errorf("%q: message %q holds a control character", v, f.Message)
+			}
+		}
+		if !slices.Equal(codes, []string{CodeRoleARNInvalid}) {
+			t.Errorf("%q: codes %v, want only %s", v, codes, CodeRoleARNInvalid)
 		}
 	}
 }

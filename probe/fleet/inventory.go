@@ -2,6 +2,7 @@ package fleet
 
 import (
 	"cmp"
+	"fmt"
 	"slices"
 	"strings"
 )
@@ -71,8 +72,12 @@ type Listing struct {
 
 // Workload is what owns a pod, as kubectl rollout names it.
 type Workload struct {
-	Kind string `json:"kind"` // deployment, statefulset, daemonset, replicaset, job or pod (a bare pod)
+	Kind string `json:"kind"` // deployment, statefulset, daemonset, replicaset, job or pod (a bare pod); "" when unknown
 	Name string `json:"name"`
+	// Invalid says why the controller's owner reference was not used
+	// (its kind or name is not one the API server could have made),
+	// escaped; Kind and Name are then empty.
+	Invalid string `json:"invalid,omitempty"`
 }
 
 func (w Workload) String() string { return w.Kind + "/" + w.Name }
@@ -153,7 +158,7 @@ func Build(l *Listing) *Inventory {
 			continue
 		}
 		id := get(m.Namespace, m.Name)
-		id.RoleARN = strings.TrimSpace(role)
+		id.RoleARN = role // verbatim, as the webhook injects it: checkRoleARN names surrounding whitespace
 		id.Audience = m.Annotations[AnnotationAudience]
 		id.RegionalEndpoints = m.Annotations[AnnotationRegionalEndpoints]
 		id.TokenExpiration = m.Annotations[AnnotationTokenExpiration]
@@ -229,6 +234,9 @@ func (p *Pod) workload() Workload {
 	c := p.Metadata.controller()
 	if c == nil {
 		return Workload{Kind: "pod", Name: p.Metadata.Name}
+	}
+	if !kindRE.MatchString(c.Kind) || !validName(c.Name) {
+		return Workload{Invalid: fmt.Sprintf("their controller's owner reference (kind %q, name %q) is not one the API server makes", c.Kind, c.Name)}
 	}
 	kind := strings.ToLower(c.Kind)
 	if kind == "replicaset" {

@@ -26,11 +26,11 @@ func ListFailed(l *Listing, resource, namespace, errText string) Unreadable {
 	if u.Forbidden {
 		where := "at the cluster scope (a ClusterRole and ClusterRoleBinding)"
 		if namespace != "" {
-			where = "in namespace " + namespace + " (a Role and RoleBinding)"
+			where = "in namespace " + finding.Escape(namespace) + " (a Role and RoleBinding)"
 		}
-		u.Fix = "ask for list on " + resource + " " + where + ", or narrow the scope with -n NAMESPACE; check with: " + shellJoin(can)
+		u.Fix = "Ask for list on " + finding.Escape(resource) + " " + where + ", or narrow the scope with --namespace=NAMESPACE; check with:\n" + commandOrWhy(can)
 	} else {
-		u.Fix = "check kubectl's access to the cluster: " + shellJoin(can)
+		u.Fix = "Check kubectl's access to the cluster:\n" + commandOrWhy(can)
 	}
 	return u
 }

@@ -24,6 +24,7 @@ type Meta struct {
 type OwnerRef struct {
 	Kind       string `json:"kind"`
 	Name       string `json:"name"`
+	UID        string `json:"uid,omitempty"`
 	Controller *bool  `json:"controller,omitempty"`
 }
 

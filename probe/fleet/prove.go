@@ -9,14 +9,19 @@ import (
 	"time"
 
 	"github.com/irsa-probe/irsa-probe/probe/finding"
+	"github.com/irsa-probe/irsa-probe/probe/shellcmd"
 )
 
 // Kube is what proving needs of a cluster; the kubectl plugin implements
 // it with kubectl, the tests with a fake.
 type Kube interface {
-	// CreateJob creates a Job from its JSON in namespace.
-	CreateJob(ctx context.Context, namespace string, job []byte) error
-	// CanaryPods lists the pods of every canary of run, in one call.
+	// CreateJob creates a Job from its JSON in namespace and returns the
+	// uid the API server gave it (from the create's own output): only a
+	// pod whose controller is that uid speaks for the canary.
+	CreateJob(ctx context.Context, namespace string, job []byte) (uid string, err error)
+	// CanaryPods lists the pods of every canary of run, in one call. Any
+	// namespace editor can label a pod like a canary: settle keeps only
+	// those a canary Job controls.
 	CanaryPods(ctx context.Context, runID string) ([]Pod, error)
 	// Logs is a pod's container's log.
 	Logs(ctx context.Context, namespace, pod, container string) ([]byte, error)
@@ -43,6 +48,7 @@ type ProveOptions struct {
 type running struct {
 	id       *Identity
 	job      string
+	uid      string // the Job's, from the API server
 	deadline time.Time
 	// waiting is why its pod has not run yet, for the timeout's message.
 	waiting string
@@ -74,14 +80,18 @@ func Prove(ctx context.Context, k Kube, ids []*Identity, o ProveOptions) error {
 				namespaces = append(namespaces, id.Namespace)
 			}
 			job := JobName(o.RunID, id.ServiceAccount)
-			if err := k.CreateJob(ctx, id.Namespace, CanaryJob(id, o.CanaryOptions)); err != nil {
+			uid, err := k.CreateJob(ctx, id.Namespace, CanaryJob(id, o.CanaryOptions))
+			if err == nil && uid == "" {
+				err = errors.New("the API server's answer named no uid for the Job")
+			}
+			if err != nil {
 				id.Canary = createFailed(job, id, err, o)
 				if ctx.Err() != nil { // killed by the interrupt, maybe after the API server took it
 					id.Canary = &Canary{Job: job, Verdict: CanaryError, Code: CodeCanaryCanceled, Message: "canceled while the canary Job was being created"}
 				}
 				continue
 			}
-			active = append(active, &running{id: id, job: job, deadline: time.Now().Add(o.Timeout)})
+			active = append(active, &running{id: id, job: job, uid: uid, deadline: time.Now().Add(o.Timeout)})
 		}
 		if ctx.Err() != nil {
 			break
@@ -117,8 +127,8 @@ func Prove(ctx context.Context, k Kube, ids []*Identity, o ProveOptions) error {
 	var errs []error
 	for _, ns := range namespaces {
 		if derr := k.DeleteRun(cctx, ns, o.RunID); derr != nil {
-			errs = append(errs, fmt.Errorf("deleting canary Jobs of run %s in namespace %s: %w (delete them: %s)", o.RunID, ns, derr,
-				shellJoin(slices.Concat([]string{"kubectl", "delete", "jobs", "--namespace=" + ns, "--selector=" + LabelRun + "=" + o.RunID}, o.Kubectl))))
+			errs = append(errs, &CleanupError{Namespace: ns, RunID: o.RunID, Err: derr,
+				Command: commandOrWhy(slices.Concat([]string{"kubectl", "delete", "jobs", "--namespace=" + ns, "--selector=" + LabelRun + "=" + o.RunID}, o.Kubectl))})
 		}
 	}
 	return errors.Join(errs...)
@@ -130,15 +140,16 @@ func Prove(ctx context.Context, k Kube, ids []*Identity, o ProveOptions) error {
 func settle(ctx context.Context, k Kube, r *running, pods []Pod, o ProveOptions) bool {
 	var p *Pod
 	for i := range pods {
-		if pods[i].Metadata.Labels[LabelCanary] == r.job && pods[i].Metadata.Namespace == r.id.Namespace {
+		if c := pods[i].Metadata.controller(); c != nil && c.UID == r.uid && c.Kind == "Job" && pods[i].Metadata.Namespace == r.id.Namespace {
 			p = &pods[i]
+			break
 		}
 	}
 	fail := func(code, msg, fix string) bool {
 		r.id.Canary = &Canary{Job: r.job, Verdict: CanaryError, Code: code, Message: msg, Fix: fix}
 		return true
 	}
-	events := shellJoin(slices.Concat([]string{"kubectl", "get", "events", "--namespace=" + r.id.Namespace, "--field-selector=involvedObject.name=" + r.job}, o.Kubectl))
+	events := "See the canary Job's events:\n" + commandOrWhy(slices.Concat([]string{"kubectl", "get", "events", "--namespace=" + r.id.Namespace, "--field-selector=involvedObject.name=" + r.job}, o.Kubectl))
 	if p != nil {
 		for _, cs := range p.Status.ContainerStatuses {
 			if t := cs.State.Terminated; t != nil && cs.Name == canaryContainer {
@@ -148,28 +159,27 @@ func settle(ctx context.Context, k Kube, r *running, pods []Pod, o ProveOptions)
 				}
 				c := ReadCanaryLog(log, t.ExitCode)
 				c.Job = r.job
-				// The report's fix may name the pod it ran in (the token's
-				// pod claim: trust-policy-denied's kubectl exec), which goes
-				// with its Job at the end of the run: say POD, as the
-				// catalog does for a pod it does not know.
-				c.Fix = strings.ReplaceAll(c.Fix, p.Metadata.Name, "POD")
+				// The fix is the plugin's own catalog's, over what the
+				// plugin knows of the identity; never the log's. It names
+				// no pod: the canary's goes with its Job at the end.
+				c.Fix = catalogFix(c.Code, r.id)
 				r.id.Canary = &c
 				return true
 			}
 			if w := cs.State.Waiting; w != nil {
 				switch w.Reason {
 				case "ErrImagePull", "ImagePullBackOff", "InvalidImageName":
-					return fail(CodeCanaryImagePull, fmt.Sprintf("the canary's image %s cannot be pulled: %s: %s", finding.Escape(o.Image), w.Reason, finding.Escape(w.Message)),
-						"use a copy the nodes can pull: --image=REGISTRY/irsa-probe:"+imageTag(o.Image))
+					return fail(CodeCanaryImagePull, fmt.Sprintf("the canary's image %s cannot be pulled: %s: %s", finding.Escape(o.Image), finding.Escape(w.Reason), finding.Escape(w.Message)),
+						"Use a copy the nodes can pull: --image=REGISTRY/irsa-probe:"+finding.Escape(imageTag(o.Image)))
 				case "CreateContainerConfigError", "CreateContainerError":
-					return fail(CodeCanaryNotStarted, fmt.Sprintf("the canary's container was not started: %s: %s", w.Reason, finding.Escape(w.Message)), events)
+					return fail(CodeCanaryNotStarted, fmt.Sprintf("the canary's container was not started: %s: %s", finding.Escape(w.Reason), finding.Escape(w.Message)), events)
 				}
-				r.waiting = "its container waits: " + w.Reason
+				r.waiting = "its container waits: " + finding.Escape(w.Reason)
 			}
 		}
 		for _, c := range p.Status.Conditions {
 			if c.Type == "PodScheduled" && c.Status == "False" {
-				r.waiting = fmt.Sprintf("its pod was never scheduled: %s: %s", c.Reason, finding.Escape(c.Message))
+				r.waiting = fmt.Sprintf("its pod was never scheduled: %s: %s", finding.Escape(c.Reason), finding.Escape(c.Message))
 			}
 		}
 		if p.Status.Phase == "Failed" && len(p.Status.ContainerStatuses) == 0 {
@@ -186,7 +196,7 @@ func settle(ctx context.Context, k Kube, r *running, pods []Pod, o ProveOptions)
 		return fail(CodeCanaryUnschedulable, fmt.Sprintf("the canary did not run within %s: %s", o.Timeout, r.waiting), events)
 	}
 	if r.waiting == "" {
-		r.waiting = "its pod is " + strings.ToLower(p.Status.Phase)
+		r.waiting = "its pod is " + finding.Escape(strings.ToLower(p.Status.Phase))
 	}
 	return fail(CodeCanaryTimeout, fmt.Sprintf("the canary did not report within %s (%s)", o.Timeout, r.waiting), events)
 }
@@ -197,8 +207,8 @@ func createFailed(job string, id *Identity, err error, o ProveOptions) *Canary {
 	if strings.Contains(msg, "(Forbidden)") && strings.Contains(msg, "cannot create resource \"jobs\"") {
 		return &Canary{Job: job, Verdict: CanaryError, Code: CodeCanaryForbidden,
 			Message: "creating the canary Job was refused: " + msg,
-			Fix: "grant create, list and delete on jobs and list on pods and pods/log in namespace " + finding.Escape(id.Namespace) + "; check with: " +
-				shellJoin(slices.Concat([]string{"kubectl", "auth", "can-i", "create", "jobs", "--namespace=" + id.Namespace}, o.Kubectl))}
+			Fix: "Grant create, list and delete on jobs and list on pods and pods/log in namespace " + finding.Escape(id.Namespace) + "; check with:\n" +
+				commandOrWhy(slices.Concat([]string{"kubectl", "auth", "can-i", "create", "jobs", "--namespace=" + id.Namespace}, o.Kubectl))}
 	}
 	return &Canary{Job: job, Verdict: CanaryError, Code: CodeCanaryRefused, Message: "creating the canary Job failed: " + msg}
 }
@@ -210,6 +220,48 @@ func imageTag(image string) string {
 		return "TAG"
 	}
 	return image[i+1:]
+}
+
+// CleanupError is a namespace whose canary Jobs could not be deleted:
+// the run fails, and says the command that deletes them.
+type CleanupError struct {
+	Namespace, RunID string
+	// Command is the delete command, indented, or a line saying why it
+	// cannot be printed.
+	Command string
+	Err     error
+}
+
+func (e *CleanupError) Error() string {
+	return fmt.Sprintf("the canary Jobs of run %s in namespace %s were not deleted: %s; delete them with:\n%s",
+		e.RunID, finding.Escape(e.Namespace), finding.Escape(e.Err.Error()), e.Command)
+}
+
+func (e *CleanupError) Unwrap() error { return e.Err }
+
+// commandOrWhy is argv as a fix's command line (indented by two spaces,
+// the catalog's form), or a prose line saying why it is not printed.
+func commandOrWhy(argv []string) string {
+	line, err := shellcmd.Line(argv...)
+	if err != nil {
+		return "The command is not printed: " + err.Error()
+	}
+	return "  " + line
+}
+
+// catalogFix is the fix of a report's code from the plugin's own catalog,
+// filled with what the plugin knows of the identity: a canary's log is
+// data, and its fix is never printed.
+func catalogFix(code string, id *Identity) string {
+	if !finding.Known(finding.Code(code)) {
+		return ""
+	}
+	ev := finding.Evidence{finding.EvNamespace: id.Namespace, finding.EvServiceAccount: id.ServiceAccount,
+		finding.EvSubject: "system:serviceaccount:" + id.Namespace + ":" + id.ServiceAccount, finding.EvMechanism: id.Mechanism}
+	if r := id.Role(); r != "" {
+		ev[finding.EvRole], ev[finding.EvExpectedRole] = r, r
+	}
+	return finding.New(finding.Code(code), ev).Fix
 }
 
 func orDefault(v, def string) string {

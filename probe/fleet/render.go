@@ -196,6 +196,9 @@ func (r *Report) WriteTable(w io.Writer) {
 		}
 		for _, f := range id.Findings {
 			fmt.Fprintf(w, "\n%s %s %s: %s\n", f.Severity.Word(), f.Code, finding.Escape(id.Key()), f.Message)
+			for _, n := range f.Notes {
+				fmt.Fprintf(w, "  note: %s\n", n)
+			}
 			writeFix(w, strings.Join(f.Fix, "\n"))
 		}
 	}
@@ -228,7 +231,9 @@ func inNamespace(ns string) string {
 	return " in namespace " + ns
 }
 
-// writeFix prints a fix indented under "fix:", one line each.
+// writeFix prints a fix indented under "fix:", one line each. Its
+// commands were rendered by package shellcmd and its prose escaped: no
+// line holds a control character, and no command a comment.
 func writeFix(w io.Writer, fix string) {
 	if fix == "" {
 		return
