@@ -147,12 +147,12 @@ func trustStep(c *ruleContext) Step {
 			[]string{"irsa-probe", "trust-policy", "--explain", "-", "--pod-identity", "--subject", "system:serviceaccount:" + c.id.Namespace + ":" + c.id.ServiceAccount})))
 		return s
 	}
-	e := policy.Explain(doc.Doc, podIdentityRequest(role, c.id))
+	e, refused := podIdentityEdit(doc.Doc, podIdentityRequest(role, c.id))
 	switch {
 	case e.Verdict == policy.Allows:
 		s.Prose = append(s.Prose, fmt.Sprintf("%s already lets pods.eks.amazonaws.com assume the role with sts:AssumeRole and sts:TagSession: nothing to change.", finding.Escape(doc.File)))
-	case e.Edit == nil:
-		s.Prose = append(s.Prose, fmt.Sprintf("No edit of %s lets Pod Identity in without changing what it allows others: edit it by hand (%s).", finding.Escape(doc.File), strings.Join(e.Codes(), ", ")))
+	case refused != "":
+		s.Prose = append(s.Prose, fmt.Sprintf("%s: %s (%s).", finding.Escape(doc.File), refused, strings.Join(e.Codes(), ", ")))
 	default:
 		s.Prose = append(s.Prose, fmt.Sprintf("The minimal edit of %s (every other statement kept byte for byte):", finding.Escape(doc.File)))
 		for _, l := range strings.Split(strings.TrimRight(e.Edit.Diff, "\n"), "\n") {
@@ -272,7 +272,7 @@ func removeIRSATrustStep(c *ruleContext) Step {
 	// The policy after step 1, then without the statements that admit
 	// this service account by web identity and nobody else.
 	text := doc.Doc.Text
-	if e := policy.Explain(doc.Doc, podIdentityRequest(c.role, c.id)); e.Edit != nil {
+	if e, refused := podIdentityEdit(doc.Doc, podIdentityRequest(c.role, c.id)); e.Edit != nil && refused == "" {
 		text = e.Edit.Policy
 	}
 	after, err := policy.Load([]byte(text))

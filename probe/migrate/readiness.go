@@ -91,7 +91,12 @@ var agentPorts = map[int]string{80: "the credentials endpoint", 2703: "the healt
 // the share; the estimate never goes below what was measured.
 const (
 	measuredTagShare   = 74
-	measuredTagBytes   = 220 // a conservative reading of that report's six values (a typical cluster ARN, names, a pod UID)
+	// measuredTagBytes is a short reading of that report's six keys and
+	// values (it does not give them): a cluster ARN in us-east-1 with a
+	// 10-character name, short namespace and service account, a
+	// Deployment's pod name, a pod UID. Short, so longer values here
+	// scale the estimate up early.
+	measuredTagBytes = 240
 	packedLimitPercent = 100
 )
 
@@ -314,7 +319,7 @@ func trustPolicyRule(c *ruleContext) []Finding {
 			Message:  fmt.Sprintf("the trust policy of %s (%s's role) was not given: step 1 shows the minimal edit from the policy itself; with --trust-policy %s=FILE this plan carries it", finding.Escape(c.role.String()), subject, c.role.Name),
 			Evidence: map[string]string{"role": finding.Escape(c.role.String())}}}
 	}
-	e := policy.Explain(doc.Doc, podIdentityRequest(c.role, c.id))
+	e, refused := podIdentityEdit(doc.Doc, podIdentityRequest(c.role, c.id))
 	if e.Verdict == policy.Allows {
 		return nil
 	}
@@ -322,11 +327,30 @@ func trustPolicyRule(c *ruleContext) []Finding {
 		Message:  fmt.Sprintf("the trust policy of %s (%s) does not let %s assume it with sts:AssumeRole and sts:TagSession: Pod Identity would be refused", finding.Escape(c.role.String()), finding.Escape(doc.File), policy.PodIdentityService),
 		Evidence: map[string]string{"role": finding.Escape(c.role.String()), "file": finding.Escape(doc.File), "reasons": strings.Join(e.Codes(), ", ")},
 		Fix:      "step 1 applies the minimal edit"}
-	if e.Edit == nil {
+	if refused != "" {
 		f.Severity = Blocker
-		f.Fix = "no edit of this policy lets Pod Identity in without changing what it allows others (a Deny matches): edit it by hand"
+		f.Fix = refused
 	}
 	return []Finding{f}
+}
+
+// podIdentityEdit is the explanation of doc for Pod Identity, and why its
+// minimal edit is not for a migration plan: none was found, or it would
+// change a Deny statement (a Deny is someone's decision, not a mistake).
+func podIdentityEdit(doc *policy.Document, req policy.Request) (*policy.Explanation, string) {
+	e := policy.Explain(doc, req)
+	if e.Verdict == policy.Allows {
+		return e, ""
+	}
+	if e.Edit == nil {
+		return e, "no edit of this policy lets Pod Identity in: edit it by hand"
+	}
+	for _, i := range e.Edit.Changed {
+		if i >= 0 && i < len(doc.Statements) && doc.Statements[i].Deny {
+			return e, fmt.Sprintf("statement %d denies Pod Identity: the only edit that lets it in changes that Deny, which is a decision to take, not a mistake: edit it by hand", i+1)
+		}
+	}
+	return e, ""
 }
 
 func policyFor(ps []fleet.PolicyChange, r iam.RoleARN) *fleet.PolicyChange {
