@@ -90,13 +90,13 @@ var agentPorts = map[int]string{80: "the credentials endpoint", 2703: "the healt
 // and 112 % with it (PackedPolicyTooLargeException). Tag values scale
 // the share; the estimate never goes below what was measured.
 const (
-	measuredTagShare   = 74
+	measuredTagShare = 74
 	// measuredTagBytes is a short reading of that report's six keys and
 	// values (it does not give them): a cluster ARN in us-east-1 with a
 	// 10-character name, short namespace and service account, a
 	// Deployment's pod name, a pod UID. Short, so longer values here
 	// scale the estimate up early.
-	measuredTagBytes = 240
+	measuredTagBytes   = 240
 	packedLimitPercent = 100
 )
 
