@@ -101,12 +101,24 @@ func Plans(in *Input) []*Plan {
 			}
 		}
 		p.Steps = []Step{}
-		if c.roleErr == nil {
+		if c.roleErr == nil && !stays(p.Findings) {
 			p.Steps = steps(c)
 		}
 		out = append(out, p)
 	}
 	return out
+}
+
+// stays: pods on Fargate or Windows can only keep IRSA, so there is no
+// plan to print (a missing agent or a cross-account role can be fixed,
+// and their plans are printed for after that).
+func stays(fs []Finding) bool {
+	for _, f := range fs {
+		if f.Code == CodeFargate || f.Code == CodeWindows {
+			return true
+		}
+	}
+	return false
 }
 
 // steps is the plan, in order.
@@ -350,6 +362,7 @@ func rollbackStep(c *ruleContext) Step {
 		s.Commands = append(s.Commands, planCommand(Cmd(withRegion(c.in, "aws", "eks", "delete-pod-identity-association", "--cluster-name", c.cluster(), "--association-id", c.id.Association.ID)...)))
 	}
 	r := restartStep(c, StepRestart)
+	s.Prose = append(s.Prose, "EKS applies an association's deletion within seconds (it is eventually consistent): a pod recreated sooner may still get Pod Identity; --prove tells.")
 	s.Prose = append(s.Prose, r.Prose...)
 	s.Commands = append(s.Commands, r.Commands...)
 	return s

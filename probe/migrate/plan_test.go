@@ -266,3 +266,20 @@ func mustRole(s string) iam.RoleARN {
 	}
 	return r
 }
+
+// TestPlanNoneWhereIRSAStays: pods on Fargate or Windows keep IRSA, so
+// there is no plan; a missing agent's plan is printed for after it.
+func TestPlanNoneWhereIRSAStays(t *testing.T) {
+	for label, value := range map[string]string{"eks.amazonaws.com/compute-type": "fargate", "kubernetes.io/os": "windows"} {
+		w := newWorld()
+		w.in.Nodes[0].Metadata.Labels[label] = value
+		if p := planOf(t, w); len(p.Steps) != 0 {
+			t.Errorf("%s=%s: %d steps, want none", label, value, len(p.Steps))
+		}
+	}
+	w := newWorld()
+	w.in.AgentPods = nil
+	if p := planOf(t, w); len(p.Steps) != 7 || p.Verdict != VerdictBlocked {
+		t.Errorf("no agent: %d steps, verdict %s", len(p.Steps), p.Verdict)
+	}
+}

@@ -314,6 +314,9 @@ func tagShare(c *ruleContext) int {
 func trustPolicyRule(c *ruleContext) []Finding {
 	subject := finding.Escape(c.id.Key())
 	doc := policyFor(c.policies, c.role)
+	if c.crossAccount() {
+		return nil // the role that needs Pod Identity's trust is not this one
+	}
 	if doc == nil {
 		return []Finding{{Code: CodeTrustPolicyUnread, Severity: Info,
 			Message:  fmt.Sprintf("the trust policy of %s (%s's role) was not given: step 1 shows the minimal edit from the policy itself; with --trust-policy %s=FILE this plan carries it", finding.Escape(c.role.String()), subject, c.role.Name),

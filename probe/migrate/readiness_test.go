@@ -69,7 +69,7 @@ func TestReadiness(t *testing.T) {
 		{"cross-account role", func(w *world) {
 			role := "arn:aws:iam::444455556666:role/billing-api"
 			w.listing.ServiceAccounts[0].Metadata.Annotations[fleet.AnnotationRoleARN] = role
-		}, want{[]string{"cross-account-role:blocker", "session-tag-budget:warning", "trust-policy-unread:info", "app-sdk-unknown:info"}, VerdictBlocked,
+		}, want{[]string{"cross-account-role:blocker", "session-tag-budget:warning", "app-sdk-unknown:info"}, VerdictBlocked,
 			[]string{"role_account=444455556666", "cluster_account=111122223333", "targetRoleArn", "took 74% of STS's packed-size budget in containers-roadmap#2413", "--disable-session-tags"}}},
 		{"cluster account unknown: no cross-account verdict", func(w *world) {
 			w.listing.ServiceAccounts[0].Metadata.Annotations[fleet.AnnotationRoleARN] = "arn:aws:iam::444455556666:role/billing-api"

@@ -112,6 +112,9 @@ func (r *Report) Text(w io.Writer) error {
 			}
 			writeCommands(w, "    ", f.Commands)
 		}
+		if len(p.Steps) == 0 {
+			fmt.Fprintln(w, "No plan: this service account stays on IRSA.")
+		}
 		for i, s := range p.Steps {
 			fmt.Fprintf(w, "%d. %s (%s)\n", i+1, s.Title, s.Step)
 			for _, l := range s.Prose {
