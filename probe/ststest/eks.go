@@ -75,8 +75,8 @@ type eksAssociation struct {
 	ExternalID     string `json:"externalId,omitempty"`
 	// DisableSessionTags is in every full answer, false by default.
 	DisableSessionTags *bool `json:"disableSessionTags,omitempty"`
-	CreatedAt      int64  `json:"createdAt,omitempty"`
-	ModifiedAt     int64  `json:"modifiedAt,omitempty"`
+	CreatedAt          int64 `json:"createdAt,omitempty"`
+	ModifiedAt         int64 `json:"modifiedAt,omitempty"`
 }
 
 // NewEKS starts an EKS API on 127.0.0.1 with no clusters.
