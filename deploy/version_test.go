@@ -68,13 +68,13 @@ func TestVersionIsOneValue(t *testing.T) {
 // TestPluginDefaultVersion: the kubectl plugin's default image is
 // VERSION's (make build sets it with -X too; a plain go install gets this).
 func TestPluginDefaultVersion(t *testing.T) {
-	src, err := os.ReadFile("../cmd/kubectl-irsa_probe/plugin.go")
+	src, err := os.ReadFile("../cmd/kubectl-irsa_probe/main.go")
 	if err != nil {
 		t.Fatal(err)
 	}
 	m := regexp.MustCompile(`(?m)^var version = "([^"]+)"`).FindSubmatch(src)
 	if m == nil {
-		t.Fatal("cmd/kubectl-irsa_probe/plugin.go: no `var version = \"…\"`")
+		t.Fatal("cmd/kubectl-irsa_probe/main.go: no `var version = \"…\"`")
 	}
 	if string(m[1]) != version {
 		t.Errorf("the plugin's default version is %s, want %s (VERSION)", m[1], version)

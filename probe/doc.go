@@ -3,7 +3,9 @@
 // The code lives in one package per concern below it; their imports form
 // a DAG, from the bottom up:
 //
-//	verdict   the outcome of a check (ok, broken, undecided) and the exit codes
+//	verdict   the outcome of a check (ok, broken, undecided) and the exit
+//	          codes of both binaries, in one table
+//	hint      error and hint lines on stderr, the same in both binaries
 //	iam       role ARNs, partitions, regions, STS endpoints, trust policies
 //	safefile  files named by the environment: opened without blocking, regular only, capped
 //	satoken   reading and decoding projected service-account tokens
@@ -18,9 +20,15 @@
 //	          the report and its renderings
 //	serve     the check in a loop, readiness, /healthz /readyz /livez /metrics
 //	cli       the commands: check, serve, trust-policy, version
+//	kube      the one kubectl runner (its own process group, killed whole on
+//	          cancel; output capped) and the partial Kubernetes objects
+//	kube/kubefake  the one fake cluster the plugin's tests run kubectl against
+//	ephemeral kubectl irsa-probe POD: the ephemeral container's plan (user,
+//	          group, Pod Security, name) and its run through kubectl debug
 //	fleet     kubectl irsa-probe -A: every identity of a cluster from three listings,
 //	          drift, trust-policy impact, canary Jobs, table and JSON
 //	eksapi    a cluster's EKS Pod Identity associations, with the workstation's credentials
+//	plugin    the kubectl plugin's command: flags, the single-pod and fleet modes
 //	ststest   the test double: an OIDC issuer, STS, IMDS, the Pod Identity
 //	          agent and the EKS API's association calls on 127.0.0.1
 //

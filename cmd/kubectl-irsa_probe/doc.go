@@ -1,19 +1,7 @@
-// Command kubectl-irsa_probe is the kubectl plugin `kubectl irsa-probe
-// POD`: it diagnoses a running pod's AWS identity as its application sees
-// it, without a redeploy. It finds the pod's application container, its
-// user and the namespace's Pod Security level, adds an ephemeral
-// container running `irsa-probe check --target=auto` in that container's
-// PID namespace (kubectl debug --target) as the same user, streams the
-// report and exits with the probe's exit code. --print shows the kubectl
-// commands instead of running them.
-//
-// Without POD (-A, or -n NAMESPACE) it is the fleet view: three listings,
-// the associations (--cluster), canary Jobs (--prove) and a proposed trust
-// policy's impact (--trust-policy), decided by package probe/fleet and
-// rendered as a table or JSON (fleet.go here runs kubectl and the AWS SDK
-// for it).
-//
-// It shells out to kubectl (the user's context, credentials and plugins
-// apply) rather than linking client-go, which would make it several times
-// larger than the probe.
+// Command kubectl-irsa_probe is the kubectl plugin `kubectl irsa-probe`:
+// with a POD it diagnoses a running pod's AWS identity as its application
+// sees it, from an ephemeral container, without a redeploy; without one
+// (-A, or -n NAMESPACE) it is the fleet view of every identity of a
+// cluster. The logic is in package probe/plugin and below it; main only
+// wires it to the process.
 package main

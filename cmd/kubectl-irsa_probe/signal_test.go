@@ -9,6 +9,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/irsa-probe/irsa-probe/probe/kube/kubefake"
 )
 
 // TestProveInterrupted: Ctrl-C (SIGINT to the plugin's process) while
@@ -22,8 +24,16 @@ func TestProveInterrupted(t *testing.T) {
 	if b, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, b)
 	}
-	f := newFleetFake(t, drifted())
-	f.set(t, "canaries.json", `{"payments/billing-api": "unschedulable", "payments/ledger": "unschedulable", "shop/cart": "unschedulable"}`)
+	c := &kubefake.Cluster{}
+	c.Namespace("payments")
+	c.SA("payments", "billing-api", "arn:aws:iam::111122223333:role/billing-api")
+	c.Pod("payments", "billing-api", "billing-api", "irsa", "arn:aws:iam::111122223333:role/billing-api")
+	c.SA("payments", "ledger", "arn:aws:iam::111122223333:role/ledger")
+	c.Namespace("shop")
+	c.SA("shop", "cart", "arn:aws:iam::111122223333:role/cart")
+	f := kubefake.New(t, c)
+	f.OnPath(t)
+	f.Set(t, "canaries.json", `{"payments/billing-api": "unschedulable", "payments/ledger": "unschedulable", "shop/cart": "unschedulable"}`)
 	cmd := exec.Command(bin, "-A", "--prove", "--timeout=5m")
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
@@ -31,10 +41,10 @@ func TestProveInterrupted(t *testing.T) {
 		t.Fatal(err)
 	}
 	deadline := time.Now().Add(20 * time.Second)
-	for len(f.jobsLeft()) < 3 && time.Now().Before(deadline) {
+	for len(f.JobsLeft()) < 3 && time.Now().Before(deadline) {
 		time.Sleep(50 * time.Millisecond)
 	}
-	if n := len(f.jobsLeft()); n != 3 {
+	if n := len(f.JobsLeft()); n != 3 {
 		t.Fatalf("%d canary Jobs created before the interrupt, want 3\n%s", n, out.String())
 	}
 	start := time.Now()
@@ -50,7 +60,7 @@ func TestProveInterrupted(t *testing.T) {
 		t.Fatalf("still running 15 s after SIGINT\n%s", out.String())
 	}
 	t.Logf("exited %s after SIGINT", time.Since(start).Round(time.Millisecond))
-	if left := f.jobsLeft(); len(left) != 0 {
+	if left := f.JobsLeft(); len(left) != 0 {
 		t.Errorf("Jobs left behind: %v\n%s", left, out.String())
 	}
 	if !strings.Contains(out.String(), "canary-canceled") {

@@ -33,10 +33,8 @@ func runServe(c *CLI, ctx context.Context, args []string) int {
 	log := newLogger(c.Stderr, cfg.Settings)
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
-		return c.fail(&usageError{
-			msg:  cfg.Invalid("Listen", cfg.Listen, "cannot listen (%v)", err).Error(),
-			hint: "give HOST:PORT or :PORT (default " + config.DefaultListen + "); containers of a pod share its ports, so pick one no other container uses",
-		})
+		return c.fail(usageErrorf("give HOST:PORT or :PORT (default "+config.DefaultListen+"); containers of a pod share its ports, so pick one no other container uses",
+			"%s", cfg.Invalid("Listen", cfg.Listen, "cannot listen (%v)", err).Error()))
 	}
 	srv := serve.New(cfg, log, c.Build.Version)
 	srv.SetReportOutput(c.Stderr) // a state change prints the report, as check does

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/irsa-probe/irsa-probe/probe/policy"
+	"github.com/irsa-probe/irsa-probe/probe/verdict"
 )
 
 const issuer = "https://oidc.eks.us-west-2.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE"
@@ -59,8 +60,8 @@ func TestImpact(t *testing.T) {
 	if r := got["payments/billing-batch pod-identity"]; r.Verdict != ImpactLoses || r.Code != policy.CodeActionMismatch {
 		t.Errorf("billing-batch (Pod Identity needs sts:TagSession too): %+v", r)
 	}
-	if rep := NewReport(inv, Impact(inv, []PolicyChange{{Role: roleA, File: "narrowed.json", Doc: doc}}, issuer), issuer); rep.Exit != ExitBroken {
-		t.Errorf("exit %d, want %d: someone loses access", rep.Exit, ExitBroken)
+	if rep := NewReport(inv, Impact(inv, []PolicyChange{{Role: roleA, File: "narrowed.json", Doc: doc}}, issuer), issuer); rep.Exit != verdict.ExitBroken {
+		t.Errorf("exit %d, want %d: someone loses access", rep.Exit, verdict.ExitBroken)
 	}
 	if r := Impact(inv, []PolicyChange{{Role: "billing-api", Doc: doc}}, ""); r[0].Verdict != ImpactUnknown {
 		t.Errorf("no issuer: %+v", r[0])

@@ -169,18 +169,18 @@ func Build(l *Listing) *Inventory {
 	}
 	for i := range l.Pods {
 		p := &l.Pods[i]
-		if !p.live() {
+		if !p.Live() {
 			continue
 		}
-		pi := PodIdentity{Name: p.Metadata.Name, Mechanism: p.mechanism(), Workload: p.workload()}
-		pi.RoleARN, _ = p.env(envRoleARN)
-		k := p.Metadata.Namespace + "/" + p.serviceAccount()
+		pi := PodIdentity{Name: p.Metadata.Name, Mechanism: podMechanism(p), Workload: podWorkload(p)}
+		pi.RoleARN, _ = p.Env(envRoleARN)
+		k := p.Metadata.Namespace + "/" + p.ServiceAccount()
 		id := byKey[k]
 		if id == nil && pi.Mechanism == MechanismNone {
 			continue // no identity, none expected: not the fleet's business
 		}
 		if id == nil {
-			id = get(p.Metadata.Namespace, p.serviceAccount())
+			id = get(p.Metadata.Namespace, p.ServiceAccount())
 		}
 		id.Pods = append(id.Pods, pi)
 	}
@@ -206,14 +206,14 @@ func Build(l *Listing) *Inventory {
 	return inv
 }
 
-// mechanism is what the webhook injected into the pod: either IRSA
+// podMechanism is what the webhook injected into the pod: either IRSA
 // variable means IRSA, either container credentials variable Pod Identity
 // (as irsa-probe check decides it inside the pod).
-func (p *Pod) mechanism() string {
-	_, role := p.env(envRoleARN)
-	_, tok := p.env(envTokenFile)
-	_, uri := p.env(envFullURI)
-	_, auth := p.env(envAuthTokenFile)
+func podMechanism(p *Pod) string {
+	_, role := p.Env(envRoleARN)
+	_, tok := p.Env(envTokenFile)
+	_, uri := p.Env(envFullURI)
+	_, auth := p.Env(envAuthTokenFile)
 	irsa, pid := role || tok, uri || auth
 	switch {
 	case irsa && pid:
@@ -226,12 +226,12 @@ func (p *Pod) mechanism() string {
 	return MechanismNone
 }
 
-// workload is what recreates the pod: a ReplicaSet's Deployment when the
+// podWorkload is what recreates the pod: a ReplicaSet's Deployment when the
 // ReplicaSet's name is the Deployment's plus the pod-template-hash label
 // (the Deployment controller's naming), else the controller itself, else
 // the bare pod.
-func (p *Pod) workload() Workload {
-	c := p.Metadata.controller()
+func podWorkload(p *Pod) Workload {
+	c := p.Metadata.Controller()
 	if c == nil {
 		return Workload{Kind: "pod", Name: p.Metadata.Name}
 	}

@@ -1,204 +1,37 @@
 package fleet
 
-import (
-	"encoding/json"
-	"fmt"
-	"strings"
+import "github.com/irsa-probe/irsa-probe/probe/kube"
+
+// The listed objects are package kube's partial Kubernetes types; the
+// names here keep the fleet's API readable on its own.
+type (
+	Meta            = kube.Meta
+	OwnerRef        = kube.OwnerRef
+	ServiceAccount  = kube.ServiceAccount
+	Pod             = kube.Pod
+	PodSpec         = kube.PodSpec
+	Container       = kube.Container
+	EnvVar          = kube.EnvVar
+	PodCondition    = kube.PodCondition
+	ContainerStatus = kube.ContainerStatus
+	Namespace       = kube.Namespace
 )
 
-// The parts of ServiceAccounts, Pods and Namespaces the fleet view reads,
-// as `kubectl get -o json` prints them (field names are the API's; the
-// tests decode the same documents strictly into k8s.io/api's types).
-// Decoding only these fields keeps 5,000 pods fast and the plugin small.
+// Decoders of `kubectl get KIND -o json`.
+var (
+	DecodeServiceAccounts = kube.DecodeServiceAccounts
+	DecodePods            = kube.DecodePods
+	DecodeNamespaces      = kube.DecodeNamespaces
+)
 
-// Meta is an object's metadata.
-type Meta struct {
-	Name            string            `json:"name"`
-	Namespace       string            `json:"namespace,omitempty"`
-	Labels          map[string]string `json:"labels,omitempty"`
-	Annotations     map[string]string `json:"annotations,omitempty"`
-	OwnerReferences []OwnerRef        `json:"ownerReferences,omitempty"`
-}
-
-// OwnerRef is a controller of the object.
-type OwnerRef struct {
-	Kind       string `json:"kind"`
-	Name       string `json:"name"`
-	UID        string `json:"uid,omitempty"`
-	Controller *bool  `json:"controller,omitempty"`
-}
-
-// ServiceAccount is a core/v1 ServiceAccount.
-type ServiceAccount struct {
-	Metadata Meta `json:"metadata"`
-}
-
-// Pod is a core/v1 Pod.
-type Pod struct {
-	Metadata Meta    `json:"metadata"`
-	Spec     PodSpec `json:"spec"`
-	Status   struct {
-		Phase             string            `json:"phase"`
-		Conditions        []PodCondition    `json:"conditions,omitempty"`
-		ContainerStatuses []ContainerStatus `json:"containerStatuses,omitempty"`
-	} `json:"status"`
-}
-
-// PodSpec is the part of a pod's spec that says who it runs as.
-type PodSpec struct {
-	ServiceAccountName string `json:"serviceAccountName"`
-	NodeName           string `json:"nodeName,omitempty"`
-	// HostNetwork and the containers' ports: a pod on the node's network
-	// shares its ports with the node's daemons (the Pod Identity agent's).
-	HostNetwork    bool        `json:"hostNetwork,omitempty"`
-	InitContainers []Container `json:"initContainers,omitempty"`
-	Containers     []Container `json:"containers"`
-}
-
-// Container is a container of a pod: its identity is its env.
-type Container struct {
-	Name  string          `json:"name"`
-	Env   []EnvVar        `json:"env,omitempty"`
-	Ports []ContainerPort `json:"ports,omitempty"`
-}
-
-// ContainerPort is a port a container declares.
-type ContainerPort struct {
-	ContainerPort int    `json:"containerPort"`
-	HostPort      int    `json:"hostPort,omitempty"`
-	HostIP        string `json:"hostIP,omitempty"`
-	Protocol      string `json:"protocol,omitempty"`
-}
-
-// EnvVar is a plain env entry (valueFrom entries have no Value).
-type EnvVar struct {
-	Name  string `json:"name"`
-	Value string `json:"value,omitempty"`
-}
-
-// PodCondition is one of a pod's conditions (PodScheduled, Ready…).
-type PodCondition struct {
-	Type    string `json:"type"`
-	Status  string `json:"status"`
-	Reason  string `json:"reason,omitempty"`
-	Message string `json:"message,omitempty"`
-}
-
-// ContainerStatus is a container's state.
-type ContainerStatus struct {
-	Name  string `json:"name"`
-	State struct {
-		Waiting *struct {
-			Reason  string `json:"reason"`
-			Message string `json:"message"`
-		} `json:"waiting,omitempty"`
-		Running    *struct{} `json:"running,omitempty"`
-		Terminated *struct {
-			ExitCode int    `json:"exitCode"`
-			Reason   string `json:"reason"`
-			Message  string `json:"message"`
-		} `json:"terminated,omitempty"`
-	} `json:"state"`
-}
-
-// Namespace is a core/v1 Namespace.
-type Namespace struct {
-	Metadata Meta `json:"metadata"`
-}
-
-// list is kubectl's List of one kind.
-type list[T any] struct {
-	Kind  string `json:"kind"`
-	Items []T    `json:"items"`
-}
-
-// decodeList decodes `kubectl get KIND -o json`'s List.
-func decodeList[T any](b []byte, what string) ([]T, error) {
-	var l list[T]
-	if err := json.Unmarshal(b, &l); err != nil {
-		return nil, fmt.Errorf("kubectl get %s printed no list: %w", what, err)
-	}
-	if !strings.HasSuffix(l.Kind, "List") {
-		return nil, fmt.Errorf("kubectl get %s printed a %s, not a list", what, l.Kind)
-	}
-	return l.Items, nil
-}
-
-// DecodeServiceAccounts decodes kubectl get serviceaccounts -o json.
-func DecodeServiceAccounts(b []byte) ([]ServiceAccount, error) {
-	return decodeList[ServiceAccount](b, "serviceaccounts")
-}
-
-// DecodePods decodes kubectl get pods -o json.
-func DecodePods(b []byte) ([]Pod, error) { return decodeList[Pod](b, "pods") }
-
-// DecodeNamespaces decodes kubectl get namespaces -o json, or the one
-// namespace of kubectl get namespace NAME -o json.
-func DecodeNamespaces(b []byte) ([]Namespace, error) {
-	var one struct {
-		Kind string `json:"kind"`
-		Namespace
-	}
-	if json.Unmarshal(b, &one) == nil && one.Kind == "Namespace" {
-		return []Namespace{one.Namespace}, nil
-	}
-	return decodeList[Namespace](b, "namespaces")
-}
-
-// env is the value of the first container env var name, and whether any
-// container (init containers included: the webhook injects into both) has it.
-func (p *Pod) env(name string) (string, bool) {
-	for _, cs := range [][]Container{p.Spec.Containers, p.Spec.InitContainers} {
-		for _, c := range cs {
-			for _, e := range c.Env {
-				if e.Name == name {
-					return e.Value, true
-				}
-			}
-		}
-	}
-	return "", false
-}
-
-// serviceAccount is the pod's service account ("default" when unset, as
-// the API server defaults it).
-func (p *Pod) serviceAccount() string {
-	if p.Spec.ServiceAccountName == "" {
-		return "default"
-	}
-	return p.Spec.ServiceAccountName
-}
-
-// live reports whether the pod still runs or will: a Succeeded or Failed
-// pod has nothing to restart.
-func (p *Pod) live() bool {
-	return p.Status.Phase != "Succeeded" && p.Status.Phase != "Failed"
-}
-
-// controller is the pod's controlling owner, nil for a bare pod.
-func (m *Meta) controller() *OwnerRef {
-	for i := range m.OwnerReferences {
-		if c := m.OwnerReferences[i].Controller; c != nil && *c {
-			return &m.OwnerReferences[i]
-		}
-	}
-	return nil
-}
-
-// Node is a core/v1 Node: its labels say where Pod Identity can run
-// (kubernetes.io/os, eks.amazonaws.com/compute-type).
-type Node struct {
-	Metadata Meta `json:"metadata"`
-}
+// The node and port types the migration's readiness reads.
+type (
+	Node          = kube.Node
+	ContainerPort = kube.ContainerPort
+)
 
 // DecodeNodes decodes kubectl get nodes -o json.
-func DecodeNodes(b []byte) ([]Node, error) { return decodeList[Node](b, "nodes") }
+var DecodeNodes = kube.DecodeNodes
 
-// ServiceAccountName is the pod's service account ("default" when unset).
-func (p *Pod) ServiceAccountName() string { return p.serviceAccount() }
-
-// Live reports whether the pod still runs or will.
-func (p *Pod) Live() bool { return p.live() }
-
-// Workload is what recreates the pod (see workload).
-func (p *Pod) Workload() Workload { return p.workload() }
+// WorkloadOf is what recreates the pod (see podWorkload).
+func WorkloadOf(p *Pod) Workload { return podWorkload(p) }

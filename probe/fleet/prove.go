@@ -140,7 +140,7 @@ func Prove(ctx context.Context, k Kube, ids []*Identity, o ProveOptions) error {
 func settle(ctx context.Context, k Kube, r *running, pods []Pod, o ProveOptions) bool {
 	var p *Pod
 	for i := range pods {
-		if c := pods[i].Metadata.controller(); c != nil && c.UID == r.uid && c.Kind == "Job" && pods[i].Metadata.Namespace == r.id.Namespace {
+		if c := pods[i].Metadata.Controller(); c != nil && c.UID == r.uid && c.Kind == "Job" && pods[i].Metadata.Namespace == r.id.Namespace {
 			p = &pods[i]
 			break
 		}

@@ -9,14 +9,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/irsa-probe/irsa-probe/probe/finding"
-)
-
-// Exit codes of the fleet view; the worst applies, in this order.
-const (
-	ExitOK        = 0 // every identity listed is consistent (and proven, with --prove)
-	ExitBroken    = 1 // drift, a broken canary, or a trust-policy change locks someone out
-	ExitUndecided = 3 // a canary could not decide (STS throttled or unreachable)
-	ExitError     = 4 // something could not be read or proven: a listing, the associations, a canary that did not run
+	"github.com/irsa-probe/irsa-probe/probe/verdict"
 )
 
 // Row states, worst last.
@@ -69,11 +62,11 @@ func NewReport(inv *Inventory, impact []ImpactResult, issuer string) *Report {
 	}
 	switch worst {
 	case StateBroken:
-		r.Exit = ExitBroken
+		r.Exit = verdict.ExitBroken
 	case StateError:
-		r.Exit = ExitError
+		r.Exit = verdict.ExitError
 	case StateUndecided:
-		r.Exit = ExitUndecided
+		r.Exit = verdict.ExitUndecided
 	}
 	return r
 }

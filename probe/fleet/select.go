@@ -12,6 +12,6 @@ func Select(l *Listing, names []string) {
 	}
 	keep := func(sa string) bool { return slices.Contains(names, sa) }
 	l.ServiceAccounts = slices.DeleteFunc(l.ServiceAccounts, func(s ServiceAccount) bool { return !keep(s.Metadata.Name) })
-	l.Pods = slices.DeleteFunc(l.Pods, func(p Pod) bool { return !keep(p.serviceAccount()) })
+	l.Pods = slices.DeleteFunc(l.Pods, func(p Pod) bool { return !keep(p.ServiceAccount()) })
 	l.Associations = slices.DeleteFunc(l.Associations, func(a Association) bool { return !keep(a.ServiceAccount) })
 }

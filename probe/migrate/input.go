@@ -65,7 +65,7 @@ func agentNodes(pods []fleet.Pod) map[string]bool {
 	out := map[string]bool{}
 	for i := range pods {
 		p := &pods[i]
-		w := p.Workload()
+		w := fleet.WorkloadOf(p)
 		if w.Kind != "daemonset" || !strings.HasPrefix(w.Name, AgentDaemonSet) || p.Status.Phase != "Running" || p.Spec.NodeName == "" {
 			continue
 		}
@@ -82,7 +82,7 @@ func podsOf(l *fleet.Listing) map[string][]*fleet.Pod {
 		if !p.Live() {
 			continue
 		}
-		k := p.Metadata.Namespace + "/" + p.ServiceAccountName()
+		k := p.Metadata.Namespace + "/" + p.ServiceAccount()
 		out[k] = append(out[k], p)
 	}
 	return out

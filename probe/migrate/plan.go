@@ -221,7 +221,7 @@ func restartStep(c *ruleContext, name string) Step {
 	var order []fleet.Workload
 	byW := map[fleet.Workload][]string{}
 	for _, p := range c.pods {
-		w := p.Workload()
+		w := fleet.WorkloadOf(p)
 		if _, ok := byW[w]; !ok {
 			order = append(order, w)
 		}

@@ -418,7 +418,7 @@ func runs(names []string) string {
 func workloadNames(pods []*fleet.Pod) []string {
 	var out []string
 	for _, p := range pods {
-		out = appendOnce(out, finding.Escape(p.Workload().String()))
+		out = appendOnce(out, finding.Escape(fleet.WorkloadOf(p).String()))
 	}
 	return out
 }
@@ -427,7 +427,7 @@ func onePodPerWorkload(pods []*fleet.Pod) []*fleet.Pod {
 	seen := map[fleet.Workload]bool{}
 	var out []*fleet.Pod
 	for _, p := range pods {
-		w := p.Workload()
+		w := fleet.WorkloadOf(p)
 		if !seen[w] {
 			seen[w] = true
 			out = append(out, p)

@@ -9,13 +9,14 @@ import (
 
 	"github.com/irsa-probe/irsa-probe/probe/finding"
 	"github.com/irsa-probe/irsa-probe/probe/fleet"
+	"github.com/irsa-probe/irsa-probe/probe/verdict"
 )
 
 // Exit codes of --migrate: the fleet view's.
 const (
-	ExitReady   = fleet.ExitOK     // every service account on IRSA can move as planned
-	ExitBlocked = fleet.ExitBroken // at least one is blocked
-	ExitError   = fleet.ExitError  // something could not be read
+	ExitReady   = verdict.ExitOK     // every service account on IRSA can move as planned
+	ExitBlocked = verdict.ExitBroken // at least one is blocked
+	ExitError   = verdict.ExitError  // something could not be read
 )
 
 // Report is what --migrate prints.

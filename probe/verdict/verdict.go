@@ -1,12 +1,27 @@
 package verdict
 
-// Exit codes of irsa-probe. Stable: kubelet restarts init containers on a
-// non-zero code, and scripts and CI jobs branch on the exact value.
+// Exit codes of both binaries, irsa-probe and kubectl irsa-probe: the one
+// table. Stable: kubelet restarts init containers on a non-zero code, and
+// scripts and CI jobs branch on the exact value. Where several apply (the
+// fleet view), the worst wins in the order Broken, Error, Undecided.
 const (
-	ExitOK        = 0 // the identity works (warnings allowed)
-	ExitBroken    = 1 // the identity is broken: a finding of severity error
-	ExitUsage     = 2 // the probe was invoked wrongly: a flag, a setting or a command
-	ExitUndecided = 3 // the probe could not decide before its deadline
+	// ExitOK: the identity works (warnings allowed); for the fleet view,
+	// every identity listed is consistent (and proven, with --prove).
+	ExitOK = 0
+	// ExitBroken: an identity is broken (a finding of severity error);
+	// for the fleet view, drift, a broken canary, or a trust-policy change
+	// that locks someone out.
+	ExitBroken = 1
+	// ExitUsage: invoked wrongly: a flag, a setting, a command, a pod
+	// without the container named.
+	ExitUsage = 2
+	// ExitUndecided: the check could not decide before its deadline (STS
+	// unreachable or throttling); for the fleet view, a canary could not.
+	ExitUndecided = 3
+	// ExitError: the plugin only: kubectl failed or the probe never ran;
+	// for the fleet view, something could not be read or proven (a
+	// listing, the associations, a canary that did not run).
+	ExitError = 4
 )
 
 // Verdict is the outcome of one check.

@@ -1,4 +1,4 @@
-package main
+package plugin
 
 import (
 	"fmt"
@@ -11,35 +11,6 @@ import (
 )
 
 var nameRE = regexp.MustCompile(`^irsa-probe-[bcdfghjklmnpqrstvwxz2456789]{5}$`)
-
-// TestFreshName: a drawn name the pod already uses (ephemeral, init or
-// regular container) is drawn again; a pod that uses every draw is an
-// error, not a reused name.
-func TestFreshName(t *testing.T) {
-	p := &pod{}
-	p.Metadata.Name = "billing-api-7d9f8b6c5-x2k4q"
-	p.Spec.InitContainers = []container{{Name: "irsa-probe-ccccc"}}
-	p.Spec.Containers = []container{{Name: "irsa-probe-ddddd"}}
-	p.Spec.EphemeralContainers = append(p.Spec.EphemeralContainers, struct {
-		Name string `json:"name"`
-	}{"irsa-probe-bbbbb"})
-	// Draws: bbbbb (taken), ccccc (taken), ddddd (taken), fffff.
-	var draws int
-	intn := func(n int) int {
-		if n != len(suffixLetters) {
-			t.Fatalf("intn(%d)", n)
-		}
-		draws++
-		return (draws - 1) / suffixLen
-	}
-	got, err := freshName(p, intn)
-	if err != nil || got != "irsa-probe-fffff" || draws != 4*suffixLen {
-		t.Errorf("freshName = %q, %v after %d draws, want irsa-probe-fffff after %d", got, err, draws, 4*suffixLen)
-	}
-	if _, err := freshName(p, func(int) int { return 0 }); err == nil || !strings.Contains(err.Error(), "no unused ephemeral container name") {
-		t.Errorf("every draw taken: %v", err)
-	}
-}
 
 // TestRunsNeverReuseAName: against a pod whose spec already holds the
 // ephemeral containers of earlier runs (among them every name a clock-based
@@ -60,10 +31,10 @@ func TestRunsNeverReuseAName(t *testing.T) {
 		seen[strings.Split(e, `"`)[3]] = true
 	}
 	for run := range 3 {
-		if code, out, errOut := runPlugin(t, "billing-api-7d9f8b6c5-x2k4q"); code != 1 {
+		if code, out, errOut := runPlugin(f, "billing-api-7d9f8b6c5-x2k4q"); code != 1 {
 			t.Fatalf("run %d: exit %d\n%s%s", run, code, out, errOut)
 		}
-		b, err := os.ReadFile(filepath.Join(f.dir, "debugged"))
+		b, err := os.ReadFile(filepath.Join(f.Dir, "debugged"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -72,17 +43,17 @@ func TestRunsNeverReuseAName(t *testing.T) {
 			t.Fatalf("run %d: ephemeral container %q (used: %v)", run, name, seen)
 		}
 		seen[name] = true
-		for _, a := range f.argv(t) {
+		for _, a := range f.Argv() {
 			if strings.HasPrefix(a, "logs ") && !strings.Contains(a, "--container="+name) {
 				t.Errorf("kubectl %s: not the debugged container %s", a, name)
 			}
 		}
 		// The pod keeps it, as the API server does.
-		pj, _ := os.ReadFile(filepath.Join(f.dir, "pod.json"))
+		pj, _ := os.ReadFile(filepath.Join(f.Dir, "pod.json"))
 		pj = []byte(strings.Replace(string(pj), `"ephemeralContainers": [`, `"ephemeralContainers": [{"name": "`+name+`", "image": "x"}, `, 1))
-		if err := os.WriteFile(filepath.Join(f.dir, "pod.json"), pj, 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(f.Dir, "pod.json"), pj, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		os.Remove(filepath.Join(f.dir, "argv"))
+		os.Remove(filepath.Join(f.Dir, "argv"))
 	}
 }

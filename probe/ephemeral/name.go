@@ -1,6 +1,10 @@
-package main
+package ephemeral
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/irsa-probe/irsa-probe/probe/kube"
+)
 
 // Names of the probe's ephemeral containers: "irsa-probe-" and a random
 // suffix in kubectl debug's own style (debugger-xxxxx). Ephemeral
@@ -13,8 +17,8 @@ const (
 	nameAttempts  = 64
 )
 
-// freshName is a container name p does not use yet; intn(n) draws in [0, n).
-func freshName(p *pod, intn func(n int) int) (string, error) {
+// FreshName is a container name p does not use yet; intn(n) draws in [0, n).
+func FreshName(p *kube.Pod, intn func(n int) int) (string, error) {
 	used := map[string]bool{}
 	for _, c := range p.Spec.InitContainers {
 		used[c.Name] = true

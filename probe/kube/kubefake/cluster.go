@@ -1,34 +1,38 @@
-package main
+package kubefake
 
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-
-	batchv1 "k8s.io/api/batch/v1"
-	corev1 "k8s.io/api/core/v1"
-	sjson "sigs.k8s.io/json"
 )
 
-// cluster builds the fake cluster's listings as the API server prints
+// Cluster builds the fake cluster's listings as the API server prints
 // them: full objects (uids, owner references, projected volumes, status),
 // so sizes are realistic and the tests decode every one strictly into
 // k8s.io/api's types.
-type cluster struct {
+type Cluster struct {
 	namespaces []string
 	sas        []string // JSON objects
 	pods       []string
 }
 
-func (c *cluster) namespace(name string) {
-	c.namespaces = append(c.namespaces, fmt.Sprintf(`{"apiVersion":"v1","kind":"Namespace","metadata":{"name":%q,"uid":"6f1c3a52-%04x-4b7e-9d2a-0242ac120002","resourceVersion":"4711","creationTimestamp":"2026-11-01T08:00:00Z","labels":{"kubernetes.io/metadata.name":%q}},"spec":{"finalizers":["kubernetes"]},"status":{"phase":"Active"}}`, name, len(c.namespaces), name))
+// Namespace adds a namespace.
+func (c *Cluster) Namespace(name string) { c.NamespaceLabeled(name, nil) }
+
+// NamespaceLabeled adds a namespace with labels besides its name's.
+func (c *Cluster) NamespaceLabeled(name string, labels map[string]string) {
+	l := map[string]string{"kubernetes.io/metadata.name": name}
+	maps.Copy(l, labels)
+	lj, _ := json.Marshal(l)
+	c.namespaces = append(c.namespaces, fmt.Sprintf(`{"apiVersion":"v1","kind":"Namespace","metadata":{"name":%q,"uid":"6f1c3a52-%04x-4b7e-9d2a-0242ac120002","resourceVersion":"4711","creationTimestamp":"2026-11-01T08:00:00Z","labels":%s},"spec":{"finalizers":["kubernetes"]},"status":{"phase":"Active"}}`, name, len(c.namespaces), lj))
 }
 
-// sa adds a service account; role "" leaves it unannotated.
-func (c *cluster) sa(ns, name, role string) {
+// SA adds a service account; role "" leaves it unannotated.
+func (c *Cluster) SA(ns, name, role string) {
 	ann := ""
 	if role != "" {
 		ann = fmt.Sprintf(`,"annotations":{"eks.amazonaws.com/role-arn":%q,"eks.amazonaws.com/sts-regional-endpoints":"true"}`, role)
@@ -36,9 +40,9 @@ func (c *cluster) sa(ns, name, role string) {
 	c.sas = append(c.sas, fmt.Sprintf(`{"apiVersion":"v1","kind":"ServiceAccount","metadata":{"name":%q,"namespace":%q,"uid":"0a6d8c1e-%04x-4f5b-8a1e-0242ac120002","resourceVersion":"5123","creationTimestamp":"2026-11-01T08:00:00Z"%s}}`, name, ns, len(c.sas), ann))
 }
 
-// pod adds a running pod of Deployment deploy with the env the webhook
+// Pod adds a running pod of Deployment deploy with the env the webhook
 // injects for mech (irsa with role, pod-identity, both or none).
-func (c *cluster) pod(ns, deploy, sa, mech, role string) string {
+func (c *Cluster) Pod(ns, deploy, sa, mech, role string) string {
 	hash := "7d9f8b6c5"
 	name := fmt.Sprintf("%s-%s-%05d", deploy, hash, len(c.pods))
 	env := `{"name":"LOG_LEVEL","value":"info"}`
@@ -61,44 +65,23 @@ func (c *cluster) pod(ns, deploy, sa, mech, role string) string {
 	return name
 }
 
-func listJSON(items []string) string {
+// ListJSON is a List of items, as kubectl get prints it.
+func ListJSON(items []string) string {
 	return `{"apiVersion":"v1","kind":"List","metadata":{"resourceVersion":""},"items":[` + strings.Join(items, ",") + "]}\n"
 }
 
-func (c *cluster) write(t testing.TB, dir string) {
+// Write writes the listings into dir.
+func (c *Cluster) Write(t testing.TB, dir string) {
 	t.Helper()
 	for name, items := range map[string][]string{"namespaces": c.namespaces, "serviceaccounts": c.sas, "pods": c.pods} {
-		if err := os.WriteFile(filepath.Join(dir, name+".json"), []byte(listJSON(items)), 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(dir, name+".json"), []byte(ListJSON(items)), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
 }
 
-// strict decodes b strictly into v (a k8s.io/api type): an unknown or
-// mistyped field fails.
-func strict(t testing.TB, b []byte, v any) {
-	t.Helper()
-	strictErrs, err := sjson.UnmarshalStrict(b, v, sjson.DisallowUnknownFields)
-	if err != nil || len(strictErrs) > 0 {
-		t.Fatalf("does not decode strictly as %T: %v %v\n%.400s", v, err, strictErrs, b)
-	}
-}
-
-// TestFakeObjectsAreTheAPIs: the fixtures are real API objects, so what
-// the fleet view decodes is what a cluster prints.
-func TestFakeObjectsAreTheAPIs(t *testing.T) {
-	c := drifted()
-	for _, s := range c.pods {
-		strict(t, []byte(s), &corev1.Pod{})
-	}
-	for _, s := range c.sas {
-		strict(t, []byte(s), &corev1.ServiceAccount{})
-	}
-	for _, s := range c.namespaces {
-		strict(t, []byte(s), &corev1.Namespace{})
-	}
-	var l corev1.PodList
-	strict(t, []byte(strings.Replace(listJSON(c.pods), `"kind":"List"`, `"kind":"PodList"`, 1)), &l)
-	_ = json.Valid
-	_ = batchv1.Job{}
+// Objects are the cluster's namespaces, service accounts and pods, each
+// as the API server prints it.
+func (c *Cluster) Objects() (namespaces, serviceAccounts, pods []string) {
+	return c.namespaces, c.sas, c.pods
 }

@@ -1,5 +1,5 @@
 //go:build !race
 
-package main
+package plugin
 
 const raceEnabled = false

@@ -1,4 +1,4 @@
-package main
+package plugin
 
 import (
 	"context"
@@ -8,17 +8,19 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/irsa-probe/irsa-probe/probe/kube/kubefake"
 )
 
 // atScale is the size: 100 namespaces, 500 service accounts
 // (400 annotated, 100 not), 5,000 pods (10 per service account), with
 // drift sprinkled in: every 50th service account's pods started before
 // its annotation, every 70th's carry an older role.
-func atScale() *cluster {
-	c := &cluster{}
+func atScale() *kubefake.Cluster {
+	c := &kubefake.Cluster{}
 	for n := range 100 {
 		ns := fmt.Sprintf("team-%02d", n)
-		c.namespace(ns)
+		c.Namespace(ns)
 		for s := range 5 {
 			i := n*5 + s
 			name := fmt.Sprintf("svc-%d", s)
@@ -26,17 +28,17 @@ func atScale() *cluster {
 			if s == 4 {
 				role = ""
 			}
-			c.sa(ns, name, role)
+			c.SA(ns, name, role)
 			for range 10 {
 				switch {
 				case role == "":
-					c.pod(ns, name, name, "none", "")
+					c.Pod(ns, name, name, "none", "")
 				case i%50 == 0:
-					c.pod(ns, name, name, "none", "")
+					c.Pod(ns, name, name, "none", "")
 				case i%70 == 0:
-					c.pod(ns, name, name, "irsa", role+"-old")
+					c.Pod(ns, name, name, "irsa", role+"-old")
 				default:
-					c.pod(ns, name, name, "irsa", role)
+					c.Pod(ns, name, name, "irsa", role)
 				}
 			}
 		}
@@ -66,12 +68,12 @@ func TestFleetAtScale(t *testing.T) {
 	f := newFleetFake(t, c)
 	args := scaleArgs(t)
 	start := time.Now()
-	code, out, errOut := runFleetPlugin(t, context.Background(), args...)
+	code, out, errOut := runWith(context.Background(), f, args...)
 	took := time.Since(start)
 	if code != 1 {
 		t.Fatalf("exit %d\n%.2000s%s", code, out, errOut)
 	}
-	if argv := f.argv(t); len(argv) != 3 {
+	if argv := f.Argv(); len(argv) != 3 {
 		t.Errorf("%d kubectl calls, want the three listings: %q", len(argv), argv)
 	}
 	for _, w := range []string{"all namespaces: 100 namespaces, 500 service accounts, 5000 pods listed; 400 with an AWS identity",
@@ -84,7 +86,7 @@ func TestFleetAtScale(t *testing.T) {
 	if n := strings.Count(out, " loses "); n != 9 {
 		t.Errorf("%d lose access, want 9", n)
 	}
-	b, _ := os.ReadFile(filepath.Join(f.dir, "pods.json"))
+	b, _ := os.ReadFile(filepath.Join(f.Dir, "pods.json"))
 	t.Logf("5,000 pods: %d MiB of JSON; -A with drift and a trust-policy impact took %s", len(b)>>20, took)
 	if took > 5*time.Second && !raceEnabled {
 		t.Errorf("took %s, want under 5 s", took)
@@ -94,10 +96,10 @@ func TestFleetAtScale(t *testing.T) {
 // BenchmarkFleetAtScale: one -A run with a trust-policy impact over the
 // issue's size, the fake kubectl's time included.
 func BenchmarkFleetAtScale(b *testing.B) {
-	newFleetFake(b, atScale())
+	f := newFleetFake(b, atScale())
 	args := scaleArgs(b)
 	for b.Loop() {
-		if code, _, errOut := runFleetPlugin(b, context.Background(), args...); code != 1 {
+		if code, _, errOut := runWith(context.Background(), f, args...); code != 1 {
 			b.Fatalf("exit %d %s", code, errOut)
 		}
 	}

@@ -1,6 +1,6 @@
 //go:build race
 
-package main
+package plugin
 
 // raceEnabled: the race detector slows the plugin (and the fake kubectl,
 // this test binary) several times; timings are not asserted then.

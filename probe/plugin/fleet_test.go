@@ -1,7 +1,6 @@
-package main
+package plugin
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"os"
@@ -15,7 +14,9 @@ import (
 	batchv1 "k8s.io/api/batch/v1"
 
 	"github.com/irsa-probe/irsa-probe/probe/fleet"
+	"github.com/irsa-probe/irsa-probe/probe/kube/kubefake"
 	"github.com/irsa-probe/irsa-probe/probe/ststest"
+	"github.com/irsa-probe/irsa-probe/probe/verdict"
 )
 
 const (
@@ -26,22 +27,22 @@ const (
 )
 
 // drifted is a small cluster with one case of each drift rule.
-func drifted() *cluster {
-	c := &cluster{}
+func drifted() *kubefake.Cluster {
+	c := &kubefake.Cluster{}
 	for _, ns := range []string{"payments", "shop", "kube-system"} {
-		c.namespace(ns)
+		c.Namespace(ns)
 	}
-	c.sa("payments", "billing-api", roleBillingV2) // re-annotated after its pods started
-	c.pod("payments", "billing-api", "billing-api", "irsa", roleBilling)
-	c.sa("payments", "ledger", roleLedger) // annotated after its pod started
-	c.pod("payments", "ledger", "ledger", "none", "")
-	c.sa("shop", "cart", roleCart) // consistent
-	c.pod("shop", "cart", "cart", "irsa", roleCart)
-	c.pod("shop", "cart", "cart", "irsa", roleCart)
-	c.sa("shop", "web", "") // annotation removed
-	c.pod("shop", "web", "web", "irsa", roleCart)
-	c.sa("kube-system", "default", "")
-	c.pod("kube-system", "coredns", "default", "none", "")
+	c.SA("payments", "billing-api", roleBillingV2) // re-annotated after its pods started
+	c.Pod("payments", "billing-api", "billing-api", "irsa", roleBilling)
+	c.SA("payments", "ledger", roleLedger) // annotated after its pod started
+	c.Pod("payments", "ledger", "ledger", "none", "")
+	c.SA("shop", "cart", roleCart) // consistent
+	c.Pod("shop", "cart", "cart", "irsa", roleCart)
+	c.Pod("shop", "cart", "cart", "irsa", roleCart)
+	c.SA("shop", "web", "") // annotation removed
+	c.Pod("shop", "web", "web", "irsa", roleCart)
+	c.SA("kube-system", "default", "")
+	c.Pod("kube-system", "coredns", "default", "none", "")
 	return c
 }
 
@@ -59,20 +60,13 @@ func normalized(out string) string {
 	return b.String()
 }
 
-func runFleetPlugin(t testing.TB, ctx context.Context, args ...string) (int, string, string) {
-	t.Helper()
-	var o, e bytes.Buffer
-	code := run(ctx, args, &o, &e)
-	return code, o.String(), e.String()
-}
-
 // TestFleetDrift: -A finds each drift from three listings and prints the
 // restarts that fix it, which run when pasted.
 func TestFleetDrift(t *testing.T) {
 	f := newFleetFake(t, drifted())
-	code, out, errOut := runFleetPlugin(t, context.Background(), "-A", "--context=prod")
-	if code != fleet.ExitBroken {
-		t.Fatalf("exit %d, want %d\n%s%s", code, fleet.ExitBroken, out, errOut)
+	code, out, errOut := runWith(context.Background(), f, "-A", "--context=prod")
+	if code != verdict.ExitBroken {
+		t.Fatalf("exit %d, want %d\n%s%s", code, verdict.ExitBroken, out, errOut)
 	}
 	for _, w := range []string{
 		"all namespaces: 3 namespaces, 5 service accounts, 6 pods listed; 4 with an AWS identity; EKS Pod Identity associations not read (pass --cluster NAME",
@@ -88,7 +82,7 @@ func TestFleetDrift(t *testing.T) {
 			t.Errorf("output lacks %q:\n%s", w, out)
 		}
 	}
-	argv := f.argv(t)
+	argv := f.Argv()
 	want := []string{
 		"get --context=prod serviceaccounts --all-namespaces --output=json",
 		"get --context=prod pods --all-namespaces --output=json",
@@ -98,7 +92,7 @@ func TestFleetDrift(t *testing.T) {
 		t.Errorf("kubectl calls:\n%s\nwant the three listings:\n%s", strings.Join(argv, "\n"), strings.Join(want, "\n"))
 	}
 	// Paste every fix into a shell whose kubectl checks it.
-	f.set(t, "argv", "")
+	f.Set(t, "argv", "")
 	for _, line := range strings.Split(out, "\n") {
 		if cmd, ok := strings.CutPrefix(line, "    kubectl rollout restart "); ok {
 			c := exec.Command("sh", "-c", "kubectl rollout restart "+cmd)
@@ -113,15 +107,15 @@ func TestFleetDrift(t *testing.T) {
 // kubectl's text and the permission to ask for; the rest is still shown.
 func TestFleetForbidden(t *testing.T) {
 	f := newFleetFake(t, drifted())
-	f.set(t, "forbidden", "list:pods list:namespaces")
-	code, out, _ := runFleetPlugin(t, context.Background(), "-n", "payments")
-	if code != fleet.ExitError {
-		t.Errorf("exit %d, want %d (incomplete)", code, fleet.ExitError)
+	f.Set(t, "forbidden", "list:pods list:namespaces")
+	code, out, _ := runWith(context.Background(), f, "-n", "payments")
+	if code != verdict.ExitError {
+		t.Errorf("exit %d, want %d (incomplete)", code, verdict.ExitError)
 	}
 	for _, w := range []string{
 		row("payments", "-", "-", "-", "-", "unreadable", "forbidden: list pods"),
 		`UNREADABLE pods in namespace payments: Error from server (Forbidden): pods is forbidden: User "jane@example.com" cannot list resource "pods" in API group "" in the namespace "payments"`,
-		"fix: ask for list on pods in namespace payments (a Role and RoleBinding), or narrow the scope with -n NAMESPACE; check with: kubectl auth can-i list pods --namespace=payments",
+		"fix: Ask for list on pods in namespace payments (a Role and RoleBinding), or narrow the scope with --namespace=NAMESPACE; check with:\n  kubectl auth can-i list pods --namespace=payments",
 		row("payments", "billing-api", "irsa", roleBillingV2, "0", "ok", "-"),
 	} {
 		if !strings.Contains(out, w) && !strings.Contains(normalized(out), w) {
@@ -132,8 +126,8 @@ func TestFleetForbidden(t *testing.T) {
 
 // TestFleetJSON: --output json is the same report, one line.
 func TestFleetJSON(t *testing.T) {
-	newFleetFake(t, drifted())
-	code, out, _ := runFleetPlugin(t, context.Background(), "-A", "-o", "json")
+	f := newFleetFake(t, drifted())
+	code, out, _ := runWith(context.Background(), f, "-A", "-o", "json")
 	var r struct {
 		ExitCode  int `json:"exitCode"`
 		Inventory struct {
@@ -168,14 +162,14 @@ const narrowedPolicy = `{
 // the issuer from the API server's discovery document (one more call).
 func TestFleetTrustPolicy(t *testing.T) {
 	c := drifted()
-	c.sa("payments", "billing-worker", roleBillingV2)
+	c.SA("payments", "billing-worker", roleBillingV2)
 	f := newFleetFake(t, c)
 	file := filepath.Join(t.TempDir(), "narrowed.json")
 	if err := os.WriteFile(file, []byte(narrowedPolicy), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	code, out, errOut := runFleetPlugin(t, context.Background(), "-n", "payments", "--trust-policy", "billing-api-v2="+file)
-	if code != fleet.ExitBroken {
+	code, out, errOut := runWith(context.Background(), f, "-n", "payments", "--trust-policy", "billing-api-v2="+file)
+	if code != verdict.ExitBroken {
 		t.Errorf("exit %d\n%s%s", code, out, errOut)
 	}
 	for _, w := range []string{
@@ -186,15 +180,15 @@ func TestFleetTrustPolicy(t *testing.T) {
 			t.Errorf("output lacks %q:\n%s", w, out)
 		}
 	}
-	if argv := f.argv(t); len(argv) != 4 || argv[3] != "get --raw /.well-known/openid-configuration" {
+	if argv := f.Argv(); len(argv) != 4 || argv[3] != "get --raw /.well-known/openid-configuration" {
 		t.Errorf("kubectl calls: %q", argv)
 	}
-	f.set(t, "argv", "")
-	runFleetPlugin(t, context.Background(), "-n", "payments", "--trust-policy", "billing-api-v2="+file, "--issuer", "oidc.eks.us-west-2.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE")
-	if argv := f.argv(t); len(argv) != 3 {
+	f.Set(t, "argv", "")
+	runWith(context.Background(), f, "-n", "payments", "--trust-policy", "billing-api-v2="+file, "--issuer", "oidc.eks.us-west-2.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE")
+	if argv := f.Argv(); len(argv) != 3 {
 		t.Errorf("with --issuer, kubectl calls: %q", argv)
 	}
-	if code, _, errOut := runFleetPlugin(t, context.Background(), "-A", "--trust-policy", "billing-api"); code != exitUsage || !strings.Contains(errOut, "want ROLE=FILE") {
+	if code, _, errOut := runWith(context.Background(), f, "-A", "--trust-policy", "billing-api"); code != verdict.ExitUsage || !strings.Contains(errOut, "want ROLE=FILE") {
 		t.Errorf("bad --trust-policy: exit %d %s", code, errOut)
 	}
 }
@@ -209,9 +203,9 @@ func TestFleetAssociations(t *testing.T) {
 	e.Associate("prod", "shop", "cart", roleCart)
 	e.Associate("prod", "shop", "ghost", roleCart)
 	awsEnv(t, e.URL)
-	newFleetFake(t, drifted())
-	code, out, errOut := runFleetPlugin(t, context.Background(), "-A", "--cluster=prod")
-	if code != fleet.ExitBroken {
+	f := newFleetFake(t, drifted())
+	code, out, errOut := runWith(context.Background(), f, "-A", "--cluster=prod")
+	if code != verdict.ExitBroken {
 		t.Errorf("exit %d\n%s", code, errOut)
 	}
 	for _, w := range []string{
@@ -225,8 +219,8 @@ func TestFleetAssociations(t *testing.T) {
 		}
 	}
 	e.Deny("arn:aws:iam::111122223333:user/jane")
-	code, out, _ = runFleetPlugin(t, context.Background(), "-A", "--cluster=prod")
-	if code != fleet.ExitBroken || !strings.Contains(out, "UNREADABLE associations: ListPodIdentityAssociations: operation error EKS: ListPodIdentityAssociations") ||
+	code, out, _ = runWith(context.Background(), f, "-A", "--cluster=prod")
+	if code != verdict.ExitBroken || !strings.Contains(out, "UNREADABLE associations: ListPodIdentityAssociations: operation error EKS: ListPodIdentityAssociations") ||
 		!strings.Contains(out, "fix: allow eks:ListPodIdentityAssociations and eks:DescribePodIdentityAssociation on arn:aws:eks:us-west-2:ACCOUNT_ID:cluster/prod") {
 		t.Errorf("denied: exit %d\n%s", code, out)
 	}
@@ -250,19 +244,19 @@ func awsEnv(t *testing.T, url string) {
 // pod (quota), creation forbidden; never past --timeout, no Job left.
 func TestFleetProve(t *testing.T) {
 	c := drifted()
-	c.namespace("batch")
-	c.sa("batch", "report", roleCart)
-	c.namespace("ops")
-	c.sa("ops", "backup", roleCart)
-	c.sa("shop", "search", roleCart)
+	c.Namespace("batch")
+	c.SA("batch", "report", roleCart)
+	c.Namespace("ops")
+	c.SA("ops", "backup", roleCart)
+	c.SA("shop", "search", roleCart)
 	f := newFleetFake(t, c)
-	f.set(t, "canaries.json", `{"payments/billing-api": "ok", "payments/ledger": "denied", "shop/cart": "imagepull", "shop/search": "unschedulable", "batch/report": "nopod", "ops/backup": "garbage"}`)
+	f.Set(t, "canaries.json", `{"payments/billing-api": "ok", "payments/ledger": "denied", "shop/cart": "imagepull", "shop/search": "unschedulable", "batch/report": "nopod", "ops/backup": "garbage"}`)
 	start := time.Now()
-	code, out, errOut := runFleetPlugin(t, context.Background(), "-A", "--prove", "--timeout=3s", "--parallel=2", "--context=prod")
+	code, out, errOut := runWith(context.Background(), f, "-A", "--prove", "--timeout=3s", "--parallel=2", "--context=prod")
 	if took := time.Since(start); took > 12*time.Second && !raceEnabled {
 		t.Errorf("took %s", took)
 	}
-	if code != fleet.ExitBroken {
+	if code != verdict.ExitBroken {
 		t.Errorf("exit %d\n%s%s", code, out, errOut)
 	}
 	for _, w := range []string{
@@ -270,7 +264,7 @@ func TestFleetProve(t *testing.T) {
 		row("payments", "ledger", "irsa", roleLedger, "1", "broken", "trust-policy-denied (+1)"),
 		"FAIL trust-policy-denied payments/ledger (canary Job irsa-probe-",
 		"    aws iam update-assume-role-policy --role-name ledger --policy-document file://trust-policy.json",
-		"ERROR canary-image-pull shop/cart", "use a copy the nodes can pull: --image=REGISTRY/irsa-probe:" + version, `cannot be pulled: ImagePullBackOff: Back-off pulling image "ghcr.io/irsa-probe/irsa-probe:v0.1.0"`,
+		"ERROR canary-image-pull shop/cart", "Use a copy the nodes can pull: --image=REGISTRY/irsa-probe:" + testVersion, `cannot be pulled: ImagePullBackOff: Back-off pulling image "ghcr.io/irsa-probe/irsa-probe:v0.1.0"`,
 		"ERROR canary-unschedulable shop/search", "the canary did not run within 3s: its pod was never scheduled: Unschedulable: 0/3 nodes are available: 3 Insufficient cpu.",
 		"kubectl get events --namespace=shop --field-selector=involvedObject.name=irsa-probe-",
 		"ERROR canary-no-pod batch/report", "created no pod within 3s (a ResourceQuota, a LimitRange or admission refused it)",
@@ -283,11 +277,11 @@ func TestFleetProve(t *testing.T) {
 	if strings.Contains(out, "canary-") && strings.Contains(out, "shop/web (canary") {
 		t.Errorf("web has no identity now: no canary\n%s", out)
 	}
-	if left := f.jobsLeft(); len(left) != 0 {
+	if left := f.JobsLeft(); len(left) != 0 {
 		t.Errorf("Jobs left behind: %v", left)
 	}
 	var created int
-	for _, a := range f.argv(t) {
+	for _, a := range f.Argv() {
 		if strings.HasPrefix(a, "create ") {
 			created++
 		}
@@ -304,24 +298,24 @@ func TestFleetProve(t *testing.T) {
 // Ctrl-C (ctx canceled) every created Job is deleted and nothing hangs.
 func TestFleetProveForbiddenAndCanceled(t *testing.T) {
 	f := newFleetFake(t, drifted())
-	f.set(t, "canaries.json", `{"payments/billing-api": "unschedulable", "payments/ledger": "unschedulable", "shop/cart": "unschedulable"}`)
-	f.set(t, "forbidden", "create:jobs/payments")
+	f.Set(t, "canaries.json", `{"payments/billing-api": "unschedulable", "payments/ledger": "unschedulable", "shop/cart": "unschedulable"}`)
+	f.Set(t, "forbidden", "create:jobs/payments")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var canceled time.Time
 	go func() { // Ctrl-C once the canaries wait to be scheduled
-		for end := time.Now().Add(time.Minute); len(f.jobsLeft()) < 1 && time.Now().Before(end); {
+		for end := time.Now().Add(time.Minute); len(f.JobsLeft()) < 1 && time.Now().Before(end); {
 			time.Sleep(20 * time.Millisecond)
 		}
 		time.Sleep(500 * time.Millisecond)
 		canceled = time.Now()
 		cancel()
 	}()
-	code, out, errOut := runFleetPlugin(t, ctx, "-A", "--prove", "--timeout=5m")
+	code, out, errOut := runWith(ctx, f, "-A", "--prove", "--timeout=5m")
 	if took := time.Since(canceled); took > 6*time.Second && !raceEnabled {
 		t.Errorf("cancel took %s", took)
 	}
-	if code != fleet.ExitBroken { // the drift is still there
+	if code != verdict.ExitBroken { // the drift is still there
 		t.Errorf("exit %d\n%s%s", code, out, errOut)
 	}
 	for _, w := range []string{
@@ -334,7 +328,7 @@ func TestFleetProveForbiddenAndCanceled(t *testing.T) {
 			t.Errorf("output lacks %q:\n%s", w, out)
 		}
 	}
-	if left := f.jobsLeft(); len(left) != 0 {
+	if left := f.JobsLeft(); len(left) != 0 {
 		t.Errorf("Jobs left behind after cancel: %v", left)
 	}
 }
@@ -344,10 +338,10 @@ func TestFleetProveForbiddenAndCanceled(t *testing.T) {
 func TestCanaryJobIsABatchJob(t *testing.T) {
 	id := &fleet.Identity{Namespace: "payments", ServiceAccount: "billing-api", RoleARN: roleBilling}
 	var j batchv1.Job
-	strict(t, fleet.CanaryJob(id, fleet.CanaryOptions{RunID: "a1b2c3", Image: "ghcr.io/irsa-probe/irsa-probe:v0.1.0", Timeout: 2 * time.Minute, TTL: 10 * time.Minute}), &j)
+	kubefake.Strict(t, fleet.CanaryJob(id, fleet.CanaryOptions{RunID: "a1b2c3", Image: "ghcr.io/irsa-probe/irsa-probe:v0.1.0", Timeout: 2 * time.Minute, TTL: 10 * time.Minute}), &j)
 	ps := j.Spec.Template.Spec
 	c := ps.Containers[0]
-	restricted(t, c.SecurityContext)
+	kubefake.Restricted(t, c.SecurityContext)
 	if *j.Spec.ActiveDeadlineSeconds != 120 || *j.Spec.TTLSecondsAfterFinished != 600 || *j.Spec.BackoffLimit != 0 || ps.ServiceAccountName != "billing-api" ||
 		ps.RestartPolicy != "Never" || j.Labels[fleet.LabelRun] != "a1b2c3" || j.Spec.Template.Labels[fleet.LabelRun] != "a1b2c3" ||
 		c.Resources.Requests.Cpu().String() != "10m" || c.Resources.Limits.Memory().String() != "64Mi" {
@@ -368,7 +362,7 @@ func TestCanaryPodSpec(t *testing.T) {
 	}
 	id := &fleet.Identity{Namespace: "payments", ServiceAccount: "billing-api", RoleARN: roleBilling}
 	var j batchv1.Job
-	strict(t, fleet.CanaryJob(id, fleet.CanaryOptions{RunID: "a1b2c3", Image: "i", Timeout: time.Minute, PodSpec: spec}), &j)
+	kubefake.Strict(t, fleet.CanaryJob(id, fleet.CanaryOptions{RunID: "a1b2c3", Image: "i", Timeout: time.Minute, PodSpec: spec}), &j)
 	ps := j.Spec.Template.Spec
 	if ps.NodeSelector["pool"] != "apps" || len(ps.Tolerations) != 1 || *ps.RuntimeClassName != "hostnet" || !ps.HostNetwork || ps.ServiceAccountName != "billing-api" {
 		t.Errorf("%+v", ps)
@@ -378,12 +372,12 @@ func TestCanaryPodSpec(t *testing.T) {
 			t.Errorf("%s accepted", bad)
 		}
 	}
-	newFleetFake(t, drifted())
+	f := newFleetFake(t, drifted())
 	file := filepath.Join(t.TempDir(), "spec.json")
 	if err := os.WriteFile(file, []byte(`{"containers": []}`), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if code, _, errOut := runFleetPlugin(t, context.Background(), "-A", "--prove", "--canary-pod-spec", file); code != exitUsage || !strings.Contains(errOut, `field "containers" is not one a canary may set`) {
+	if code, _, errOut := runWith(context.Background(), f, "-A", "--prove", "--canary-pod-spec", file); code != verdict.ExitUsage || !strings.Contains(errOut, `field "containers" is not one a canary may set`) {
 		t.Errorf("exit %d %s", code, errOut)
 	}
 }
@@ -392,19 +386,19 @@ func TestCanaryPodSpec(t *testing.T) {
 // refusal to get the namespace itself is no gap (exit 0 when all is
 // consistent); a namespace that does not exist is said.
 func TestFleetOneNamespace(t *testing.T) {
-	c := &cluster{}
-	c.namespace("shop")
-	c.sa("shop", "cart", roleCart)
-	c.pod("shop", "cart", "cart", "irsa", roleCart)
+	c := &kubefake.Cluster{}
+	c.Namespace("shop")
+	c.SA("shop", "cart", roleCart)
+	c.Pod("shop", "cart", "cart", "irsa", roleCart)
 	f := newFleetFake(t, c)
-	f.set(t, "forbidden", "list:namespaces")
-	code, out, errOut := runFleetPlugin(t, context.Background(), "-n", "shop")
-	if code != fleet.ExitOK || strings.Contains(out, "UNREADABLE") || !strings.Contains(out, "namespace shop: 1 namespace, 1 service account, 1 pod listed") {
+	f.Set(t, "forbidden", "list:namespaces")
+	code, out, errOut := runWith(context.Background(), f, "-n", "shop")
+	if code != verdict.ExitOK || strings.Contains(out, "UNREADABLE") || !strings.Contains(out, "namespace shop: 1 namespace, 1 service account, 1 pod listed") {
 		t.Errorf("exit %d\n%s%s", code, out, errOut)
 	}
-	f.set(t, "forbidden", "")
-	code, out, _ = runFleetPlugin(t, context.Background(), "-n", "shopp")
-	if code != fleet.ExitError || !strings.Contains(out, `UNREADABLE namespaces in namespace shopp: Error from server (NotFound): namespaces "shopp" not found`) {
+	f.Set(t, "forbidden", "")
+	code, out, _ = runWith(context.Background(), f, "-n", "shopp")
+	if code != verdict.ExitError || !strings.Contains(out, `UNREADABLE namespaces in namespace shopp: Error from server (NotFound): namespaces "shopp" not found`) {
 		t.Errorf("exit %d\n%s", code, out)
 	}
 }

@@ -1,4 +1,4 @@
-package main
+package plugin
 
 import (
 	"bytes"
@@ -71,8 +71,8 @@ func TestREADMERBACCoversEveryCall(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	runFleetPlugin(t, ctx, "-A", "--prove", "--trust-policy", "billing-api="+file)
-	argv := f.argv(t)
+	runWith(ctx, f, "-A", "--prove", "--trust-policy", "billing-api="+file)
+	argv := f.Argv()
 	for _, verb := range []string{"get", "create", "logs", "delete"} {
 		if !slices.ContainsFunc(argv, func(a string) bool { return strings.HasPrefix(a, verb+" ") }) {
 			t.Errorf("no kubectl %s in %q", verb, argv)

@@ -1,4 +1,4 @@
-package main
+package plugin
 
 import (
 	"context"
@@ -45,22 +45,25 @@ current-context: prod
 	}
 
 	c := drifted()
-	c.sa("shop", "ghost-owner", "billing-api") // role-arn-invalid: its fix too
+	c.SA("shop", "ghost-owner", "billing-api") // role-arn-invalid: its fix too
 	f := newFleetFake(t, c)
-	f.set(t, "canaries.json", `{"payments/ledger": "unschedulable"}`)
-	f.set(t, "forbidden", "create:jobs/shop list:namespaces")
+	f.Set(t, "canaries.json", `{"payments/ledger": "unschedulable"}`)
+	f.Set(t, "forbidden", "create:jobs/shop list:namespaces")
 	policy := filepath.Join(dir, "p.json")
 	if err := os.WriteFile(policy, []byte(narrowedPolicy), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	_, out, _ := runFleetPlugin(t, ctx, "-A", "--prove", "--timeout=2s", "--context=prod", "--trust-policy", "billing-api-v2="+policy)
+	_, out, _ := runWith(ctx, f, "-A", "--prove", "--timeout=2s", "--context=prod", "--trust-policy", "billing-api-v2="+policy)
 
-	var lines []string
-	for _, a := range f.argv(t) {
-		lines = append(lines, "kubectl "+shellJoin(strings.Fields(a)))
+	// What the plugin ran is run again as argv (no shell between); what
+	// it printed for pasting goes through sh, as a person's paste does.
+	var cmds []*exec.Cmd
+	for _, a := range f.Argv() {
+		cmds = append(cmds, exec.Command(filepath.Join(realDir, "kubectl"), append(strings.Fields(a), "--request-timeout=2s")...))
 	}
+	var lines []string
 	printed := 0
 	for _, l := range strings.Split(out, "\n") {
 		l = strings.TrimSpace(l)
@@ -77,13 +80,15 @@ current-context: prod
 	}
 	job := fleet.CanaryJob(&fleet.Identity{Namespace: "payments", ServiceAccount: "ledger"}, fleet.CanaryOptions{RunID: "a1b2c3", Image: "x", Timeout: time.Minute})
 	for _, l := range lines {
-		cmd := exec.Command("sh", "-c", l+" --request-timeout=2s")
+		cmds = append(cmds, exec.Command("sh", "-c", l+" --request-timeout=2s"))
+	}
+	for _, cmd := range cmds {
 		cmd.Env = append(os.Environ(), "PATH="+realDir+string(os.PathListSeparator)+"/usr/bin:/bin", "KUBECONFIG="+kubeconfig)
 		cmd.Stdin = strings.NewReader(string(job))
 		b, _ := cmd.CombinedOutput()
 		if !strings.Contains(string(b), "connection refused") && !strings.Contains(string(b), "was refused") {
-			t.Errorf("real kubectl rejected: %s\n%s", l, b)
+			t.Errorf("real kubectl rejected: %q\n%s", cmd.Args, b)
 		}
 	}
-	t.Logf("%d command lines (%d printed for pasting) parsed by the real kubectl", len(lines), printed)
+	t.Logf("%d command lines (%d printed for pasting) parsed by the real kubectl", len(cmds), printed)
 }

@@ -1,7 +1,6 @@
-package main
+package plugin
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -9,23 +8,20 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
-	"os/exec"
 	"strings"
 	"time"
 
 	"github.com/irsa-probe/irsa-probe/probe/eksapi"
 	"github.com/irsa-probe/irsa-probe/probe/finding"
 	"github.com/irsa-probe/irsa-probe/probe/fleet"
+	"github.com/irsa-probe/irsa-probe/probe/hint"
 	"github.com/irsa-probe/irsa-probe/probe/policy"
 	"github.com/irsa-probe/irsa-probe/probe/safefile"
+	"github.com/irsa-probe/irsa-probe/probe/verdict"
 )
 
 // listTimeout is the least time the listings get.
 const listTimeout = 30 * time.Second
-
-// maxListOutput caps one listing: 5,000 pods are some 25 MiB of JSON.
-const maxListOutput = 512 << 20
 
 // fleetOptions are the flags of the fleet view (no POD: -A or -n NS).
 type fleetOptions struct {
@@ -81,12 +77,12 @@ func (t *trustPolicyFlag) Set(v string) error {
 }
 
 // runFleet is the fleet view: list, join, judge, prove, render.
-func runFleet(ctx context.Context, k *kubectl, o *options, f *fleetOptions, stdout io.Writer) (int, error) {
+func (p *Plugin) runFleet(ctx context.Context, o *options, f *fleetOptions) (int, error) {
 	if f.output != "table" && f.output != "json" {
-		return exitUsage, &hintError{msg: fmt.Sprintf("--output=%q: table or json", f.output), hint: "--output=json"}
+		return verdict.ExitUsage, hint.Errorf(verdict.ExitUsage, "--output=json", "--output=%q: table or json", f.output)
 	}
 	if f.parallel < 1 {
-		return exitUsage, &hintError{msg: fmt.Sprintf("--parallel=%d: at least 1", f.parallel), hint: "--parallel=5"}
+		return verdict.ExitUsage, hint.Errorf(verdict.ExitUsage, "--parallel=5", "--parallel=%d: at least 1", f.parallel)
 	}
 	// Reading is bounded by --timeout (at least listTimeout, which a big
 	// cluster's listing may need even when canaries are given less): an
@@ -100,17 +96,19 @@ func runFleet(ctx context.Context, k *kubectl, o *options, f *fleetOptions, stdo
 			podSpec, err = fleet.ParsePodSpec(b)
 		}
 		if err != nil {
-			return exitUsage, &hintError{msg: fmt.Sprintf("--canary-pod-spec %s: %v", f.canaryPodSpec, err), hint: `--canary-pod-spec=FILE with e.g. {"nodeSelector": {"pool": "apps"}}`}
+			return verdict.ExitUsage, hint.Errorf(verdict.ExitUsage, `--canary-pod-spec=FILE with e.g. {"nodeSelector": {"pool": "apps"}}`, "--canary-pod-spec %s: %v", f.canaryPodSpec, err)
 		}
 	}
-	l := list(rctx, k, o, f)
+	scope := fleet.Scope{Namespace: o.namespace, All: f.all, Flags: o.flags}
+	l := fleet.List(rctx, p.Kube, scope)
+	l.Cluster = f.cluster
 	if f.cluster != "" {
 		readAssociations(rctx, l, o, f)
 	}
 	inv := fleet.Build(l)
 	issuer := f.issuer
 	if len(f.trustPolicies) > 0 && issuer == "" {
-		issuer = clusterIssuer(rctx, k, l)
+		issuer = fleet.Issuer(rctx, p.Kube, o.flags, l)
 	}
 	if issuer != "" && !strings.Contains(issuer, "://") {
 		issuer = "https://" + issuer
@@ -124,76 +122,19 @@ func runFleet(ctx context.Context, k *kubectl, o *options, f *fleetOptions, stdo
 			}
 		}
 		po := fleet.ProveOptions{CanaryOptions: fleet.CanaryOptions{RunID: runID(), Image: o.image, Timeout: o.timeout, TTL: 10 * time.Minute, PodSpec: podSpec},
-			Parallel: f.parallel, Kubectl: k.global([]string{"x"})[1:]}
-		fmt.Fprintf(k.stderr, "kubectl-irsa_probe: proving %d identities with canary Jobs labelled %s=%s, %d at once, each within %s\n", len(ids), fleet.LabelRun, po.RunID, po.Parallel, o.timeout)
-		if err := fleet.Prove(ctx, &jobs{k: k, namespace: l.Namespace}, ids, po); err != nil {
-			fmt.Fprintln(k.stderr, "kubectl-irsa_probe: error: "+err.Error())
+			Parallel: f.parallel, Kubectl: o.flags.Global()}
+		fmt.Fprintf(p.Stderr, "kubectl-irsa_probe: proving %d identities with canary Jobs labelled %s=%s, %d at once, each within %s\n", len(ids), fleet.LabelRun, po.RunID, po.Parallel, o.timeout)
+		if err := fleet.Prove(ctx, &fleet.Jobs{R: p.Kube, Flags: o.flags, Namespace: l.Namespace}, ids, po); err != nil {
+			hint.Printer{Prog: "kubectl-irsa_probe", W: p.Stderr}.Lines("error", err.Error())
 		}
 	}
 	rep := fleet.NewReport(inv, impact, issuer)
 	if f.output == "json" {
-		_, _ = stdout.Write(rep.JSON())
+		_, _ = p.Stdout.Write(rep.JSON())
 	} else {
-		rep.WriteTable(stdout)
+		rep.WriteTable(p.Stdout)
 	}
 	return rep.Exit, nil
-}
-
-// list runs the three listings, each once for the whole scope.
-func list(ctx context.Context, k *kubectl, o *options, f *fleetOptions) *fleet.Listing {
-	l := &fleet.Listing{Namespace: o.namespace, Cluster: f.cluster, Kubectl: k.global([]string{"x"})[1:]}
-	scope := "--all-namespaces"
-	if !f.all {
-		scope = "--namespace=" + o.namespace
-	} else {
-		l.Namespace = ""
-	}
-	get := func(resource string, args ...string) []byte {
-		b, err := k.list(ctx, k.global(append([]string{"get", resource}, args...))...)
-		if err != nil {
-			l.Unreadable = append(l.Unreadable, fleet.ListFailed(l, resource, l.Namespace, err.Error()))
-			return nil
-		}
-		return b
-	}
-	decodeErr := func(resource string, err error) {
-		l.Unreadable = append(l.Unreadable, fleet.Unreadable{Resource: resource, Namespace: l.Namespace, Message: finding.Escape(err.Error())})
-	}
-	var err error
-	if b := get("serviceaccounts", scope, "--output=json"); b != nil {
-		if l.ServiceAccounts, err = fleet.DecodeServiceAccounts(b); err != nil {
-			decodeErr("serviceaccounts", err)
-		}
-	}
-	if b := get("pods", scope, "--output=json"); b != nil {
-		if l.Pods, err = fleet.DecodePods(b); err != nil {
-			decodeErr("pods", err)
-		}
-	}
-	if f.all {
-		if b := get("namespaces", "--output=json"); b != nil {
-			if l.Namespaces, err = fleet.DecodeNamespaces(b); err != nil {
-				decodeErr("namespaces", err)
-			}
-		}
-		return l
-	}
-	// One namespace: a Role cannot grant get on it (namespaces are
-	// cluster-scoped), so RBAC's refusal is expected and not a gap; only
-	// a namespace that does not exist is said.
-	b, err := k.list(ctx, k.global([]string{"get", "namespaces", o.namespace, "--output=json"})...)
-	switch {
-	case err == nil:
-		if l.Namespaces, err = fleet.DecodeNamespaces(b); err != nil {
-			decodeErr("namespaces", err)
-		}
-	case strings.Contains(err.Error(), "(NotFound)"):
-		l.Unreadable = append(l.Unreadable, fleet.Unreadable{Resource: "namespaces", Namespace: o.namespace, Message: finding.Escape(err.Error()),
-			Fix: "list the namespaces: " + shellJoin(append([]string{"kubectl", "get", "namespaces"}, l.Kubectl...))})
-	default:
-		l.Namespaces = []fleet.Namespace{{Metadata: fleet.Meta{Name: o.namespace}}}
-	}
-	return l
 }
 
 // readAssociations adds the cluster's associations, or says why not.
@@ -216,87 +157,11 @@ func readAssociations(ctx context.Context, l *fleet.Listing, o *options, f *flee
 	l.AssociationsRead = true
 }
 
-// clusterIssuer is the API server's service account issuer, from its
-// OIDC discovery document; "" (and an Unreadable line) when it cannot be read.
-func clusterIssuer(ctx context.Context, k *kubectl, l *fleet.Listing) string {
-	b, err := k.output(ctx, k.global([]string{"get", "--raw", "/.well-known/openid-configuration"})...)
-	var d struct {
-		Issuer string `json:"issuer"`
-	}
-	if err == nil {
-		err = json.Unmarshal(b, &d)
-	}
-	if err == nil && d.Issuer == "" {
-		err = errors.New("the discovery document has no issuer")
-	}
-	if err != nil {
-		u := fleet.ListFailed(l, "issuer", "", err.Error())
-		u.Fix = "pass the issuer: --issuer=$(aws eks describe-cluster --name CLUSTER --query cluster.identity.oidc.issuer --output text)"
-		l.Unreadable = append(l.Unreadable, u)
-		return ""
-	}
-	return d.Issuer
-}
-
 // runID is a canary run's id: 6 hex digits, a valid label value.
 func runID() string {
 	b := make([]byte, 3)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
-}
-
-// list is kubectl get's stdout, up to maxListOutput (more is an error, not
-// a truncated list).
-func (k *kubectl) list(ctx context.Context, args ...string) ([]byte, error) {
-	cmd := exec.CommandContext(ctx, "kubectl", args...)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &limited{w: &stdout, n: maxListOutput + 1}, &limited{w: &stderr, n: 64 << 10}
-	if err := cmd.Run(); err != nil {
-		return nil, fmt.Errorf("%s", strings.TrimSpace(orDefault(stderr.String(), err.Error())))
-	}
-	if stdout.Len() > maxListOutput {
-		return nil, fmt.Errorf("kubectl %s printed more than %d MiB", strings.Join(args[:min(2, len(args))], " "), maxListOutput>>20)
-	}
-	return stdout.Bytes(), nil
-}
-
-// jobs is fleet.Kube with kubectl, in the listing's scope.
-type jobs struct {
-	k         *kubectl
-	namespace string // "" for all namespaces
-}
-
-func (j *jobs) CreateJob(ctx context.Context, namespace string, job []byte) error {
-	cmd := exec.CommandContext(ctx, "kubectl", j.k.global([]string{"create", "--namespace=" + namespace, "--filename=-", "--output=name"})...)
-	cmd.Stdin = bytes.NewReader(job)
-	var stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = io.Discard, &limited{w: &stderr, n: 64 << 10}
-	if err := cmd.Run(); err != nil {
-		return errors.New(strings.TrimSpace(orDefault(stderr.String(), err.Error())))
-	}
-	return nil
-}
-
-func (j *jobs) CanaryPods(ctx context.Context, run string) ([]fleet.Pod, error) {
-	scope := "--all-namespaces"
-	if j.namespace != "" {
-		scope = "--namespace=" + j.namespace
-	}
-	b, err := j.k.list(ctx, j.k.global([]string{"get", "pods", scope, "--selector=" + fleet.LabelRun + "=" + run, "--output=json"})...)
-	if err != nil {
-		return nil, err
-	}
-	return fleet.DecodePods(b)
-}
-
-func (j *jobs) Logs(ctx context.Context, namespace, pod, container string) ([]byte, error) {
-	return j.k.list(ctx, j.k.global([]string{"logs", pod, "--namespace=" + namespace, "--container=" + container})...)
-}
-
-func (j *jobs) DeleteRun(ctx context.Context, namespace, run string) error {
-	_, err := j.k.list(ctx, j.k.global([]string{"delete", "jobs", "--namespace=" + namespace, "--selector=" + fleet.LabelRun + "=" + run,
-		"--cascade=background", "--ignore-not-found", "--wait=false"})...)
-	return err
 }
 
 // withFleetUsage is the plugin's usage with the fleet view's: its
