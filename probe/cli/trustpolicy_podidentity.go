@@ -6,6 +6,7 @@ import (
 	"github.com/irsa-probe/irsa-probe/probe/config"
 	"github.com/irsa-probe/irsa-probe/probe/iam"
 	"github.com/irsa-probe/irsa-probe/probe/satoken"
+	"github.com/irsa-probe/irsa-probe/probe/shellcmd"
 	"github.com/irsa-probe/irsa-probe/probe/verdict"
 )
 
@@ -37,7 +38,11 @@ func printPodIdentityTrust(c *CLI, cfg *config.Config, roleARN string) int {
 		roleARN = ""
 	}
 	fmt.Fprintln(c.Stdout, iam.PodIdentityTrustPolicy())
+	assoc, err := shellcmd.Line(iam.AssociationArgv("", ns, sa, roleARN)...)
+	if err != nil {
+		assoc = "(not printed: " + err.Error() + ")"
+	}
 	fmt.Fprintf(c.Stderr, "# apply with:\n#   aws iam update-assume-role-policy --role-name %s --policy-document file://trust-policy.json\n# associate the service account, then recreate its pods:\n#   %s\n",
-		name, iam.AssociationCommand("", ns, sa, roleARN))
+		name, assoc)
 	return verdict.ExitOK
 }

@@ -116,7 +116,7 @@ Remove this container from eks.amazonaws.com/skip-containers, or mount a project
 		Detected: "token file",
 		Message:  `The token file {{.token_file}} cannot be read by this process ({{.detail}}): mode {{d .file_mode "unknown"}}, owner {{d .file_owner "unknown"}}, process {{d .process_user "unknown"}}.`,
 		Fix: `Let the pod's group read the projected token, not root: set the pod's fsGroup to the group the container runs as, e.g.
-  kubectl patch {{workload .}} -n {{d .namespace "NAMESPACE"}} --type merge -p '{"spec":{"template":{"spec":{"securityContext":{"fsGroup":{{d .fs_group "65532"}}}}}}}'
+  kubectl patch {{workload .}} -n {{d .namespace "NAMESPACE"}} --type merge -p '{"spec":{"template":{"spec":{"securityContext":{"fsGroup":{{gid .fs_group}}}}}}}'
 (the EKS webhook sets fsGroup only when the pod has none; a runAsUser without fsGroup leaves the token 0600 root-owned on older kubelets).`,
 	},
 	CodeTokenMalformed: {

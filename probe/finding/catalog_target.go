@@ -47,7 +47,7 @@ Where Pod Security allows it, CAP_SYS_PTRACE reads any user's process: kubectl d
 		Message:  `The application uses {{.sdk_package}} {{.sdk_version}} ({{.sdk_ecosystem}}, {{.sdk_where}}), older than {{.sdk_minimum}}, the first version whose default credential chain supports {{d .mechanism_name "the mechanism"}}: it skips the pod's identity and falls through to the next credentials in its chain (usually the node's instance role), even though irsa-probe's own check works.`,
 		Fix: `Upgrade the SDK to {{.sdk_minimum}} or later, rebuild the image and redeploy:{{if .sdk_ecosystem "python"}} boto3 and botocore move together; for the AWS CLI, install a current release.{{end}}{{if .sdk_ecosystem "java"}} raise {{.sdk_package}} (or the SDK's BOM) in pom.xml or build.gradle; this shows what pulls the old one in:{{end}}
 {{if .sdk_ecosystem "go"}}  go get {{.sdk_package}}@v{{.sdk_minimum}}
-  go mod tidy{{end}}{{if .sdk_ecosystem "python"}}  pip install --upgrade '{{.sdk_package}}>={{.sdk_minimum}}'{{end}}{{if .sdk_ecosystem "node"}}  npm install {{.sdk_package}}@^{{.sdk_minimum}}{{end}}{{if .sdk_ecosystem "java"}}  mvn dependency:tree -Dincludes={{.sdk_package}}{{end}}
+  go mod tidy{{end}}{{if .sdk_ecosystem "python"}}  pip install --upgrade '{{.sdk_package}}>={{.sdk_minimum}}'{{end}}{{if .sdk_ecosystem "node"}}  npm install '{{.sdk_package}}@^{{.sdk_minimum}}'{{end}}{{if .sdk_ecosystem "java"}}  mvn dependency:tree -Dincludes={{.sdk_package}}{{end}}
 Then check the running pod again: the report names the SDK and version it finds.
   kubectl irsa-probe -n {{d .namespace "NAMESPACE"}} {{d .pod "POD"}}
 The EKS user guide lists the minimums: "Use IRSA with the AWS SDK" and "Use pod identity with the AWS SDK".`,

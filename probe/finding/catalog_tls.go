@@ -44,11 +44,11 @@ If a proxy answers with its own certificate, trust its CA:
 // workload itself: it adds to each container's mounts and keeps them) and
 // set the variables the SDKs read.
 func caBundleCommands(ev Evidence) string {
-	ns, wl := shq(orDefault(ev[EvNamespace], "NAMESPACE")), workload(ev)
+	ns, wl := orDefault(ev[EvNamespace], "NAMESPACE"), workloadName(ev)
 	patch := `{"spec":{"template":{"spec":{"volumes":[{"name":"aws-ca-bundle","configMap":{"name":"aws-ca-bundle"}}],` +
 		`"containers":[{"name":"{}","volumeMounts":[{"name":"aws-ca-bundle","mountPath":"` + caBundleDir + `","readOnly":true}]}]}}}}`
-	return "kubectl create configmap aws-ca-bundle -n " + ns + " --from-file=ca.pem=ca.pem\n" +
-		"  kubectl get " + wl + " -n " + ns + ` -o jsonpath='{range .spec.template.spec.containers[*]}{.name}{"\n"}{end}'` +
-		" | xargs -I{} kubectl patch " + wl + " -n " + ns + " -p '" + patch + "'\n" +
-		"  kubectl set env " + wl + " -n " + ns + " AWS_CA_BUNDLE=" + caBundleDir + "/ca.pem NODE_EXTRA_CA_CERTS=" + caBundleDir + "/ca.pem"
+	return line("kubectl", "create", "configmap", "aws-ca-bundle", "-n", ns, "--from-file=ca.pem=ca.pem") + "\n" +
+		"  " + line("kubectl", "get", wl, "-n", ns, "-o", `jsonpath={range .spec.template.spec.containers[*]}{.name}{"\n"}{end}`) +
+		" | " + line("xargs", "-I{}", "kubectl", "patch", wl, "-n", ns, "-p", patch) + "\n" +
+		"  " + line("kubectl", "set", "env", wl, "-n", ns, "AWS_CA_BUNDLE="+caBundleDir+"/ca.pem", "NODE_EXTRA_CA_CERTS="+caBundleDir+"/ca.pem")
 }

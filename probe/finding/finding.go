@@ -88,10 +88,10 @@ func New(code Code, ev Evidence) Finding {
 	if !ok {
 		panic(fmt.Sprintf("finding: code %q is not in the catalog", code))
 	}
-	clean := Evidence{}
+	clean, raw := Evidence{}, Evidence{}
 	for k, v := range ev {
 		if v != "" {
-			clean[k] = Escape(v)
+			clean[k], raw[k] = Escape(v), v
 		}
 	}
 	return Finding{
@@ -99,7 +99,7 @@ func New(code Code, ev Evidence) Finding {
 		Severity: e.Severity,
 		Message:  e.message.execute(clean),
 		Evidence: clean,
-		Fix:      e.fix.executeShell(clean),
+		Fix:      e.fix.executeShell(clean, raw),
 	}
 }
 

@@ -17,13 +17,7 @@ var evidenceFuncs = map[string]func(Evidence) string{
 		return iam.OIDCProviderARN(orDefault(ev[EvPartition], "aws"), orDefault(ev[EvAccount], "ACCOUNT_ID"), ev[EvIssuer])
 	},
 	"associationCommand": func(ev Evidence) string {
-		q := func(k string) string {
-			if ev[k] == "" {
-				return ""
-			}
-			return shq(ev[k])
-		}
-		return iam.AssociationCommand(q(EvCluster), q(EvNamespace), q(EvServiceAccount), q(EvExpectedRole))
+		return line(iam.AssociationArgv(ev[EvCluster], ev[EvNamespace], ev[EvServiceAccount], ev[EvExpectedRole])...)
 	},
 	"podIdentityTrustPolicyFile": func(Evidence) string {
 		return writeFileCommand("trust-policy.json", iam.PodIdentityTrustPolicy())
@@ -51,8 +45,16 @@ var evidenceFuncs = map[string]func(Evidence) string{
 		if len(n) < 2 {
 			n = "irsa-" + n + "session"
 		}
-		return shq(n[:min(len(n), 64)])
+		return word(n[:min(len(n), 64)])
 	},
+}
+
+// wordFuncs are the functions whose value is one word of a command:
+// rendered by shellcmd on a command line. The others build whole commands
+// (with line) or prose.
+var wordFuncs = map[string]bool{
+	"oidcProviderARN": true, "suggestRegion": true, "stsEndpoint": true, "vpceService": true,
+	"roleName": true, "issuerHost": true, "endpointHost": true, "saName": true, "gid": true,
 }
 
 // valueFuncs transform one evidence value: {{name .key}}. Each fills a
@@ -77,15 +79,28 @@ var valueFuncs = map[string]func(string) string{
 	// roleNameGuess is the name in a role ARN that does not parse.
 	"roleNameGuess": func(arn string) string {
 		if i := strings.LastIndex(arn, "/"); i >= 0 && strings.Contains(arn, ":role/") && i+1 < len(arn) {
-			return shq(arn[i+1:])
+			return word(arn[i+1:])
 		}
 		return "ROLE_NAME"
 	},
+	// saName is the name in NAMESPACE:NAME, when it is a DNS name (it
+	// lands inside a JSON string of a patch: nothing else may).
 	"saName": func(nsName string) string {
 		if _, name, ok := strings.Cut(nsName, ":"); ok {
-			return name
+			nsName = name
 		}
-		return orDefault(nsName, "SERVICE_ACCOUNT")
+		if !dnsNameRE.MatchString(nsName) || len(nsName) > 253 {
+			return "SERVICE_ACCOUNT"
+		}
+		return nsName
+	},
+	// gid is a group id, digits only (it lands in a JSON patch as a
+	// number), else the probe image's 65532.
+	"gid": func(v string) string {
+		if v == "" || len(v) > 10 || strings.Trim(v, "0123456789") != "" {
+			return "65532"
+		}
+		return v
 	},
 }
 
@@ -114,20 +129,22 @@ func stsEndpoint(region string) string {
 // workload is the pod's workload as kubectl names it (deployment/NAME),
 // or a placeholder.
 func workload(ev Evidence) string {
-	return shq(orDefault(ev[EvWorkload], "deployment/DEPLOYMENT"))
+	return word(workloadName(ev))
 }
+
+func workloadName(ev Evidence) string { return orDefault(ev[EvWorkload], "deployment/DEPLOYMENT") }
 
 // restart recreates the pods: the workload's rollout when it is known,
 // else the pod itself (its controller recreates it).
 func restart(ev Evidence) string {
-	ns := shq(orDefault(ev[EvNamespace], "NAMESPACE"))
+	ns := orDefault(ev[EvNamespace], "NAMESPACE")
 	switch {
 	case ev[EvWorkload] != "":
-		return "kubectl rollout restart -n " + ns + " " + shq(ev[EvWorkload])
+		return line("kubectl", "rollout", "restart", "-n", ns, ev[EvWorkload])
 	case ev[EvPod] != "":
-		return "kubectl delete pod -n " + ns + " " + shq(ev[EvPod])
+		return line("kubectl", "delete", "pod", "-n", ns, ev[EvPod])
 	}
-	return "kubectl rollout restart -n " + ns + " deployment/DEPLOYMENT"
+	return line("kubectl", "rollout", "restart", "-n", ns, "deployment/DEPLOYMENT")
 }
 
 // suggestRegion is the region a fix names: the pod's, when it belongs to
@@ -155,8 +172,8 @@ func reachCommand(ev Evidence) string {
 			port = orDefault(port, "443")
 		}
 	}
-	return "kubectl debug -n " + shq(orDefault(ev[EvNamespace], "NAMESPACE")) + " " + shq(orDefault(ev[EvPod], "POD")) +
-		" -it --image=busybox:1.36 -- nc -z -v -w 5 " + shq(host) + " " + port
+	return line("kubectl", "debug", "-n", orDefault(ev[EvNamespace], "NAMESPACE"), orDefault(ev[EvPod], "POD"),
+		"-it", "--image=busybox:1.36", "--", "nc", "-z", "-v", "-w", "5", host, port)
 }
 
 // IMDS observations (EvIMDS values' leading words, see package check).
@@ -172,7 +189,7 @@ func imdsAdvice(ev Evidence) string {
 	if _, session, ok := iam.RoleFromCaller(ev[EvGotARN]); ok && instanceIDRE.MatchString(session) {
 		id = session
 	}
-	cmd := "  aws ec2 modify-instance-metadata-options --region " + suggestRegion(ev) + " --instance-id " + id + " --http-tokens required --http-put-response-hop-limit 1"
+	cmd := "  " + line("aws", "ec2", "modify-instance-metadata-options", "--region", suggestRegion(ev), "--instance-id", id, "--http-tokens", "required", "--http-put-response-hop-limit", "1")
 	tmpl := "\nFor a node group, set MetadataOptions HttpTokens=required and HttpPutResponseHopLimit=1 in its launch template, so new nodes keep it."
 	switch {
 	case strings.HasPrefix(ev[EvIMDS], IMDSv1):
@@ -182,6 +199,8 @@ func imdsAdvice(ev Evidence) string {
 	}
 	return "Keep the node role from pods: require IMDSv2 and a hop limit of 1 on the node (a hop limit of 1 only protects pods when IMDSv2 is required):\n" + cmd + tmpl
 }
+
+var dnsNameRE = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`)
 
 var instanceIDRE = regexp.MustCompile(`^i-[0-9a-f]{8,17}$`)
 
@@ -193,9 +212,9 @@ func unsetShadow(ev Evidence) string {
 	if len(vars) == 0 {
 		vars = []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"}
 	}
-	cmd := "kubectl set env " + workload(ev) + " -n " + shq(orDefault(ev[EvNamespace], "NAMESPACE"))
+	argv := []string{"kubectl", "set", "env", workloadName(ev), "-n", orDefault(ev[EvNamespace], "NAMESPACE")}
 	for _, v := range vars {
-		cmd += " " + shq(v+"-")
+		argv = append(argv, v+"-")
 	}
-	return cmd
+	return line(argv...)
 }

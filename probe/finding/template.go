@@ -147,25 +147,28 @@ func splitAction(action string) ([]string, error) {
 
 func (t *template) execute(ev Evidence) string {
 	var b strings.Builder
-	execNodes(&b, t.nodes, ev, false)
+	execNodes(&b, t.nodes, ev, nil)
 	return b.String()
 }
 
-// executeShell renders a fix: the values of shellKeys are quoted for a
-// shell when they need it (functions quote what they build themselves).
-func (t *template) executeShell(ev Evidence) string {
+// executeShell renders a fix: clean is the escaped evidence, for prose;
+// raw the evidence as it was found, for commands. On a command line (two
+// spaces in, the catalog's form) every value goes through package
+// shellcmd as a word of its own kind of quoting; one it refuses drops its
+// line for a prose line saying why (finishFix).
+func (t *template) executeShell(clean, raw Evidence) string {
 	var b strings.Builder
-	execNodes(&b, t.nodes, ev, true)
-	return b.String()
+	execNodes(&b, t.nodes, clean, raw)
+	return finishFix(b.String())
 }
 
-func execNodes(b *strings.Builder, nodes []tnode, ev Evidence, shell bool) {
+func execNodes(b *strings.Builder, nodes []tnode, ev, raw Evidence) {
 	value := func(a string) string {
-		v := arg(a, ev)
-		if k := strings.TrimPrefix(a, "."); shell && k != a && v != "" && shellKeys[k] {
-			return shq(v)
+		k, isKey := strings.CutPrefix(a, ".")
+		if !isKey || raw == nil || !onCommandLine(b.String()) {
+			return arg(a, ev)
 		}
-		return v
+		return wordIn(b.String(), raw[k])
 	}
 	for _, n := range nodes {
 		switch n.fn {
@@ -178,18 +181,28 @@ func execNodes(b *strings.Builder, nodes []tnode, ev Evidence, shell bool) {
 		case "if":
 			v := arg(n.args[0], ev)
 			if (len(n.args) == 1 && v != "") || (len(n.args) == 2 && v == arg(n.args[1], ev)) {
-				execNodes(b, n.body, ev, shell)
+				execNodes(b, n.body, ev, raw)
 			} else {
-				execNodes(b, n.alt, ev, shell)
+				execNodes(b, n.alt, ev, raw)
 			}
 		case "d":
 			b.WriteString(orDefault(value(n.args[0]), value(n.args[1])))
 		default:
-			if n.args[0] == "." {
-				b.WriteString(evidenceFuncs[n.fn](ev))
-			} else {
-				b.WriteString(valueFuncs[n.fn](arg(n.args[0], ev)))
+			cmd := raw != nil && onCommandLine(b.String())
+			src := ev
+			if cmd {
+				src = raw
 			}
+			var out string
+			if n.args[0] == "." {
+				out = evidenceFuncs[n.fn](src)
+			} else {
+				out = valueFuncs[n.fn](arg(n.args[0], src))
+			}
+			if cmd && wordFuncs[n.fn] {
+				out = wordIn(b.String(), out)
+			}
+			b.WriteString(out)
 		}
 	}
 }

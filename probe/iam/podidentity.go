@@ -2,7 +2,6 @@ package iam
 
 import (
 	"encoding/json"
-	"fmt"
 	"net"
 	"strings"
 )
@@ -71,11 +70,13 @@ func PodIdentityTrustPolicy() string {
 	return string(b)
 }
 
-// AssociationCommand is the AWS CLI command that associates a service
-// account with a role. Empty values become placeholders.
-func AssociationCommand(cluster, namespace, serviceAccount, roleARN string) string {
-	return fmt.Sprintf("aws eks create-pod-identity-association --cluster-name %s --namespace %s --service-account %s --role-arn %s",
-		or(cluster, "CLUSTER_NAME"), or(namespace, "NAMESPACE"), or(serviceAccount, "SERVICE_ACCOUNT"), or(roleARN, "arn:aws:iam::ACCOUNT_ID:role/ROLE_NAME"))
+// AssociationArgv is the AWS CLI command that associates a service
+// account with a role, as words (render it with package shellcmd). Empty
+// values become placeholders.
+func AssociationArgv(cluster, namespace, serviceAccount, roleARN string) []string {
+	return []string{"aws", "eks", "create-pod-identity-association", "--cluster-name", or(cluster, "CLUSTER_NAME"),
+		"--namespace", or(namespace, "NAMESPACE"), "--service-account", or(serviceAccount, "SERVICE_ACCOUNT"),
+		"--role-arn", or(roleARN, "arn:aws:iam::ACCOUNT_ID:role/ROLE_NAME")}
 }
 
 var callerRE = lazyRegexp(`^arn:([\w-]+):sts::(\d{12}):assumed-role/([\w+=,.@-]{1,64})/(.+)$`)

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/irsa-probe/irsa-probe/probe/finding"
+	"github.com/irsa-probe/irsa-probe/probe/shellcmd"
 )
 
 // Report is an explanation with what it needs to be printed: the
@@ -23,8 +24,14 @@ type Report struct {
 }
 
 // Command is the command that applies the fixed policy.
+// A role name that cannot be printed (package shellcmd refuses it) is
+// replaced by ROLE_NAME: a placeholder to fill in, never a raw value.
 func (r *Report) Command() string {
-	return "aws iam update-assume-role-policy --role-name " + shellWord(r.RoleName) + " --policy-document file://trust-policy.json"
+	c, err := shellcmd.Line("aws", "iam", "update-assume-role-policy", "--role-name", r.RoleName, "--policy-document", "file://trust-policy.json")
+	if err != nil {
+		c, _ = shellcmd.Line("aws", "iam", "update-assume-role-policy", "--role-name", "ROLE_NAME", "--policy-document", "file://trust-policy.json")
+	}
+	return c
 }
 
 // identity describes the request in one line.
@@ -176,14 +183,6 @@ func (r *Report) JSON() []byte {
 // printable escapes what could forge a line or a terminal escape in a
 // value from outside.
 func printable(s string) string { return finding.Escape(s) }
-
-// shellWord quotes s for a POSIX shell unless it is plainly safe.
-func shellWord(s string) string {
-	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_+=,.@-/:") == "" {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
-}
 
 func nthLine(s string, n int) (string, bool) {
 	lines := strings.Split(s, "\n")
