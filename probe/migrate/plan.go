@@ -155,7 +155,7 @@ func trustStep(c *ruleContext) Step {
 	if doc == nil {
 		s.Prose = append(s.Prose, "Evaluate the role's trust policy for Pod Identity; where it denies, this prints the minimal edit (every other statement kept byte for byte). Apply it with aws iam update-assume-role-policy, or pass --trust-policy "+role.Name+"=FILE to have it in this plan.")
 		s.Commands = append(s.Commands, planCommand(Pipe(
-			[]string{"aws", "iam", "get-role", "--role-name", role.Name, "--output", "json"},
+			withRegion(c.in, "aws", "iam", "get-role", "--role-name", role.Name, "--output", "json"),
 			[]string{"irsa-probe", "trust-policy", "--explain", "-", "--pod-identity", "--subject", "system:serviceaccount:" + c.id.Namespace + ":" + c.id.ServiceAccount})))
 		return s
 	}
@@ -170,7 +170,7 @@ func trustStep(c *ruleContext) Step {
 		for _, l := range strings.Split(strings.TrimRight(e.Edit.Diff, "\n"), "\n") {
 			s.Prose = append(s.Prose, finding.Escape(l))
 		}
-		s.Commands = append(s.Commands, planCommand(Cmd("aws", "iam", "update-assume-role-policy", "--role-name", role.Name, "--policy-document", compact(e.Edit.Policy))))
+		s.Commands = append(s.Commands, planCommand(Cmd(withRegion(c.in, "aws", "iam", "update-assume-role-policy", "--role-name", role.Name, "--policy-document", compact(e.Edit.Policy))...)))
 	}
 	return s
 }
@@ -277,7 +277,7 @@ func removeIRSATrustStep(c *ruleContext) Step {
 			issuer = "https://oidc.eks.REGION.amazonaws.com/id/ID"
 		}
 		s.Commands = append(s.Commands, planCommand(Pipe(
-			[]string{"aws", "iam", "get-role", "--role-name", c.role.Name, "--output", "json"},
+			withRegion(c.in, "aws", "iam", "get-role", "--role-name", c.role.Name, "--output", "json"),
 			[]string{"irsa-probe", "trust-policy", "--explain", "-", "--issuer", issuer, "--subject", "system:serviceaccount:" + c.id.Namespace + ":" + c.id.ServiceAccount})))
 		return s
 	}
@@ -321,7 +321,7 @@ func removeIRSATrustStep(c *ruleContext) Step {
 		return s
 	}
 	s.Prose = append(s.Prose, "Once the rollback is no longer needed: the policy without the statement that admits this service account by web identity.")
-	s.Commands = append(s.Commands, planCommand(Cmd("aws", "iam", "update-assume-role-policy", "--role-name", c.role.Name, "--policy-document", compact(out))))
+	s.Commands = append(s.Commands, planCommand(Cmd(withRegion(c.in, "aws", "iam", "update-assume-role-policy", "--role-name", c.role.Name, "--policy-document", compact(out))...)))
 	return s
 }
 

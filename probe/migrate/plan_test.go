@@ -61,7 +61,7 @@ func TestPlanSteps(t *testing.T) {
 		t.Fatalf("trust-policy commands %v", tr)
 	}
 	argv := tr[0][0]
-	if !slices.Equal(argv[:6], []string{"aws", "iam", "update-assume-role-policy", "--role-name", "billing-api", "--policy-document"}) || len(argv) != 7 {
+	if !slices.Equal(argv[:6], []string{"aws", "iam", "update-assume-role-policy", "--role-name", "billing-api", "--policy-document"}) || !slices.Equal(argv[7:], []string{"--region", "us-west-2"}) {
 		t.Fatalf("trust-policy argv %q", argv)
 	}
 	both := mustPolicy(argv[6])
