@@ -207,7 +207,7 @@ func getRole(ctx context.Context, cfg aws.Config, name string, w io.Writer) erro
 	var r struct {
 		Role struct {
 			Path, RoleName, RoleId, Arn, CreateDate, AssumeRolePolicyDocument string
-			MaxSessionDuration                                               int
+			MaxSessionDuration                                                int
 		} `xml:"GetRoleResult>Role"`
 	}
 	if err := xml.Unmarshal(body, &r); err != nil {
