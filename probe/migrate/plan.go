@@ -82,13 +82,17 @@ func Plans(in *Input) []*Plan {
 		nodes[in.Nodes[i].Metadata.Name] = &in.Nodes[i]
 	}
 	agent := agentNodes(in.AgentPods)
+	policies := indexPolicies(in.Policies)
 	out := []*Plan{}
 	for _, id := range in.Inventory.Identities {
 		if id.RoleARN == "" || !id.Exists {
 			continue
 		}
-		c := &ruleContext{in: in, id: id, pods: pods[id.Key()], nodes: nodes, agent: agent, policies: in.Policies}
+		c := &ruleContext{in: in, id: id, pods: pods[id.Key()], nodes: nodes, agent: agent}
 		c.role, c.roleErr = iam.ParseRoleARN(id.RoleARN)
+		if c.roleErr == nil {
+			c.policy = policies.lookup(c.role)
+		}
 		p := &Plan{Namespace: id.Namespace, ServiceAccount: id.ServiceAccount, RoleARN: finding.Escape(id.RoleARN),
 			Pods: len(c.pods), Workloads: workloadNames(c.pods), Verdict: VerdictReady}
 		if p.Workloads == nil {
@@ -151,7 +155,7 @@ func trustStep(c *ruleContext) Step {
 		s.Prose = append(s.Prose, fmt.Sprintf("%s is in another account: the role of the cluster's account that step 2 names trusts pods.eks.amazonaws.com (irsa-probe trust-policy --pod-identity); this role trusts that one (see %s).", role.String(), CodeCrossAccount))
 		return s
 	}
-	doc := policyFor(c.policies, role)
+	doc := c.policy
 	if doc == nil {
 		s.Prose = append(s.Prose, "Evaluate the role's trust policy for Pod Identity; where it denies, this prints the minimal edit (every other statement kept byte for byte). Apply it with aws iam update-assume-role-policy, or pass --trust-policy "+role.Name+"=FILE to have it in this plan.")
 		s.Commands = append(s.Commands, planCommand(Pipe(
@@ -265,7 +269,7 @@ func verifyStep(c *ruleContext) Step {
 // no other, so a statement shared with other service accounts stays.
 func removeIRSATrustStep(c *ruleContext) Step {
 	s := Step{Step: StepRemoveIRSATrust, Title: "Later, once no pod uses IRSA: remove the IRSA trust", Prose: []string{}, Commands: []PlanCommand{}}
-	doc := policyFor(c.policies, c.role)
+	doc := c.policy
 	if c.crossAccount() {
 		s.Prose = append(s.Prose, "Remove the Federated statement for this service account from "+c.role.String()+"'s trust policy, once the rollback is no longer needed.")
 		return s

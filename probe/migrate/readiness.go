@@ -102,14 +102,15 @@ const (
 
 // context is what the rules read about one service account.
 type ruleContext struct {
-	in       *Input
-	id       *fleet.Identity
-	role     iam.RoleARN
-	roleErr  error
-	pods     []*fleet.Pod
-	nodes    map[string]*fleet.Node
-	agent    map[string]bool
-	policies []fleet.PolicyChange
+	in      *Input
+	id      *fleet.Identity
+	role    iam.RoleARN
+	roleErr error
+	pods    []*fleet.Pod
+	nodes   map[string]*fleet.Node
+	agent   map[string]bool
+	// policy is the trust policy given for the role, nil without one.
+	policy *fleet.PolicyChange
 }
 
 // readiness applies every rule to one service account on IRSA.
@@ -313,7 +314,7 @@ func tagShare(c *ruleContext) int {
 // Identity.
 func trustPolicyRule(c *ruleContext) []Finding {
 	subject := finding.Escape(c.id.Key())
-	doc := policyFor(c.policies, c.role)
+	doc := c.policy
 	if c.crossAccount() {
 		return nil // the role that needs Pod Identity's trust is not this one
 	}
@@ -356,23 +357,42 @@ func podIdentityEdit(doc *policy.Document, req policy.Request) (*policy.Explanat
 	return e, ""
 }
 
-func policyFor(ps []fleet.PolicyChange, r iam.RoleARN) *fleet.PolicyChange {
+// policyIndex finds the policy given for a role by its name (IAM role
+// names are unique case-insensitively within an account), then its
+// account when given as an ARN: one map lookup per service account.
+type policyIndex map[string][]policyEntry
+
+type policyEntry struct {
+	arn *iam.RoleARN // nil when given by name
+	pc  *fleet.PolicyChange
+}
+
+func indexPolicies(ps []fleet.PolicyChange) policyIndex {
+	idx := policyIndex{}
 	for i := range ps {
-		if roleMatches(ps[i].Role, r) {
-			return &ps[i]
+		e := policyEntry{pc: &ps[i]}
+		name := ps[i].Role
+		if strings.HasPrefix(name, "arn:") {
+			r, err := iam.ParseRoleARN(name)
+			if err != nil {
+				continue
+			}
+			e.arn, name = &r, r.Name
+		}
+		k := strings.ToLower(name)
+		idx[k] = append(idx[k], e)
+	}
+	return idx
+}
+
+// lookup is the first policy given for r, nil for none.
+func (idx policyIndex) lookup(r iam.RoleARN) *fleet.PolicyChange {
+	for _, e := range idx[strings.ToLower(r.Name)] {
+		if e.arn == nil || (e.arn.Account == r.Account && e.arn.Partition == r.Partition) {
+			return e.pc
 		}
 	}
 	return nil
-}
-
-// roleMatches: role is r's ARN, or its name (IAM role names are unique
-// case-insensitively within an account).
-func roleMatches(role string, r iam.RoleARN) bool {
-	if strings.HasPrefix(role, "arn:") {
-		o, err := iam.ParseRoleARN(role)
-		return err == nil && o.Account == r.Account && o.Partition == r.Partition && strings.EqualFold(o.Name, r.Name)
-	}
-	return strings.EqualFold(role, r.Name)
 }
 
 func podIdentityRequest(r iam.RoleARN, id *fleet.Identity) policy.Request {

@@ -209,3 +209,28 @@ const denyPolicy = `{
     }
   ]
 }`
+
+// TestPolicyLookup: a policy given by name matches the role in any
+// account, case-insensitively; given by ARN, only that account's.
+func TestPolicyLookup(t *testing.T) {
+	idx := indexPolicies([]fleet.PolicyChange{
+		{Role: "arn:aws:iam::444455556666:role/Billing-API", File: "other.json"},
+		{Role: "BILLING-API", File: "name.json"},
+		{Role: "arn:aws:iam::111122223333:role/ledger", File: "ledger.json"},
+		{Role: "arn:aws:iam::bad", File: "bad.json"},
+	})
+	for role, want := range map[string]string{
+		"arn:aws:iam::444455556666:role/billing-api": "other.json",
+		"arn:aws:iam::111122223333:role/billing-api": "name.json",
+		"arn:aws:iam::111122223333:role/ledger":      "ledger.json",
+		"arn:aws:iam::444455556666:role/ledger":      "",
+	} {
+		got := ""
+		if pc := idx.lookup(mustRole(role)); pc != nil {
+			got = pc.File
+		}
+		if got != want {
+			t.Errorf("%s: %q, want %q", role, got, want)
+		}
+	}
+}

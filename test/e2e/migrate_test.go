@@ -53,8 +53,9 @@ spec:
 }
 
 // agentDaemonSet stands for the eks-pod-identity-agent add-on's
-// DaemonSet: its pod on the node is what --migrate looks for; the agent
-// itself is the harness's double on 127.0.0.1.
+// DaemonSet, with its node affinity: its pod on the node is what
+// --migrate looks for; the agent itself is the harness's double on
+// 127.0.0.1.
 const agentDaemonSet = `apiVersion: apps/v1
 kind: DaemonSet
 metadata:
@@ -69,6 +70,13 @@ spec:
       labels: {app.kubernetes.io/name: eks-pod-identity-agent}
     spec:
       hostNetwork: true
+      # The add-on's own: not on Fargate (or hybrid, or Auto Mode) nodes.
+      affinity:
+        nodeAffinity:
+          requiredDuringSchedulingIgnoredDuringExecution:
+            nodeSelectorTerms:
+              - matchExpressions:
+                  - {key: eks.amazonaws.com/compute-type, operator: NotIn, values: [fargate, hybrid, auto]}
       containers:
         - name: eks-pod-identity-agent
           image: ` + framework.AppImage + `
