@@ -32,7 +32,7 @@ FUZZTIME ?= 3s
 # Every fuzz target, as package:Fuzz; a test keeps the list complete.
 FUZZ_TARGETS := ./probe/satoken:FuzzParse ./probe/check:FuzzClassify ./probe/finding:FuzzTemplate \
 	./probe/finding:FuzzCatalogValues ./probe/serve:FuzzServeRequest ./probe/serve:FuzzLabelValue \
-	./probe/policy:FuzzLoad ./probe/check:FuzzAgentAnswer ./probe/appsdk:FuzzParsers ./probe/migrate:FuzzPlanCommands
+	./probe/policy:FuzzLoad ./probe/check:FuzzAgentAnswer ./probe/appsdk:FuzzParsers ./probe/fleet:FuzzFleet ./probe/migrate:FuzzPlanCommands
 
 .PHONY: help build cross test e2e fuzz demo lint bench cost image image-push docker-image dist tools release-tools clean
 

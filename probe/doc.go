@@ -6,6 +6,9 @@
 //	verdict   the outcome of a check (ok, broken, undecided) and the exit
 //	          codes of both binaries, in one table
 //	hint      error and hint lines on stderr, the same in both binaries
+//	shellcmd  the one renderer of printed commands: argv words to one line
+//	          bash, dash and interactive zsh read back exactly; values a
+//	          terminal would act on are refused, never printed
 //	iam       role ARNs, partitions, regions, STS endpoints, trust policies
 //	safefile  files named by the environment: opened without blocking, regular only, capped
 //	satoken   reading and decoding projected service-account tokens

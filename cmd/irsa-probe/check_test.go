@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -282,6 +284,30 @@ func scenarios() []scenario {
 			after: stsNotCalled,
 		},
 		{
+			// A NumericDate that is not finite: once clamped into a token
+			// that passed with "292 years left".
+			name:  "token whose exp is 1e999",
+			exit:  verdict.ExitBroken,
+			codes: []finding.Code{finding.CodeTokenMalformed},
+			setup: func(t *testing.T, st *ststest.Stack) ([]string, []string) {
+				claims := ststest.ServiceAccountClaims(st.Issuer.URL, ststest.TokenOptions{Namespace: st.Namespace, ServiceAccount: st.ServiceAccount})
+				claims["exp"] = 4102444800
+				// No JSON encoder writes 1e999: edit the signed payload (the
+				// signature no longer matches, and the claim is read first).
+				parts := strings.Split(st.Issuer.Mint(claims), ".")
+				payload, err := base64.RawURLEncoding.DecodeString(parts[1])
+				if err != nil || !bytes.Contains(payload, []byte(`"exp":4102444800`)) {
+					t.Fatalf("payload %s: %v", payload, err)
+				}
+				parts[1] = base64.RawURLEncoding.EncodeToString(bytes.Replace(payload, []byte(`"exp":4102444800`), []byte(`"exp":1e999`), 1))
+				if err := st.WriteToken(strings.Join(parts, ".")); err != nil {
+					t.Fatal(err)
+				}
+				return nil, []string{`is not a valid JWT: claims: claim "exp" is 1e999: not a finite NumericDate.`}
+			},
+			after: stsNotCalled,
+		},
+		{
 			name:  "not a JWT",
 			exit:  verdict.ExitBroken,
 			codes: []finding.Code{finding.CodeTokenMalformed},
@@ -370,8 +396,8 @@ func scenarios() []scenario {
 					t.Fatal(err)
 				}
 				hp := strings.TrimPrefix(st.Issuer.URL, "https://")
-				return nil, []string{"Not authorized to perform sts:AssumeRoleWithWebIdentity", `"` + hp + `:sub": "system:serviceaccount:payments:billing-api"`,
-					`"Federated": "arn:aws:iam::111122223333:oidc-provider/` + hp + `"`, "update-assume-role-policy --role-name billing-api", "request id"}
+				return nil, []string{"Not authorized to perform sts:AssumeRoleWithWebIdentity", `"` + hp + `:sub":"system:serviceaccount:payments:billing-api"`,
+					`"Federated":"arn:aws:iam::111122223333:oidc-provider/` + hp + `"`, "update-assume-role-policy --role-name billing-api", "request id"}
 			},
 		},
 		{

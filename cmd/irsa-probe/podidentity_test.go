@@ -77,7 +77,7 @@ func podIdentityScenarios() []scenario {
 				if err := st.STS.PutRole(st.RoleARN, ststest.TrustPolicyFor("aws", st.Account, st.Issuer.URL, st.Namespace, st.ServiceAccount)); err != nil {
 					t.Fatal(err)
 				}
-				return []string{"IRSA_PROBE_EXPECT_ROLE_ARN=" + st.RoleARN}, []string{ststest.MsgPodIdentityDenied, `"Service": "pods.eks.amazonaws.com"`,
+				return []string{"IRSA_PROBE_EXPECT_ROLE_ARN=" + st.RoleARN}, []string{ststest.MsgPodIdentityDenied, `"Service":"pods.eks.amazonaws.com"`,
 					`"sts:TagSession"`, "aws iam update-assume-role-policy --role-name billing-api --policy-document file://trust-policy.json"}
 			},
 		},

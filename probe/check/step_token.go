@@ -99,7 +99,7 @@ func (r *run) checkToken() *tokenCheck {
 	now := r.cfg.Clock()
 	nowEv := now.UTC().Format(time.RFC3339)
 	tc := &tokenCheck{status: StatusPass, detail: fmt.Sprintf("sub %s, aud %s, %s left",
-		t.Subject, strings.Join(t.Audience, ","), humanDuration(t.Expiry.Sub(now))),
+		t.Subject, strings.Join(t.Audience, ","), humanLeft(t.Expiry, now)),
 		note: fmt.Sprintf(" (claims only; %s verifies the signature)", r.tokenJudge())}
 	fail := func(code finding.Code, ev finding.Evidence, doubt bool) {
 		if doubt {
@@ -210,12 +210,15 @@ func (r *run) tokenFileError(path string, err error) {
 	}
 }
 
-// humanDuration is a token's time left as a person reads it: under two
-// days exactly, beyond in days or years (a 10-year token is "10 years",
-// not "87572h18m4s").
-func humanDuration(d time.Duration) string {
+// humanLeft is a token's time left until exp as a person reads it: under
+// two days exactly, beyond in days or years (a 10-year token is "10
+// years", not "87572h18m4s"). Years are counted in seconds, not in a
+// time.Duration, which saturates at 292 years: a claim clamped to the end
+// of 9999 reads as the years until then, never more.
+func humanLeft(exp, now time.Time) string {
 	const day = 24 * time.Hour
-	switch years := d.Hours() / 24 / 365.25; {
+	d := exp.Sub(now)
+	switch years := float64(exp.Unix()-now.Unix()) / 86400 / 365.25; {
 	case years >= 1.5:
 		return fmt.Sprintf("%.0f years", years)
 	case years >= 1:

@@ -17,7 +17,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/eks"
 	"github.com/aws/smithy-go"
 
+	"github.com/irsa-probe/irsa-probe/probe/finding"
 	"github.com/irsa-probe/irsa-probe/probe/fleet"
+	"github.com/irsa-probe/irsa-probe/probe/shellcmd"
 )
 
 // describeParallel bounds concurrent DescribePodIdentityAssociation
@@ -120,17 +122,22 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
-// Fix is what to do about it, as commands where there are some.
+// Fix is what to do about it: prose lines, and commands (rendered by
+// package shellcmd) on lines of their own, two spaces in.
 func (e *Error) Fix() string {
 	switch e.Kind {
 	case KindNoRegion:
 		return "pass --region REGION (the cluster's), or set AWS_REGION"
 	case KindNoCredentials:
-		return "give the workstation AWS credentials (aws configure, aws sso login, or AWS_PROFILE=NAME), then check them: aws sts get-caller-identity"
+		return "give the workstation AWS credentials (aws configure, aws sso login, or AWS_PROFILE=NAME), then check them:\n  aws sts get-caller-identity"
 	case KindDenied:
-		return fmt.Sprintf("allow eks:ListPodIdentityAssociations and eks:DescribePodIdentityAssociation on arn:aws:eks:%s:ACCOUNT_ID:cluster/%s to the caller named above", e.Region, e.Cluster)
+		return fmt.Sprintf("allow eks:ListPodIdentityAssociations and eks:DescribePodIdentityAssociation on arn:aws:eks:%s:ACCOUNT_ID:cluster/%s to the caller named above", finding.Escape(e.Region), finding.Escape(e.Cluster))
 	case KindNoCluster:
-		return fmt.Sprintf("check the name and region: aws eks list-clusters --region %s", e.Region)
+		line, err := shellcmd.Line("aws", "eks", "list-clusters", "--region", e.Region)
+		if err != nil {
+			return "check the name and region (" + err.Error() + ")"
+		}
+		return "check the name and region:\n  " + line
 	case KindThrottled, KindTimeout:
 		return "try again later, or with a longer --timeout"
 	}

@@ -3,31 +3,38 @@ package ephemeral
 import (
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/irsa-probe/irsa-probe/probe/kube"
+	"github.com/irsa-probe/irsa-probe/probe/shellcmd"
 )
 
-// PrintPlan prints the commands the plan runs, ready to paste.
-func PrintPlan(w io.Writer, flags kube.Flags, pl *Plan) {
+// PrintPlan prints the commands the plan runs, ready to paste: each built
+// from its words by package shellcmd, and no comment among them
+// (interactive zsh reads # as a word); what the plan is goes to note, a
+// line of its own.
+func PrintPlan(w, note io.Writer, flags kube.Flags, pl *Plan) error {
 	file := pl.Container + ".json"
-	fmt.Fprintf(w, "# %s/%s, container %s: the probe %s\n", pl.Namespace, pl.Pod, pl.Target, pl.Why)
-	fmt.Fprintf(w, "cat > %s <<'JSON'\n%sJSON\n", file, pl.SpecJSON())
-	fmt.Fprintf(w, "kubectl %s\n", shellJoin(flags.Args(pl.DebugArgs(file)...)))
-	fmt.Fprintf(w, "kubectl %s\n", shellJoin(flags.Args(pl.LogsArgs()...)))
-	fmt.Fprintf(w, "kubectl %s\n", shellJoin(flags.Args("get", "pod", pl.Pod, "--namespace="+pl.Namespace,
-		`--output=jsonpath={.status.ephemeralContainerStatuses[?(@.name=="`+pl.Container+`")].state.terminated.exitCode}`)))
-}
-
-// shellJoin quotes args for a POSIX shell where they need it.
-func shellJoin(args []string) string {
-	out := make([]string, len(args))
-	for i, a := range args {
-		if a != "" && strings.Trim(a, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_=./:,@") == "" {
-			out[i] = a
-		} else {
-			out[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+	var lines []string
+	for _, argv := range [][]string{
+		flags.Args(pl.DebugArgs(file)...),
+		flags.Args(pl.LogsArgs()...),
+		flags.Args("get", "pod", pl.Pod, "--namespace="+pl.Namespace,
+			`--output=jsonpath={.status.ephemeralContainerStatuses[?(@.name=="`+pl.Container+`")].state.terminated.exitCode}`),
+	} {
+		l, err := shellcmd.Line(append([]string{"kubectl"}, argv...)...)
+		if err != nil {
+			return fmt.Errorf("the plan's commands are not printed: %w", err)
 		}
+		lines = append(lines, l)
 	}
-	return strings.Join(out, " ")
+	heredoc, err := shellcmd.Word(file)
+	if err != nil {
+		return fmt.Errorf("the plan's commands are not printed: %w", err)
+	}
+	fmt.Fprintf(note, "kubectl-irsa_probe: %s/%s, container %s: the probe %s\n", pl.Namespace, pl.Pod, pl.Target, pl.Why)
+	fmt.Fprintf(w, "cat > %s <<'JSON'\n%sJSON\n", heredoc, pl.SpecJSON())
+	for _, l := range lines {
+		fmt.Fprintln(w, l)
+	}
+	return nil
 }

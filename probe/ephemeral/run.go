@@ -3,6 +3,7 @@ package ephemeral
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -72,8 +73,7 @@ func Run(ctx context.Context, r kube.Runner, o Options, stdout, stderr io.Writer
 		return verdict.ExitUsage, err
 	}
 	if o.Print {
-		PrintPlan(stdout, o.Flags, pl)
-		return 0, nil
+		return 0, PrintPlan(stdout, stderr, o.Flags, pl)
 	}
 	f, err := os.CreateTemp("", "irsa-probe-debug-*.json")
 	if err != nil {
@@ -117,6 +117,10 @@ func nsArgs(namespace string, args ...string) []string {
 // get runs kubectl and returns its stdout; kubectl's stderr is the error.
 func get(ctx context.Context, r kube.Runner, args []string) ([]byte, error) {
 	b, err := r.Run(ctx, kube.Call{Args: args})
+	var se *kube.StalledError
+	if errors.As(err, &se) {
+		return nil, err // names the call itself
+	}
 	if err != nil {
 		return nil, fmt.Errorf("kubectl %s: %w", strings.Join(args[:min(3, len(args))], " "), err)
 	}
@@ -127,6 +131,10 @@ func get(ctx context.Context, r kube.Runner, args []string) ([]byte, error) {
 // they come.
 func stream(ctx context.Context, r kube.Runner, args []string, stdout, stderr io.Writer) error {
 	if _, err := r.Run(ctx, kube.Call{Args: args, Stdout: stdout, Stderr: stderr}); err != nil {
+		var se *kube.StalledError
+		if errors.As(err, &se) {
+			return err
+		}
 		return fmt.Errorf("kubectl %s: %w", args[0], err)
 	}
 	return nil

@@ -72,7 +72,15 @@ func (f *fix) cmd(what string, argv ...string) {
 		return
 	}
 	f.cmds = append(f.cmds, line)
+	if commandHook != nil {
+		commandHook(line, argv)
+	}
 }
+
+// commandHook, set by tests, sees every command line the fleet view
+// prints with the words it was built from: the oracle a shell parser's
+// reading of the printed line is compared with.
+var commandHook func(line string, argv []string)
 
 func (f *fix) note(s string) { f.notes = append(f.notes, s) }
 

@@ -4,7 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"strings"
+	"fmt"
 
 	"github.com/irsa-probe/irsa-probe/probe/finding"
 	"github.com/irsa-probe/irsa-probe/probe/kube"
@@ -71,7 +71,7 @@ func List(ctx context.Context, r kube.Runner, s Scope) *Listing {
 		}
 	case kube.IsReason(err, kube.ReasonNotFound):
 		l.Unreadable = append(l.Unreadable, Unreadable{Resource: "namespaces", Namespace: s.Namespace, Message: finding.Escape(err.Error()),
-			Fix: "list the namespaces: " + commandOrWhy(append([]string{"kubectl", "get", "namespaces"}, l.Kubectl...))[2:]})
+			Fix: "List the namespaces:\n" + commandOrWhy(append([]string{"kubectl", "get", "namespaces"}, l.Kubectl...))})
 	default:
 		l.Namespaces = []Namespace{{Metadata: Meta{Name: s.Namespace}}}
 	}
@@ -95,7 +95,8 @@ func Issuer(ctx context.Context, r kube.Runner, flags kube.Flags, l *Listing) st
 	}
 	if err != nil {
 		u := ListFailed(l, "issuer", "", err.Error())
-		u.Fix = "pass the issuer: --issuer=$(aws eks describe-cluster --name CLUSTER --query cluster.identity.oidc.issuer --output text)"
+		u.Fix = "Pass the issuer with --issuer=ISSUER; EKS prints it with:\n" +
+			commandOrWhy([]string{"aws", "eks", "describe-cluster", "--name", orDefault(l.Cluster, "CLUSTER"), "--query", "cluster.identity.oidc.issuer", "--output", "text"})
 		l.Unreadable = append(l.Unreadable, u)
 		return ""
 	}
@@ -113,11 +114,24 @@ type Jobs struct {
 
 var _ Kube = (*Jobs)(nil)
 
-// CreateJob creates the Job and returns the uid the API server gave it,
-// from the create's own output.
+// CreateJob creates the Job and reads its uid from the object the API
+// server returned (--output=json): the one fact that tells its pods from
+// pods labelled like them.
 func (j *Jobs) CreateJob(ctx context.Context, namespace string, job []byte) (string, error) {
-	b, err := j.R.Run(ctx, kube.Call{Args: j.Flags.Args("create", "--namespace="+namespace, "--filename=-", "--output=jsonpath={.metadata.uid}"), Stdin: job})
-	return strings.TrimSpace(string(b)), err
+	b, err := j.R.Run(ctx, kube.Call{Args: j.Flags.Args("create", "--namespace="+namespace, "--filename=-", "--output=json"), Stdin: job})
+	if err != nil {
+		return "", err
+	}
+	var created struct {
+		Kind     string `json:"kind"`
+		Metadata struct {
+			UID string `json:"uid"`
+		} `json:"metadata"`
+	}
+	if err := json.Unmarshal(b, &created); err != nil || created.Kind != "Job" || created.Metadata.UID == "" {
+		return "", fmt.Errorf("kubectl create printed no Job with a uid (%v)", err)
+	}
+	return created.Metadata.UID, nil
 }
 
 func (j *Jobs) CanaryPods(ctx context.Context, run string) ([]Pod, error) {

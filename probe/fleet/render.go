@@ -1,14 +1,17 @@
 package fleet
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
 	"strconv"
 	"strings"
 	"text/tabwriter"
+	"unicode/utf16"
 
 	"github.com/irsa-probe/irsa-probe/probe/finding"
+	"github.com/irsa-probe/irsa-probe/probe/shellcmd"
 	"github.com/irsa-probe/irsa-probe/probe/verdict"
 )
 
@@ -125,13 +128,34 @@ func codes(id *Identity) []string {
 	return cs
 }
 
-// JSON is the report on one line.
+// JSON is the report on one line. encoding/json escapes C0 controls and
+// the line separators; the other runes a terminal acts on or hides (DEL,
+// C1, bidi overrides and isolates, format characters) are escaped here
+// too, as \uXXXX: the document decodes to the same strings, and printing
+// it shows no such rune.
 func (r *Report) JSON() []byte {
 	b, err := json.Marshal(r)
 	if err != nil {
 		panic(err) // plain data
 	}
-	return append(b, '\n')
+	return append(escapeJSON(b), '\n')
+}
+
+func escapeJSON(b []byte) []byte {
+	if shellcmd.Check(string(b)) == nil {
+		return b
+	}
+	var out bytes.Buffer
+	for _, r := range string(b) { // valid UTF-8: encoding/json wrote it
+		if shellcmd.Check(string(r)) == nil {
+			out.WriteRune(r)
+			continue
+		}
+		for _, u := range utf16.Encode([]rune{r}) {
+			fmt.Fprintf(&out, `\u%04x`, u)
+		}
+	}
+	return out.Bytes()
 }
 
 // WriteTable prints the summary line, the table, each finding with its
@@ -153,7 +177,7 @@ func (r *Report) WriteTable(w io.Writer) {
 		if !u.Forbidden {
 			what = "failed"
 		}
-		fmt.Fprintf(tw, "%s\t-\t-\t-\t-\t%s\t%s: list %s\n", orDefault(u.Namespace, "*"), StateUnreadable, what, u.Resource)
+		fmt.Fprintf(tw, "%s\t-\t-\t-\t-\t%s\t%s: list %s\n", orDefault(finding.Escape(u.Namespace), "*"), StateUnreadable, what, finding.Escape(u.Resource))
 	}
 	for _, id := range inv.Identities {
 		role := id.Role()
@@ -176,10 +200,8 @@ func (r *Report) WriteTable(w io.Writer) {
 	}
 	_ = tw.Flush()
 	for _, u := range r.Unreadable {
-		fmt.Fprintf(w, "\nUNREADABLE %s%s: %s\n", u.Resource, inNamespace(u.Namespace), u.Message)
-		if u.Fix != "" {
-			fmt.Fprintf(w, "  fix: %s\n", u.Fix)
-		}
+		fmt.Fprintf(w, "\nUNREADABLE %s%s: %s\n", u.Resource, inNamespace(finding.Escape(u.Namespace)), u.Message)
+		writeFix(w, u.Fix)
 	}
 	for _, id := range inv.Identities {
 		if c := id.Canary; c != nil && c.Code != "" {

@@ -22,8 +22,10 @@ type Meta struct {
 
 // OwnerRef is a controller of the object.
 type OwnerRef struct {
-	Kind       string `json:"kind"`
-	Name       string `json:"name"`
+	Kind string `json:"kind"`
+	Name string `json:"name"`
+	// UID is the owner's uid: a canary's pod is believed only when its
+	// controller's uid is the Job's the API server created.
 	UID        string `json:"uid,omitempty"`
 	Controller *bool  `json:"controller,omitempty"`
 }

@@ -20,9 +20,6 @@ import (
 	"github.com/irsa-probe/irsa-probe/probe/verdict"
 )
 
-// listTimeout is the least time the listings get.
-const listTimeout = 30 * time.Second
-
 // fleetOptions are the flags of the fleet view (no POD: -A or -n NS).
 type fleetOptions struct {
 	all           bool
@@ -103,11 +100,9 @@ func (p *Plugin) runFleet(ctx context.Context, o *options, f *fleetOptions) (int
 	if f.parallel < 1 {
 		return verdict.ExitUsage, hint.Errorf(verdict.ExitUsage, "--parallel=5", "--parallel=%d: at least 1", f.parallel)
 	}
-	// Reading is bounded by --timeout (at least listTimeout, which a big
-	// cluster's listing may need even when canaries are given less): an
-	// API server that does not answer is an unreadable line, not a hang.
-	rctx, cancel := context.WithTimeout(ctx, max(o.timeout, listTimeout))
-	defer cancel()
+	// Every kubectl call is bounded by --timeout (p.Kube is kube.Bounded):
+	// an API server that does not answer stops the run, not hangs it.
+	rctx := ctx
 	var podSpec map[string]json.RawMessage
 	if f.canaryPodSpec != "" {
 		b, err := safefile.Read(f.canaryPodSpec, 64<<10)
@@ -144,6 +139,7 @@ func (p *Plugin) runFleet(ctx context.Context, o *options, f *fleetOptions) (int
 		issuer = "https://" + issuer
 	}
 	impact := fleet.Impact(inv, f.trustPolicies, issuer)
+	var proveErr error
 	if f.prove {
 		var ids []*fleet.Identity
 		for _, id := range inv.Identities {
@@ -154,11 +150,24 @@ func (p *Plugin) runFleet(ctx context.Context, o *options, f *fleetOptions) (int
 		po := fleet.ProveOptions{CanaryOptions: fleet.CanaryOptions{RunID: runID(), Image: o.image, Timeout: o.timeout, TTL: 10 * time.Minute, PodSpec: podSpec},
 			Parallel: f.parallel, Kubectl: o.flags.Global()}
 		fmt.Fprintf(p.Stderr, "kubectl-irsa_probe: proving %d identities with canary Jobs labelled %s=%s, %d at once, each within %s\n", len(ids), fleet.LabelRun, po.RunID, po.Parallel, o.timeout)
-		if err := fleet.Prove(ctx, &fleet.Jobs{R: p.Kube, Flags: o.flags, Namespace: l.Namespace}, ids, po); err != nil {
-			hint.Printer{Prog: "kubectl-irsa_probe", W: p.Stderr}.Lines("error", err.Error())
+		if proveErr = fleet.Prove(ctx, &fleet.Jobs{R: p.Kube, Flags: o.flags, Namespace: l.Namespace}, ids, po); proveErr != nil {
+			// Prose lines carry the prefix; a command (two spaces in) is
+			// printed as it pastes, on a line of its own.
+			for _, line := range strings.Split(proveErr.Error(), "\n") {
+				if strings.HasPrefix(line, "  ") {
+					fmt.Fprintln(p.Stderr, line)
+					continue
+				}
+				hint.Printer{Prog: "kubectl-irsa_probe", W: p.Stderr}.Lines("error", line)
+			}
 		}
 	}
 	rep := fleet.NewReport(inv, impact, issuer)
+	if proveErr != nil && rep.Exit != verdict.ExitBroken {
+		// A canary Job left behind (its delete command printed above)
+		// fails the run: it runs on in the cluster until its TTL.
+		rep.Exit = verdict.ExitError
+	}
 	if f.output == "json" {
 		_, _ = p.Stdout.Write(rep.JSON())
 	} else {

@@ -115,7 +115,7 @@ func TestFleetForbidden(t *testing.T) {
 	for _, w := range []string{
 		row("payments", "-", "-", "-", "-", "unreadable", "forbidden: list pods"),
 		`UNREADABLE pods in namespace payments: Error from server (Forbidden): pods is forbidden: User "jane@example.com" cannot list resource "pods" in API group "" in the namespace "payments"`,
-		"fix: Ask for list on pods in namespace payments (a Role and RoleBinding), or narrow the scope with --namespace=NAMESPACE; check with:\n  kubectl auth can-i list pods --namespace=payments",
+		"  fix:\n    Ask for list on pods in namespace payments (a Role and RoleBinding), or narrow the scope with --namespace=NAMESPACE; check with:\n      kubectl auth can-i list pods --namespace=payments\n",
 		row("payments", "billing-api", "irsa", roleBillingV2, "0", "ok", "-"),
 	} {
 		if !strings.Contains(out, w) && !strings.Contains(normalized(out), w) {
@@ -221,7 +221,7 @@ func TestFleetAssociations(t *testing.T) {
 	e.Deny("arn:aws:iam::111122223333:user/jane")
 	code, out, _ = runWith(context.Background(), f, "-A", "--cluster=prod")
 	if code != verdict.ExitBroken || !strings.Contains(out, "UNREADABLE associations: ListPodIdentityAssociations: operation error EKS: ListPodIdentityAssociations") ||
-		!strings.Contains(out, "fix: allow eks:ListPodIdentityAssociations and eks:DescribePodIdentityAssociation on arn:aws:eks:us-west-2:ACCOUNT_ID:cluster/prod") {
+		!strings.Contains(out, "fix:\n    allow eks:ListPodIdentityAssociations and eks:DescribePodIdentityAssociation on arn:aws:eks:us-west-2:ACCOUNT_ID:cluster/prod") {
 		t.Errorf("denied: exit %d\n%s", code, out)
 	}
 }
@@ -250,7 +250,9 @@ func TestFleetProve(t *testing.T) {
 	c.SA("ops", "backup", roleCart)
 	c.SA("shop", "search", roleCart)
 	f := newFleetFake(t, c)
-	f.Set(t, "canaries.json", `{"payments/billing-api": "ok", "payments/ledger": "denied", "shop/cart": "imagepull", "shop/search": "unschedulable", "batch/report": "nopod", "ops/backup": "garbage"}`)
+	// ledger's canary is denied, and a namespace editor's pod labelled like
+	// it says all is well: the verdict is the canary's own pod's.
+	f.Set(t, "canaries.json", `{"payments/billing-api": "ok", "payments/ledger": "forged", "shop/cart": "imagepull", "shop/search": "unschedulable", "batch/report": "nopod", "ops/backup": "garbage"}`)
 	start := time.Now()
 	code, out, errOut := runWith(context.Background(), f, "-A", "--prove", "--timeout=3s", "--parallel=2", "--context=prod")
 	if took := time.Since(start); took > 12*time.Second && !raceEnabled {
@@ -273,6 +275,9 @@ func TestFleetProve(t *testing.T) {
 		if !strings.Contains(out, w) && !strings.Contains(normalized(out), w) {
 			t.Errorf("output lacks %q:\n%s", w, out)
 		}
+	}
+	if strings.Contains(out, "evil.example") || strings.Contains(out, "token-expiring-soon") || strings.Contains(out, "all good") {
+		t.Errorf("the forged pod's report was believed:\n%s", out)
 	}
 	if strings.Contains(out, "canary-") && strings.Contains(out, "shop/web (canary") {
 		t.Errorf("web has no identity now: no canary\n%s", out)

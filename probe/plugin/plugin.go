@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/irsa-probe/irsa-probe/probe/ephemeral"
@@ -86,9 +87,23 @@ func (p *Plugin) Main(ctx context.Context, args []string) int {
 			args = args[1:]
 		}
 	}
+	if err := checkNames(o, fo, pods); err != nil {
+		return p.report(0, err)
+	}
+	if o.timeout <= 0 {
+		return p.report(0, hint.Errorf(verdict.ExitUsage, "--timeout=3m", "--timeout=%s: it must be positive", o.timeout))
+	}
+	// Every kubectl call is bounded by --timeout; one that runs out of it
+	// is killed with its children and stops the run (cleanup still runs,
+	// on a budget of its own), which ends with a line naming that call.
+	ctx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
+	orig := p.Kube
+	p.Kube = &kube.Bounded{R: orig, Timeout: o.timeout, Stop: stop}
+	defer func() { p.Kube = orig }()
 	if len(pods) == 0 && (fo.all || o.namespace != "") {
 		code, err := p.runFleet(ctx, o, fo)
-		return p.report(code, err)
+		return p.report(stalled(ctx, code, err))
 	}
 	if len(pods) != 1 || fo.all {
 		return p.report(0, hint.Errorf(verdict.ExitUsage, "kubectl irsa-probe -n NAMESPACE POD", "want exactly one POD, or -A / -n NAMESPACE without one"))
@@ -98,7 +113,38 @@ func (p *Plugin) Main(ctx context.Context, args []string) int {
 		Namespace: o.namespace, Pod: pods[0], Container: o.container,
 		Flags: o.flags, Print: o.print, Timeout: o.timeout, Version: p.Version,
 	}, p.Stdout, p.Stderr)
-	return p.report(code, err)
+	return p.report(stalled(ctx, code, err))
+}
+
+// stalled makes a run a stalled kubectl call stopped an error naming
+// that call, whatever else it returned.
+func stalled(ctx context.Context, code int, err error) (int, error) {
+	var se *kube.StalledError
+	if errors.As(context.Cause(ctx), &se) && !errors.As(err, &se) {
+		if code == verdict.ExitOK || code == verdict.ExitUndecided {
+			code = verdict.ExitError
+		}
+		return code, se
+	}
+	return code, err
+}
+
+// checkNames refuses a name flag (or POD) that starts with '-': it is a
+// flag whose value was left out (-n --kubeconfig=…), and kubectl would
+// read it as one.
+func checkNames(o *options, fo *fleetOptions, pods []string) error {
+	for _, n := range []struct{ flag, v string }{{"--namespace", o.namespace}, {"--container", o.container}, {"--context", o.flags.Context},
+		{"--cluster", fo.cluster}} {
+		if strings.HasPrefix(n.v, "-") {
+			return hint.Errorf(verdict.ExitUsage, n.flag+"=NAME", "%s=%q: a name cannot start with '-' (was the flag's value left out?)", n.flag, n.v)
+		}
+	}
+	for _, pod := range pods {
+		if strings.HasPrefix(pod, "-") {
+			return hint.Errorf(verdict.ExitUsage, "kubectl irsa-probe --namespace=NAMESPACE POD", "POD %q: a name cannot start with '-'", pod)
+		}
+	}
+	return nil
 }
 
 // report prints err with its hint and settles the exit code: the one

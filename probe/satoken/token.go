@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -123,8 +124,13 @@ func Parse(raw []byte) (*Token, error) {
 			continue
 		}
 		v, err := f.n.Float64()
-		if err != nil && !errors.Is(err, strconv.ErrRange) { // out of range: ±Inf, clamped below
+		switch {
+		case errors.Is(err, strconv.ErrRange), math.IsInf(v, 0), math.IsNaN(v):
+			return nil, &Error{Part: "claims", Err: fmt.Errorf("claim %q is %s: not a finite NumericDate", f.name, f.n.String()[:min(len(f.n.String()), 32)])}
+		case err != nil:
 			return nil, &Error{Part: "claims", Err: fmt.Errorf("claim %q is not a number", f.name)}
+		case v >= maxNumericDate || v <= -maxNumericDate:
+			return nil, &Error{Part: "claims", Err: fmt.Errorf("claim %q is %s: out of range for a NumericDate (seconds since 1970)", f.name, f.n.String()[:min(len(f.n.String()), 32)])}
 		}
 		*f.dst = unixTime(v)
 	}
@@ -203,6 +209,11 @@ var (
 	minClaimTime = time.Unix(0, 0).UTC()
 	maxClaimTime = time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC)
 )
+
+// maxNumericDate bounds a NumericDate's magnitude: 2^63 seconds, past
+// which no clock's seconds count reaches (int64, as Go's time and the API
+// server's token expiry are). Beyond is malformed, never clamped.
+const maxNumericDate = 1 << 63
 
 // unixTime is the time of a NumericDate claim, clamped to what can be shown.
 func unixTime(v float64) time.Time {

@@ -189,11 +189,11 @@ func BenchmarkParse(b *testing.B) {
 	}
 }
 
-// TestFarFutureClaims: exp far past year 9999, or past 2^63 seconds, is
+// TestFarFutureClaims: exp far past year 9999 (within 2^63 seconds) is
 // clamped to the end of 9999: not expired, and the token still prints.
 func TestFarFutureClaims(t *testing.T) {
-	for _, exp := range []string{"253402300800", "1e15", "9223372036854775808", "1.8e19"} {
-		raw := seg(`{"alg":"RS256","kid":"k"}`) + "." + seg(`{"iss":"https://oidc.example","sub":"system:serviceaccount:a:b","aud":"sts.amazonaws.com","exp":`+exp+`,"iat":-1e300}`) + ".c2ln"
+	for _, exp := range []string{"253402300800", "1e15", "9.2e18"} {
+		raw := seg(`{"alg":"RS256","kid":"k"}`) + "." + seg(`{"iss":"https://oidc.example","sub":"system:serviceaccount:a:b","aud":"sts.amazonaws.com","exp":`+exp+`,"iat":-1e9}`) + ".c2ln"
 		tok, err := Parse([]byte(raw))
 		if err != nil {
 			t.Fatalf("exp %s: %v", exp, err)
@@ -282,4 +282,23 @@ func TestClaimTypes(t *testing.T) {
 			t.Fatalf("got %+v, %v", tok, err)
 		}
 	})
+}
+
+// TestNumericDateOutOfRange: a NumericDate that is not finite (1e999
+// overflows a float64) or is past 2^63 seconds either way is malformed,
+// naming the claim: never clamped into a token that passes.
+func TestNumericDateOutOfRange(t *testing.T) {
+	for _, c := range []struct{ claim, v string }{
+		{"exp", "1e999"}, {"exp", "-1e999"}, {"exp", "9223372036854775808"}, {"exp", "1.8e19"}, {"iat", "-1e300"}, {"nbf", "1e400"},
+	} {
+		claims := `{"iss":"https://oidc.example","sub":"system:serviceaccount:a:b","aud":"sts.amazonaws.com","exp":2000000000,"` + c.claim + `":` + c.v + `}`
+		if c.claim == "exp" {
+			claims = `{"iss":"https://oidc.example","sub":"system:serviceaccount:a:b","aud":"sts.amazonaws.com","exp":` + c.v + `}`
+		}
+		_, err := Parse([]byte(seg(`{"alg":"RS256","kid":"k"}`) + "." + seg(claims) + ".c2ln"))
+		var te *Error
+		if !errors.As(err, &te) || te.Part != "claims" || !strings.Contains(err.Error(), `claim "`+c.claim+`"`) {
+			t.Errorf("%s=%s: %v, want a claims error naming %s", c.claim, c.v, err, c.claim)
+		}
+	}
 }

@@ -14,6 +14,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 
+	"github.com/irsa-probe/irsa-probe/probe/fleet"
 	"github.com/irsa-probe/irsa-probe/probe/ststest"
 	"github.com/irsa-probe/irsa-probe/test/e2e/framework"
 )
@@ -227,8 +228,10 @@ func TestFleetProve(t *testing.T) {
 		!strings.Contains(r.Stdout, "system:serviceaccount:"+ns.Name+":ledger") {
 		t.Errorf("no FAIL line for the canary of ledger naming its subject:\n%s", r.Stdout)
 	}
-	// The fix names no pod of the run: the canary's is gone with its Job.
-	if strings.Contains(r.Stdout, "irsa-probe-"+runLabel(t, r.Stderr)+"-ledger-") || !strings.Contains(r.Stdout, "kubectl exec -i -n "+ns.Name+" POD -c irsa-probe") {
+	// The fix names no pod of the run (JOB-xxxxx): the canary's is gone
+	// with its Job.
+	canaryPod := regexp.MustCompile(regexp.QuoteMeta(fleet.JobName(runLabel(t, r.Stderr), "ledger")) + "-[a-z0-9]{5}")
+	if canaryPod.MatchString(r.Stdout) || !strings.Contains(r.Stdout, "kubectl exec -i -n "+ns.Name+" POD -c irsa-probe") {
 		t.Errorf("the fix names the canary's deleted pod, not POD:\n%s", r.Stdout)
 	}
 	noCanaryJobs(t, runLabel(t, r.Stderr))
