@@ -242,6 +242,14 @@ func restartStep(c *ruleContext, name string) Step {
 			s.Commands = append(s.Commands, planCommand(c.kubectl(slices.Concat([]string{"delete", "pod"}, byW[w], []string{"--namespace=" + c.id.Namespace})...)))
 		}
 	}
+	// Then wait for each rollout, so what comes next (the proof, or the
+	// next paste) sees the new pods, not the old ones still terminating.
+	for _, w := range order {
+		switch w.Kind {
+		case "deployment", "statefulset", "daemonset":
+			s.Commands = append(s.Commands, planCommand(c.kubectl("rollout", "status", w.Kind+"/"+w.Name, "--namespace="+c.id.Namespace, "--timeout=5m")))
+		}
+	}
 	if len(order) == 0 {
 		s.Prose = append(s.Prose, "No pod of this service account runs: nothing to recreate.")
 	}

@@ -81,7 +81,8 @@ func TestPlanSteps(t *testing.T) {
 		{StepAssociate, []Command{Cmd("aws", "eks", "create-pod-identity-association", "--cluster-name", "prod", "--namespace", "payments",
 			"--service-account", "billing-api", "--role-arn", testRole, "--region", "us-west-2")}},
 		{StepUnannotate, []Command{Cmd("kubectl", "annotate", "serviceaccount", "billing-api", "--namespace=payments", "eks.amazonaws.com/role-arn-", "--context=prod")}},
-		{StepRestart, []Command{Cmd("kubectl", "rollout", "restart", "deployment/billing-api", "--namespace=payments", "--context=prod")}},
+		{StepRestart, []Command{Cmd("kubectl", "rollout", "restart", "deployment/billing-api", "--namespace=payments", "--context=prod"),
+			Cmd("kubectl", "rollout", "status", "deployment/billing-api", "--namespace=payments", "--timeout=5m", "--context=prod")}},
 		{StepVerify, []Command{Cmd("kubectl", "irsa-probe", "--namespace=payments", "--prove", "--service-account=billing-api", "--cluster=prod",
 			"--region=us-west-2", "--canary-pod-spec=canary.json", "--context=prod")}},
 		{StepRollback, []Command{
@@ -90,6 +91,7 @@ func TestPlanSteps(t *testing.T) {
 				"--query", "associations[].associationId", "--output", "text", "--region", "us-west-2"},
 				[]string{"xargs", "-r", "-n", "1", "aws", "eks", "delete-pod-identity-association", "--cluster-name", "prod", "--region", "us-west-2", "--association-id"}),
 			Cmd("kubectl", "rollout", "restart", "deployment/billing-api", "--namespace=payments", "--context=prod"),
+			Cmd("kubectl", "rollout", "status", "deployment/billing-api", "--namespace=payments", "--timeout=5m", "--context=prod"),
 		}},
 	}
 	for _, c := range checks {
@@ -197,6 +199,7 @@ func TestPlanRestartKinds(t *testing.T) {
 	want := []Command{
 		Cmd("kubectl", "rollout", "restart", "deployment/billing-api", "--namespace=payments", "--context=prod"),
 		Cmd("kubectl", "delete", "pod", "nightly-abcde", "--namespace=payments", "--context=prod"),
+		Cmd("kubectl", "rollout", "status", "deployment/billing-api", "--namespace=payments", "--timeout=5m", "--context=prod"),
 	}
 	if got := argvs(s); !equalCommands(got, want) {
 		t.Errorf("restart %q, want %q", got, want)

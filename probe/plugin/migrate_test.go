@@ -49,7 +49,7 @@ func TestFleetMigrate(t *testing.T) {
 		row("payments", "ledger", "arn:aws:iam::444455556666:role/ledger", "1", "blocked", "cross-account-role,session-tag-budget"),
 		"     aws eks create-pod-identity-association --cluster-name prod --namespace payments --service-account billing-api --role-arn " + roleBilling + "\n",
 		"     kubectl annotate serviceaccount billing-api --namespace=payments eks.amazonaws.com/role-arn- --context=prod\n",
-		"     kubectl rollout restart deployment/billing-api --namespace=payments --context=prod\n",
+		"     kubectl rollout restart deployment/billing-api --namespace=payments --context=prod\n     kubectl rollout status deployment/billing-api --namespace=payments --timeout=5m --context=prod\n",
 		"     kubectl irsa-probe --namespace=payments --prove --service-account=billing-api --cluster=prod --context=prod\n",
 		"--issuer https://oidc.eks.us-west-2.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE --subject system:serviceaccount:payments:billing-api\n",
 		"--target-role-arn arn:aws:iam::444455556666:role/ledger --disable-session-tags",

@@ -188,8 +188,18 @@ func need(opts map[string]string, names ...string) error {
 	return nil
 }
 
+// printJSON prints v as the CLI does: indented by four, keys in the API's
+// camelCase (the SDK's structs marshal as their Go field names).
 func printJSON(w io.Writer, v any) error {
-	b, err := json.MarshalIndent(v, "", "    ")
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	var m any
+	if err := json.Unmarshal(b, &m); err != nil {
+		return err
+	}
+	b, err = json.MarshalIndent(camel(m), "", "    ")
 	if err != nil {
 		return err
 	}
@@ -262,4 +272,31 @@ func iamCall(ctx context.Context, cfg aws.Config, form url.Values) ([]byte, erro
 		return nil, fmt.Errorf("(%s) %s", e.Code, e.Message)
 	}
 	return b, nil
+}
+
+// camel lower-cases the first letter of every key below the top (the
+// top's are the API's already: association, Role).
+func camel(v any) any {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return v
+	}
+	out := map[string]any{}
+	for k, x := range m {
+		if inner, ok := x.(map[string]any); ok {
+			c := map[string]any{}
+			for ik, iv := range inner {
+				if iv == nil {
+					continue
+				}
+				if ik != "" && ik[0] >= 'A' && ik[0] <= 'Z' && k == "association" {
+					ik = strings.ToLower(ik[:1]) + ik[1:]
+				}
+				c[ik] = iv
+			}
+			x = c
+		}
+		out[k] = x
+	}
+	return out
 }
