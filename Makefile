@@ -33,7 +33,7 @@ FUZZTIME ?= 3s
 FUZZ_TARGETS := ./probe/satoken:FuzzParse ./probe/check:FuzzClassify ./probe/finding:FuzzTemplate \
 	./probe/finding:FuzzCatalogValues ./probe/serve:FuzzServeRequest ./probe/serve:FuzzLabelValue \
 	./probe/policy:FuzzLoad ./probe/policy:FuzzGlob ./probe/check:FuzzAgentAnswer ./probe/appsdk:FuzzParsers ./probe/fleet:FuzzFleet \
-	./probe/target:FuzzMountinfo
+	./probe/target:FuzzMountinfo ./probe/migrate:FuzzPlanCommands
 
 # Tests that assert a timing or a whole process's figures. The race detector
 # slows a test process several times, so under it they skip their timing

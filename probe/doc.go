@@ -37,6 +37,9 @@
 //	eksapi    a cluster's EKS Pod Identity associations, with the workstation's credentials
 //	ephemeral kubectl irsa-probe POD: the ephemeral container's plan (user,
 //	          group, Pod Security, name) and its run through kubectl debug
+//	migrate   kubectl irsa-probe --migrate: per IRSA service account, the readiness
+//	          for EKS Pod Identity and the plan (trust, association, restart,
+//	          verify, rollback) as commands from argv words
 //	plugin    the kubectl plugin's command: flags, the single-pod and fleet modes
 //	ststest   the test double: an OIDC issuer, STS, IMDS, the Pod Identity
 //	          agent and the EKS API's association calls on 127.0.0.1

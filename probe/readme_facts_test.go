@@ -18,6 +18,7 @@ import (
 	"github.com/irsa-probe/irsa-probe/probe/finding"
 	"github.com/irsa-probe/irsa-probe/probe/fleet"
 	"github.com/irsa-probe/irsa-probe/probe/iam"
+	"github.com/irsa-probe/irsa-probe/probe/migrate"
 	"github.com/irsa-probe/irsa-probe/probe/policy"
 )
 
@@ -226,6 +227,12 @@ func TestREADMENamesOnlyRealCodes(t *testing.T) {
 	}
 	for _, c := range fleet.CanaryCodes() {
 		known[c] = "canary code"
+	}
+	for _, c := range migrate.Codes() {
+		known[c] = "migration readiness code"
+	}
+	for _, s := range migrate.Steps() {
+		known[s] = "migration step"
 	}
 	for name, what := range map[string]string{
 		"aws-iam-token":          "IRSA's projected volume",

@@ -125,3 +125,28 @@ func TestAssociationsFailures(t *testing.T) {
 		})
 	}
 }
+
+// TestCluster reads the account from the cluster's ARN and the issuer,
+// as DescribeCluster answers them.
+func TestCluster(t *testing.T) {
+	e := ststest.NewEKS()
+	defer e.Close()
+	e.Account = "444455556666"
+	e.SetIssuer("prod", "https://oidc.eks.us-west-2.amazonaws.com/id/EXAMPLE")
+	sdkEnv(t, e.URL, true)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cfg, err := Load(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := Cluster(ctx, cfg, "prod")
+	if err != nil || c.Account != "444455556666" || c.Issuer != "https://oidc.eks.us-west-2.amazonaws.com/id/EXAMPLE" {
+		t.Errorf("Cluster: %+v, %v", c, err)
+	}
+	_, err = Cluster(ctx, cfg, "staging")
+	var ee *Error
+	if !errors.As(err, &ee) || ee.Kind != KindNoCluster {
+		t.Errorf("a cluster that does not exist: %v", err)
+	}
+}

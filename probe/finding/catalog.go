@@ -55,6 +55,11 @@ const (
 	CodeOIDCDiscoveryInvalid    Code = "oidc-discovery-invalid"
 )
 
+// SDKOrder is which credentials the SDKs try first when a container has
+// both mechanisms' variables, as their sources say; the migration plan
+// reuses it.
+const SDKOrder = "aws-sdk-go-v2 (config/resolve_credentials.go) and botocore, so Python and the AWS CLI (credentials.py, create_credential_resolver), try web identity (IRSA) before container credentials"
+
 const annotateFix = `{{if .mechanism "none"}}Give the pod an IAM role in one of EKS's two ways, then recreate the pods (the EKS pod identity webhook only mutates pods when they are created).
 EKS Pod Identity (recommended for new workloads; needs the eks-pod-identity-agent add-on):
   {{associationCommand .}}
@@ -400,7 +405,7 @@ The agent's own log names the failing call:
 		Severity: SeverityWarning,
 		Title:    "both IRSA and EKS Pod Identity variables are set: the SDKs pick IRSA",
 		Detected: "environment: AWS_ROLE_ARN/AWS_WEB_IDENTITY_TOKEN_FILE and AWS_CONTAINER_CREDENTIALS_FULL_URI together",
-		Message:  `This container has both IRSA's AWS_ROLE_ARN ({{d .role_arn "unset"}}) and EKS Pod Identity's AWS_CONTAINER_CREDENTIALS_FULL_URI ({{d .agent_url "unset"}}). aws-sdk-go-v2 (config/resolve_credentials.go) and botocore, so Python and the AWS CLI (credentials.py, create_credential_resolver), try web identity (IRSA) before container credentials, so those applications use IRSA (check other SDKs' default chains){{if .irsa}} ({{.irsa}}){{end}}; Pod Identity {{d .pod_identity "was not checked"}}.`,
+		Message:  `This container has both IRSA's AWS_ROLE_ARN ({{d .role_arn "unset"}}) and EKS Pod Identity's AWS_CONTAINER_CREDENTIALS_FULL_URI ({{d .agent_url "unset"}}). ` + SDKOrder + `, so those applications use IRSA (check other SDKs' default chains){{if .irsa}} ({{.irsa}}){{end}}; Pod Identity {{d .pod_identity "was not checked"}}.`,
 		Fix: `The EKS pod identity webhook never injects both: Pod Identity takes precedence and it then leaves IRSA out. The IRSA variables were written into the pod spec by hand (or the pod predates the association). To finish the migration to Pod Identity, make sure it works (above), then remove AWS_ROLE_ARN, AWS_WEB_IDENTITY_TOKEN_FILE and the aws-iam-token volume from the pod spec and the IRSA annotation from the service account, and recreate the pods:
   kubectl annotate serviceaccount -n {{d .namespace "NAMESPACE"}} {{d .service_account "SERVICE_ACCOUNT"}} eks.amazonaws.com/role-arn-
   {{restart .}}

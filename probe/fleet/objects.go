@@ -23,3 +23,15 @@ var (
 	DecodePods            = kube.DecodePods
 	DecodeNamespaces      = kube.DecodeNamespaces
 )
+
+// The node and port types the migration's readiness reads.
+type (
+	Node          = kube.Node
+	ContainerPort = kube.ContainerPort
+)
+
+// DecodeNodes decodes kubectl get nodes -o json.
+var DecodeNodes = kube.DecodeNodes
+
+// WorkloadOf is what recreates the pod (see podWorkload).
+func WorkloadOf(p *Pod) Workload { return podWorkload(p) }

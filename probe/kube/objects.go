@@ -54,8 +54,11 @@ type Pod struct {
 
 // PodSpec is the part of a pod's spec that says who it runs as.
 type PodSpec struct {
-	ServiceAccountName  string               `json:"serviceAccountName"`
-	NodeName            string               `json:"nodeName,omitempty"`
+	ServiceAccountName string `json:"serviceAccountName"`
+	NodeName           string `json:"nodeName,omitempty"`
+	// HostNetwork and the containers' ports: a pod on the node's network
+	// shares its ports with the node's daemons (the Pod Identity agent's).
+	HostNetwork         bool                 `json:"hostNetwork,omitempty"`
 	SecurityContext     *SecurityContext     `json:"securityContext,omitempty"`
 	InitContainers      []Container          `json:"initContainers,omitempty"`
 	Containers          []Container          `json:"containers"`
@@ -111,6 +114,15 @@ type Container struct {
 	SecurityContext *SecurityContext `json:"securityContext,omitempty"`
 	Env             []EnvVar         `json:"env,omitempty"`
 	VolumeMounts    []VolumeMount    `json:"volumeMounts,omitempty"`
+	Ports           []ContainerPort  `json:"ports,omitempty"`
+}
+
+// ContainerPort is a port a container declares.
+type ContainerPort struct {
+	ContainerPort int    `json:"containerPort"`
+	HostPort      int    `json:"hostPort,omitempty"`
+	HostIP        string `json:"hostIP,omitempty"`
+	Protocol      string `json:"protocol,omitempty"`
 }
 
 // EphemeralContainer is a debug container of a pod: only its name
@@ -160,6 +172,15 @@ type ContainerStatus struct {
 type Namespace struct {
 	Metadata Meta `json:"metadata"`
 }
+
+// Node is a core/v1 Node: its labels say where EKS Pod Identity can run
+// (kubernetes.io/os, eks.amazonaws.com/compute-type).
+type Node struct {
+	Metadata Meta `json:"metadata"`
+}
+
+// DecodeNodes decodes kubectl get nodes -o json.
+func DecodeNodes(b []byte) ([]Node, error) { return decodeList[Node](b, "nodes") }
 
 // Env is the value of the first container env var name, and whether any
 // container (init containers included: the webhook injects into both) has it.

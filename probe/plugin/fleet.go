@@ -32,6 +32,10 @@ type fleetOptions struct {
 	issuer        string
 	output        string
 	canaryPodSpec string
+	// migrate plans the move from IRSA to EKS Pod Identity (read-only);
+	// serviceAccounts narrows every mode to those (repeatable).
+	migrate         bool
+	serviceAccounts stringsFlag
 }
 
 func (f *fleetOptions) bind(fs *flag.FlagSet) {
@@ -44,8 +48,23 @@ func (f *fleetOptions) bind(fs *flag.FlagSet) {
 	fs.Var(&f.trustPolicies, "trust-policy", "without POD: ROLE=FILE, a proposed trust policy for ROLE (name or ARN): who keeps access, who loses it (repeatable)")
 	fs.StringVar(&f.issuer, "issuer", "", "--trust-policy: the cluster's OIDC issuer (default: the API server's /.well-known/openid-configuration)")
 	fs.StringVar(&f.canaryPodSpec, "canary-pod-spec", "", "--prove: a JSON file of pod spec fields for the canaries (nodeSelector, tolerations, affinity, imagePullSecrets, priorityClassName, runtimeClassName, hostNetwork, dnsPolicy, dnsConfig)")
+	fs.BoolVar(&f.migrate, "migrate", false, "without POD: per service account on IRSA, whether it can move to EKS Pod Identity and the plan that moves it (commands to paste, the proof, the rollback); read-only")
+	fs.Var(&f.serviceAccounts, "service-account", "without POD: only this service account (repeatable), for the view, --prove and --migrate")
 	fs.StringVar(&f.output, "output", "table", "without POD: table or json")
 	fs.StringVar(&f.output, "o", "table", "same as --output")
+}
+
+// stringsFlag is a repeatable string flag.
+type stringsFlag []string
+
+func (s *stringsFlag) String() string { return strings.Join(*s, ",") }
+
+func (s *stringsFlag) Set(v string) error {
+	if v == "" {
+		return errors.New("empty")
+	}
+	*s = append(*s, v)
+	return nil
 }
 
 // trustPolicyFlag is --trust-policy ROLE=FILE, repeatable.
@@ -95,9 +114,20 @@ func (p *Plugin) runFleet(ctx context.Context, o *options, f *fleetOptions) (int
 			return verdict.ExitUsage, hint.Errorf(verdict.ExitUsage, `--canary-pod-spec=FILE with e.g. {"nodeSelector": {"pool": "apps"}}`, "--canary-pod-spec %s: %v", f.canaryPodSpec, err)
 		}
 	}
+	if f.migrate && f.prove {
+		return verdict.ExitUsage, hint.Errorf(verdict.ExitUsage, "kubectl irsa-probe -n NAMESPACE --migrate, then the plan's own --prove", "--migrate is read-only: it prints the --prove that verifies each move; run that after the move")
+	}
 	scope := fleet.Scope{Namespace: o.namespace, All: f.all, Flags: o.flags}
 	l := fleet.List(rctx, p.Kube, scope)
 	l.Cluster = f.cluster
+	if f.migrate {
+		// The agent's pods are read from the whole listing, before it is
+		// narrowed to --service-account.
+		agent := migrateAgentPods(rctx, p.Kube, o, f, l)
+		fleet.Select(l, f.serviceAccounts)
+		return p.runMigrate(rctx, o, f, l, agent, podSpec != nil)
+	}
+	fleet.Select(l, f.serviceAccounts)
 	if f.cluster != "" {
 		readAssociations(rctx, l, o, f)
 	}
@@ -177,7 +207,7 @@ func runID() string {
 func withFleetUsage(u string) string {
 	first, rest, _ := strings.Cut(u, "\n")
 	rest = strings.Replace(rest, "\nFlags:\n", "\n"+fleetUsage+"\nFlags:\n", 1)
-	return first + "\n   or: kubectl irsa-probe -A | -n NAMESPACE [--cluster NAME] [--prove] [--trust-policy ROLE=FILE]\n" + rest
+	return first + "\n   or: kubectl irsa-probe -A | -n NAMESPACE [--service-account NAME] [--cluster NAME] [--prove] [--trust-policy ROLE=FILE]\n   or: kubectl irsa-probe -A | -n NAMESPACE --migrate [--cluster NAME] [--trust-policy ROLE=FILE]\n" + rest
 }
 
 const fleetUsage = `Without POD: every AWS identity of the cluster (-A) or of one namespace,
@@ -189,6 +219,9 @@ service accounts that do not exist) with the restarts that fix it.
 --cluster adds the EKS Pod Identity associations (read with this
 workstation's AWS credentials); --prove runs a canary Job per identity as
 its service account; --trust-policy says who a proposed trust policy would
-lock out. Exit 0 all consistent, 1 something broken (or locked out), 3 a
+lock out. --migrate plans, per service account on IRSA, its move to EKS
+Pod Identity: blockers (Fargate, Windows, nodes without the agent, a role
+of another account), then the commands to paste, the proof and the
+rollback (read-only; exit 1 when one is blocked). Exit 0 all consistent, 1 something broken (or locked out), 3 a
 canary undecided, 4 something could not be read or proven.
 `

@@ -11,10 +11,12 @@ import (
 	"sync"
 )
 
-// EKS emulates the two EKS API operations the kubectl plugin's fleet view
-// calls: ListPodIdentityAssociations (paginated) and
-// DescribePodIdentityAssociation, on 127.0.0.1; point the SDK at it with
-// AWS_ENDPOINT_URL_EKS or eks.Options.BaseEndpoint.
+// EKS emulates the EKS API operations the kubectl plugin's fleet view
+// calls, ListPodIdentityAssociations (paginated),
+// DescribePodIdentityAssociation and DescribeCluster, and those its
+// migration plan prints, CreatePodIdentityAssociation and
+// DeletePodIdentityAssociation, on 127.0.0.1; point the SDK or the AWS CLI
+// at it with AWS_ENDPOINT_URL_EKS (or eks.Options.BaseEndpoint).
 //
 // The wire format is restJson1's as aws-sdk-go-v2's service/eks reads it
 // (its schemas and response snapshots, v1.105): GET
@@ -23,7 +25,14 @@ import (
 // serviceAccount, answering {"associations":[{associationArn,
 // associationId, clusterName, namespace, ownerArn, serviceAccount}],
 // "nextToken"}; GET …/pod-identity-associations/{associationId}
-// answering {"association":{…, roleArn, createdAt (epoch seconds), …}}.
+// answering {"association":{…, roleArn, createdAt (epoch seconds), …}};
+// POST …/pod-identity-associations with {namespace, serviceAccount,
+// roleArn, targetRoleArn, disableSessionTags, clientRequestToken}
+// answering the association (409 ResourceInUseException "Association
+// already exists: ID" for a second one of a service account), DELETE
+// …/pod-identity-associations/{associationId} answering the association
+// deleted; GET /clusters/{name} answering {"cluster":{name, arn, status,
+// identity.oidc.issuer}}.
 // Errors carry the code in X-Amzn-ErrorType and the body's __type, with
 // the status the EKS API reference gives each (ThrottlingException 429,
 // AccessDeniedException 403, ResourceNotFoundException 404,
@@ -41,6 +50,17 @@ type EKS struct {
 	throttle int
 	deny     string // non-empty: every request is AccessDenied for this caller ARN
 	calls    []string
+	issuers  map[string]string
+
+	// Account is the clusters' account (their ARNs'), DefaultAccount
+	// unless set before the first request.
+	Account string
+	// OnAssociate and OnDisassociate, when set, hear every association
+	// created or deleted through the API (not through Associate), as
+	// EKS's webhook and the Pod Identity agent learn of them. They run
+	// with the EKS locked: they must not call it.
+	OnAssociate    func(cluster, namespace, serviceAccount, roleARN string)
+	OnDisassociate func(cluster, namespace, serviceAccount string)
 }
 
 type eksAssociation struct {
@@ -51,13 +71,17 @@ type eksAssociation struct {
 	AssociationARN string `json:"associationArn"`
 	AssociationID  string `json:"associationId"`
 	OwnerARN       string `json:"ownerArn,omitempty"`
-	CreatedAt      int64  `json:"createdAt,omitempty"`
-	ModifiedAt     int64  `json:"modifiedAt,omitempty"`
+	TargetRoleARN  string `json:"targetRoleArn,omitempty"`
+	ExternalID     string `json:"externalId,omitempty"`
+	// DisableSessionTags is in every full answer, false by default.
+	DisableSessionTags *bool `json:"disableSessionTags,omitempty"`
+	CreatedAt          int64 `json:"createdAt,omitempty"`
+	ModifiedAt         int64 `json:"modifiedAt,omitempty"`
 }
 
 // NewEKS starts an EKS API on 127.0.0.1 with no clusters.
 func NewEKS() *EKS {
-	e := &EKS{Region: "us-west-2", clusters: map[string][]eksAssociation{}}
+	e := &EKS{Region: "us-west-2", Account: DefaultAccount, clusters: map[string][]eksAssociation{}, issuers: map[string]string{}}
 	e.srv = httptest.NewServer(http.HandlerFunc(e.serveHTTP))
 	e.URL = e.srv.URL
 	return e
@@ -73,6 +97,17 @@ func (e *EKS) AddCluster(name string) {
 	if _, ok := e.clusters[name]; !ok {
 		e.clusters[name] = []eksAssociation{}
 	}
+}
+
+// SetIssuer is the OIDC issuer DescribeCluster names for cluster
+// (created if missing).
+func (e *EKS) SetIssuer(cluster, issuer string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if _, ok := e.clusters[cluster]; !ok {
+		e.clusters[cluster] = []eksAssociation{}
+	}
+	e.issuers[cluster] = issuer
 }
 
 // Associate adds an association to cluster (created if missing) and
@@ -140,15 +175,12 @@ func (e *EKS) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	parts := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
-	if r.Method != http.MethodGet || len(parts) < 3 || parts[0] != "clusters" || parts[2] != "pod-identity-associations" || len(parts) > 4 {
+	op := eksOperation(r.Method, parts)
+	if op == "" {
 		eksError(w, http.StatusNotFound, "ResourceNotFoundException", "No such operation in this emulator.", nil)
 		return
 	}
 	cluster := parts[1]
-	op := "ListPodIdentityAssociations"
-	if len(parts) == 4 {
-		op = "DescribePodIdentityAssociation"
-	}
 	if e.deny != "" {
 		eksError(w, http.StatusForbidden, "AccessDeniedException", fmt.Sprintf("User: %s is not authorized to perform: eks:%s on resource: arn:aws:eks:%s:%s:cluster/%s",
 			e.deny, op, e.Region, accountOf(e.deny), cluster), nil)
@@ -161,6 +193,17 @@ func (e *EKS) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("X-Amzn-RequestId", newRequestID())
+	switch op {
+	case "DescribeCluster":
+		e.describeCluster(w, cluster)
+		return
+	case "CreatePodIdentityAssociation":
+		e.create(w, r, cluster)
+		return
+	case "DeletePodIdentityAssociation":
+		e.delete(w, cluster, parts[3])
+		return
+	}
 	if len(parts) == 4 {
 		for _, a := range assocs {
 			if a.AssociationID == parts[3] {
@@ -184,7 +227,8 @@ func (e *EKS) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	var sel []eksAssociation
 	for _, a := range assocs {
 		if (q.Get("namespace") == "" || a.Namespace == q.Get("namespace")) && (q.Get("serviceAccount") == "" || a.ServiceAccount == q.Get("serviceAccount")) {
-			a.RoleARN = "" // the summary has no role
+			// The summary has no role, target, external id or tag setting.
+			a.RoleARN, a.TargetRoleARN, a.ExternalID, a.DisableSessionTags = "", "", "", nil
 			sel = append(sel, a)
 		}
 	}
@@ -210,4 +254,100 @@ func accountOf(arn string) string {
 		return p[4]
 	}
 	return ""
+}
+
+// eksOperation names the operation of a request, "" for none.
+func eksOperation(method string, parts []string) string {
+	if len(parts) < 2 || parts[0] != "clusters" || parts[1] == "" {
+		return ""
+	}
+	switch {
+	case len(parts) == 2 && method == http.MethodGet:
+		return "DescribeCluster"
+	case len(parts) < 3 || parts[2] != "pod-identity-associations" || len(parts) > 4:
+		return ""
+	case len(parts) == 3 && method == http.MethodGet:
+		return "ListPodIdentityAssociations"
+	case len(parts) == 3 && method == http.MethodPost:
+		return "CreatePodIdentityAssociation"
+	case len(parts) == 4 && method == http.MethodGet:
+		return "DescribePodIdentityAssociation"
+	case len(parts) == 4 && method == http.MethodDelete:
+		return "DeletePodIdentityAssociation"
+	}
+	return ""
+}
+
+// describeCluster answers DescribeCluster with the fields the plugin reads.
+func (e *EKS) describeCluster(w http.ResponseWriter, cluster string) {
+	c := map[string]any{
+		"name": cluster, "arn": fmt.Sprintf("arn:aws:eks:%s:%s:cluster/%s", e.Region, e.Account, cluster),
+		"status": "ACTIVE", "version": "1.34", "createdAt": 1764633600,
+	}
+	if iss := e.issuers[cluster]; iss != "" {
+		c["identity"] = map[string]any{"oidc": map[string]string{"issuer": iss}}
+	}
+	_ = json.NewEncoder(w).Encode(map[string]any{"cluster": c})
+}
+
+// create answers CreatePodIdentityAssociation: the association, with an
+// external id when it chains to a target role.
+func (e *EKS) create(w http.ResponseWriter, r *http.Request, cluster string) {
+	var in struct {
+		Namespace          string `json:"namespace"`
+		ServiceAccount     string `json:"serviceAccount"`
+		RoleARN            string `json:"roleArn"`
+		TargetRoleARN      string `json:"targetRoleArn"`
+		DisableSessionTags bool   `json:"disableSessionTags"`
+		ClientRequestToken string `json:"clientRequestToken"`
+	}
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10)).Decode(&in); err != nil {
+		eksError(w, http.StatusBadRequest, "InvalidParameterException", "The request body is not valid JSON.", map[string]string{"clusterName": cluster})
+		return
+	}
+	for name, v := range map[string]string{"namespace": in.Namespace, "serviceAccount": in.ServiceAccount, "roleArn": in.RoleARN} {
+		if v == "" {
+			eksError(w, http.StatusBadRequest, "InvalidParameterException", name+" is required.", map[string]string{"clusterName": cluster})
+			return
+		}
+	}
+	for _, a := range e.clusters[cluster] {
+		if a.Namespace == in.Namespace && a.ServiceAccount == in.ServiceAccount {
+			eksError(w, http.StatusConflict, "ResourceInUseException", "Association already exists: "+a.AssociationID, map[string]string{"clusterName": cluster})
+			return
+		}
+	}
+	id := "a-" + randomString("abcdefghijklmnopqrstuvwxyz0123456789", 17)
+	disable := in.DisableSessionTags
+	a := eksAssociation{
+		ClusterName: cluster, Namespace: in.Namespace, ServiceAccount: in.ServiceAccount, RoleARN: in.RoleARN,
+		AssociationARN: fmt.Sprintf("arn:aws:eks:%s:%s:podidentityassociation/%s/%s", e.Region, e.Account, cluster, id),
+		AssociationID:  id, CreatedAt: 1764633600, ModifiedAt: 1764633600,
+		TargetRoleARN: in.TargetRoleARN, DisableSessionTags: &disable,
+	}
+	if in.TargetRoleARN != "" {
+		a.ExternalID = newRequestID()
+	}
+	e.clusters[cluster] = append(e.clusters[cluster], a)
+	if e.OnAssociate != nil {
+		e.OnAssociate(cluster, a.Namespace, a.ServiceAccount, a.RoleARN)
+	}
+	_ = json.NewEncoder(w).Encode(map[string]any{"association": a})
+}
+
+// delete answers DeletePodIdentityAssociation with the association gone.
+func (e *EKS) delete(w http.ResponseWriter, cluster, id string) {
+	as := e.clusters[cluster]
+	for i, a := range as {
+		if a.AssociationID != id {
+			continue
+		}
+		e.clusters[cluster] = slices.Delete(as, i, i+1)
+		if e.OnDisassociate != nil {
+			e.OnDisassociate(cluster, a.Namespace, a.ServiceAccount)
+		}
+		_ = json.NewEncoder(w).Encode(map[string]any{"association": a})
+		return
+	}
+	eksError(w, http.StatusNotFound, "ResourceNotFoundException", "No Pod Identity Association found with id "+id+".", map[string]string{"clusterName": cluster})
 }

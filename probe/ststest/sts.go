@@ -76,6 +76,7 @@ type role struct {
 	arn        roleARN
 	id         string // AROA...
 	policy     *trustPolicy
+	text       string // the policy as put, for IAM's GetRole
 	maxSession time.Duration
 }
 
@@ -231,7 +232,7 @@ func (s *STS) PutRole(roleARNString, trustPolicyJSON string) error {
 		r = &role{arn: arn, id: newUniqueID("AROA"), maxSession: time.Hour}
 		s.roles[roleARNString] = r
 	}
-	r.policy = policy
+	r.policy, r.text = policy, trustPolicyJSON
 	return nil
 }
 

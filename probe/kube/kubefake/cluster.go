@@ -85,3 +85,22 @@ func (c *Cluster) Write(t testing.TB, dir string) {
 func (c *Cluster) Objects() (namespaces, serviceAccounts, pods []string) {
 	return c.namespaces, c.sas, c.pods
 }
+
+// AgentPod adds a running pod of the eks-pod-identity-agent DaemonSet in
+// kube-system on node.
+func (c *Cluster) AgentPod(node string) string {
+	name := fmt.Sprintf("eks-pod-identity-agent-%05d", len(c.pods))
+	c.pods = append(c.pods, fmt.Sprintf(`{"apiVersion":"v1","kind":"Pod","metadata":{"name":%q,"generateName":"eks-pod-identity-agent-","namespace":"kube-system","uid":"3c4d5e6f-%04x-4a1b-9c2d-0242ac120002","labels":{"app.kubernetes.io/name":"eks-pod-identity-agent","app.kubernetes.io/instance":"eks-pod-identity-agent"},"ownerReferences":[{"apiVersion":"apps/v1","kind":"DaemonSet","name":"eks-pod-identity-agent","uid":"5e6f7a8b-0000-4c3d-8e9f-0242ac120002","controller":true,"blockOwnerDeletion":true}]},`+
+		`"spec":{"hostNetwork":true,"containers":[{"name":"eks-pod-identity-agent","image":"602401143452.dkr.ecr.us-west-2.amazonaws.com/eks/eks-pod-identity-agent:0.1.29","ports":[{"containerPort":80,"hostPort":80,"protocol":"TCP"}]}],"serviceAccountName":"default","nodeName":%q},`+
+		`"status":{"phase":"Running"}}`, name, len(c.pods), node))
+	return name
+}
+
+// Node is the node every pod of Pod runs on.
+const Node = "ip-10-0-1-23.us-west-2.compute.internal"
+
+// NodesJSON is `kubectl get nodes -o json` for Node with labels.
+func NodesJSON(labels map[string]string) string {
+	l, _ := json.Marshal(labels)
+	return ListJSON([]string{fmt.Sprintf(`{"apiVersion":"v1","kind":"Node","metadata":{"name":%q,"uid":"7a8b9c0d-0000-4e1f-8a2b-0242ac120002","labels":%s},"status":{"nodeInfo":{"operatingSystem":"linux","architecture":"amd64"}}}`, Node, l)})
+}

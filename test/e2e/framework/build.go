@@ -59,6 +59,7 @@ func Locate(root string) *Artefacts {
 	}
 	a.Bin["etcd"] = filepath.Join(cache, "etcd-"+EtcdVersion, "etcd")
 	a.Bin["standin"] = filepath.Join(cache, "standin", "standin")
+	a.Bin["aws"] = filepath.Join(cache, "awsstub", "aws")
 	return a
 }
 
@@ -89,6 +90,10 @@ func Build(root string) (*Artefacts, error) {
 	}
 	// Small and part of this module: rebuilt every run (Go's cache makes it cheap).
 	if err := goBuild(root, []string{"CGO_ENABLED=0"}, "build", "-trimpath", "-o", a.Bin["standin"], "./test/e2e/standin"); err != nil {
+		return nil, err
+	}
+	// The AWS CLI's stand-in for the migration plan's aws commands.
+	if err := goBuild(root, nil, "build", "-trimpath", "-o", a.Bin["aws"], "./test/e2e/awsstub"); err != nil {
 		return nil, err
 	}
 	if !exists(filepath.Join(a.ImageLayout, "index.json")) || !exists(a.Plugin) {
