@@ -42,8 +42,3 @@ func asUsage(cmd string, err error) error {
 func (c *CLI) fail(err error) int {
 	return hint.Printer{Prog: "irsa-probe", W: c.Stderr}.Fail(err, verdict.ExitBroken)
 }
-
-// printLines writes "irsa-probe: KIND: LINE" for each line of msg.
-func (c *CLI) printLines(kind, msg string) {
-	hint.Printer{Prog: "irsa-probe", W: c.Stderr}.Lines(kind, msg)
-}
