@@ -80,7 +80,7 @@ type Settings struct {
 	PodNamespace         string        `envconfig:"POD_NAMESPACE" desc:"pod namespace (downward API); fills the fixes when there is no token"`
 	PodName              string        `envconfig:"POD_NAME" desc:"pod name (downward API)"`
 	ServiceAccount       string        `envconfig:"SERVICE_ACCOUNT" desc:"pod service account (downward API: spec.serviceAccountName)"`
-	// Issue 13.
+	// Names the workload in the fixes (deployment/NAME) without API access.
 	PodTemplateHash string `envconfig:"POD_TEMPLATE_HASH" desc:"the pod's pod-template-hash label (downward API); names the Deployment in the fixes"`
 	OnUndecided     string `envconfig:"ON_UNDECIDED" default:"fail" flag:"on-undecided" cmd:"check" desc:"exit code of check when undecided: fail (3) or pass (0)"`
 }

@@ -45,7 +45,8 @@ const (
 	CodePodIdentityThrottled          Code = "pod-identity-throttled"
 	CodeIdentityMechanismConflict     Code = "identity-mechanism-conflict"
 
-	// Issue 13: failure modes found by trying the probe as a new user.
+	// Failure modes a new user meets first: a wrong partition, credentials
+	// that shadow the role, a misconfigured provider or endpoint, a skewed clock.
 	CodePartitionMismatch       Code = "partition-mismatch"
 	CodeStaticCredentialsShadow Code = "static-credentials-shadow"
 	CodeOIDCClientIDMismatch    Code = "oidc-provider-client-id-mismatch"

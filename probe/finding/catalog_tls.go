@@ -2,7 +2,7 @@ package finding
 
 import "cmp"
 
-// CodeTLSCertificateUntrusted: issue 18, a certificate that fails
+// CodeTLSCertificateUntrusted: a certificate that fails
 // verification (detected in package check's tlserrors.go).
 const CodeTLSCertificateUntrusted Code = "tls-certificate-untrusted"
 

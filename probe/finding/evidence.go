@@ -57,7 +57,7 @@ const (
 	EvPodIdentity = "pod_identity" // the Pod Identity path's outcome, when IRSA wins
 	EvIRSA        = "irsa"         // the IRSA path's outcome, beside Pod Identity
 	EvNoProxy     = "no_proxy"     // NO_PROXY as set, extended by the fix
-	// Issue 13.
+	// Where the fixes' values come from, when the probe had to infer them.
 	EvWorkload     = "workload"      // deployment/NAME, from the pod's name and pod-template-hash
 	EvWorkloadFrom = "workload_from" // how the workload was found (or that it is a guess)
 	EvRegionFrom   = "region_from"   // where the suggested region comes from

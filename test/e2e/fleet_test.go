@@ -145,7 +145,7 @@ func paste(t *testing.T, command string) string {
 	return out
 }
 
-// Issue 20 on the real cluster: a pod started before its service account's
+// Drift on the real cluster: a pod started before its service account's
 // annotation is identity-not-injected, the restart the report prints
 // fixes it, and a changed annotation is role-drift.
 func TestFleetDrift(t *testing.T) {
@@ -198,7 +198,7 @@ func TestFleetDrift(t *testing.T) {
 	}
 }
 
-// Issue 20's --prove on the real cluster: canary Jobs as two service
+// --prove on the real cluster: canary Jobs as two service
 // accounts of a restricted namespace, one whose role trusts it (ok) and one
 // whose role trusts another (trust-policy-denied); no Job left after.
 func TestFleetProve(t *testing.T) {
@@ -301,7 +301,7 @@ func noCanaryJobs(t *testing.T, run string) {
 	t.Errorf("canary pods of run %s still there a minute after: %q", run, pods)
 }
 
-// Issue 20's --trust-policy on the real cluster: a policy narrowed to one
+// --trust-policy on the real cluster: a policy narrowed to one
 // of the two service accounts using the role names the other as losing
 // access (exit 1), with the issuer read from the real API server's OIDC
 // discovery; the policy as it is keeps both (exit 0).

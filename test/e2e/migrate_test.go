@@ -97,7 +97,7 @@ metadata:
 `
 }
 
-// Issue 26 on the real cluster: a Deployment on IRSA moves to EKS Pod
+// The migration on the real cluster: a Deployment on IRSA moves to EKS Pod
 // Identity by pasting the plan --migrate prints, its verify step proves
 // it on Pod Identity, the rollback block returns it to IRSA and the same
 // proof passes again; a pod bound to a Fargate node and a role of another
