@@ -218,7 +218,7 @@ func TestREADMENamesOnlyRealCodes(t *testing.T) {
 	}
 	for _, s := range []string{check.StepEnvironment, check.StepToken, check.StepSignature, check.StepAssumeRole,
 		check.StepCallerIdentity, check.StepDefaultChain, check.StepMechanism, check.StepPodIdentity,
-		check.StepTarget, check.StepAppSDK} {
+		check.StepTarget, check.StepAppSDK, check.StepTokenMount} {
 		known[s] = "step"
 	}
 	known[iam.MechanismPodIdentity] = "mechanism"
