@@ -48,6 +48,9 @@ func alive(pid int) bool {
 // child) is killed with its child at --timeout, in every mode; the run
 // ends naming the call, within --timeout plus cleanup plus a few seconds.
 func TestStalledKubectlIsKilled(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: starts a kubectl that stalls, and waits out its deadline")
+	}
 	for _, c := range []struct {
 		name, stall string
 		args        []string
