@@ -112,7 +112,7 @@ dist: image ## release files in dist/: binaries, kubectl plugin archives and kre
 		tar --sort=name --owner=0 --group=0 --numeric-owner --mtime="$(DATE)" -czf $(PLUGIN)-$(VERSION)-$${p%/*}-$${p#*/}.tar.gz -C $$krew $(PLUGIN) LICENSE; \
 		rm -rf $$krew; done; \
 	tar --sort=name --owner=0 --group=0 --numeric-owner --mtime="$(DATE)" -czf $(BINARY)-$(VERSION)-image-oci.tar.gz -C image .; \
-	tar --sort=name --owner=0 --group=0 --numeric-owner --mtime="$(DATE)" -czf $(BINARY)-$(VERSION)-kustomize-components.tar.gz -C .. deploy/components deploy/policies/kyverno deploy/policies/mutating-admission-policy deploy/monitoring LICENSE; \
+	tar --sort=name --owner=0 --group=0 --numeric-owner --mtime="$(DATE)" -czf $(BINARY)-$(VERSION)-kustomize-components.tar.gz -C .. deploy/components deploy/policies/kyverno deploy/policies/kyverno-cel deploy/policies/mutating-admission-policy deploy/monitoring LICENSE; \
 	cp ../deploy/krew/irsa-probe.yaml irsa-probe.yaml; \
 	for p in $(RELEASE_PLATFORMS); do a=$(PLUGIN)-$(VERSION)-$${p%/*}-$${p#*/}.tar.gz; \
 		sum=$$(sha256sum $$a | cut -d' ' -f1); sed -i "\#/$$a\$$#{n;s/sha256: .*/sha256: \"$$sum\"/}" irsa-probe.yaml; done; \
