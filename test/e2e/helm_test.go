@@ -255,3 +255,35 @@ spec:
 		time.Sleep(time.Second)
 	}
 }
+
+// 11. What a user sees applying a Kyverno policy to a cluster without
+// Kyverno: kubectl's refusal naming the missing kind, as docs/install.md
+// quotes it (the test checks the quote).
+func TestInstallWithoutKyverno(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join(env.Art.Root, "docs/install.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ dir, want string }{
+		{"deploy/policies/kyverno-cel", `no matches for kind "MutatingPolicy" in version "policies.kyverno.io/v1"`},
+		{"deploy/policies/kyverno", `no matches for kind "ClusterPolicy" in version "kyverno.io/v1"`},
+	} {
+		r, err := env.Kubectl.Exec(context.Background(), "", "apply", "-k", filepath.Join(env.Art.Root, c.dir))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.ExitCode == 0 {
+			t.Errorf("kubectl apply -k %s succeeded without Kyverno:\n%s", c.dir, r.Stdout)
+			continue
+		}
+		for _, want := range []string{c.want, "ensure CRDs are installed first"} {
+			if !strings.Contains(r.Stderr, want) {
+				t.Errorf("kubectl apply -k %s: stderr lacks %q:\n%s", c.dir, want, r.Stderr)
+			}
+			if !strings.Contains(string(doc), want) {
+				t.Errorf("docs/install.md does not quote %q", want)
+			}
+		}
+		t.Logf("kubectl apply -k %s: exit %d\n%s", c.dir, r.ExitCode, r.Stderr)
+	}
+}
