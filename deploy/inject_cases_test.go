@@ -74,6 +74,7 @@ var injectCases = []injectCase{
 	{name: "before-webhook", namespace: "team-init", identity: irsaIdentity, webhookAfter: true, want: "init"},
 	{name: "before-webhook-pod-identity", namespace: "payments", labels: map[string]string{injectLabel: "sidecar"}, identity: podIdentity, webhookAfter: true, want: "sidecar"},
 	{name: "braces-verbatim", namespace: "team-init", identity: irsaIdentity, job: true, appEnv: bracesEnv, want: "init"},
+	{name: "braces-region", namespace: "team-init", identity: irsaIdentity, appEnv: bracesEnv[:1], want: "init"},
 	{name: "kube-system", namespace: "kube-system", labels: map[string]string{injectLabel: "init"}, identity: irsaIdentity},
 	{name: "job-init", namespace: "payments", labels: map[string]string{injectLabel: "init"}, identity: irsaIdentity, job: true, want: "init"},
 	{name: "job-sidecar", namespace: "team-sidecar", identity: irsaIdentity, job: true, want: "sidecar"},

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"maps"
 	"os"
 	"os/exec"
@@ -423,8 +424,10 @@ func requireTool(t *testing.T, name string) string {
 func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }
 
 // TestKyvernoCLI runs Kyverno's own engine over the table: `kyverno test`
-// holds the ClusterPolicy and the MutatingAdmissionPolicy to the expected
-// pods.
+// holds the ClusterPolicy, the MutatingPolicy and the
+// MutatingAdmissionPolicy to the expected pods. Every expected result must
+// be counted as passed: Kyverno 1.19's CLI leaves out, without failing, the
+// result of a resource whose rule errored.
 func TestKyvernoCLI(t *testing.T) {
 	kyverno := requireTool(t, "kyverno")
 	cmd := exec.Command(kyverno, "test", injectTestDir, "--remove-color", "--detailed-results")
@@ -436,7 +439,39 @@ func TestKyvernoCLI(t *testing.T) {
 	if bytes.Contains(out, []byte("Fail")) {
 		t.Errorf("kyverno test reports failures:\n%s", out)
 	}
+	want := fmt.Sprintf("Test Summary: %d tests passed and 0 tests failed", kyvernoResults(t))
+	if !bytes.Contains(out, []byte(want)) {
+		t.Errorf("kyverno test does not say %q:\n%s", want, out)
+	}
 	t.Logf("%s", out)
+}
+
+// kyvernoResults counts the results the kyverno test files expect: one a
+// resource of each result.
+func kyvernoResults(t *testing.T) int {
+	t.Helper()
+	files, err := filepath.Glob(injectTestDir + "/*/kyverno-test.yaml")
+	more, _ := filepath.Glob(injectTestDir + "/*/*/kyverno-test.yaml")
+	if err != nil || len(files)+len(more) < 6 {
+		t.Fatalf("kyverno test files: %v %v", files, more)
+	}
+	n := 0
+	for _, f := range append(files, more...) {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var test struct {
+			Results []struct{ Resources []string } `json:"results"`
+		}
+		if err := yaml.Unmarshal(data, &test); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		for _, r := range test.Results {
+			n += len(r.Resources)
+		}
+	}
+	return n
 }
 
 // TestKyvernoVersionSaid: the README names the Kyverno the tools module

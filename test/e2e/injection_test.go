@@ -389,7 +389,12 @@ func harnessless(c corev1.Container) corev1.Container {
 		injected[e.Name] = true
 	}
 	c.Env = slices.DeleteFunc(slices.Clone(c.Env), func(e corev1.EnvVar) bool { return injected[e.Name] })
-	c.VolumeMounts = slices.DeleteFunc(slices.Clone(c.VolumeMounts), func(m corev1.VolumeMount) bool { return injected[m.Name] })
+	// The ServiceAccount admission plugin's API token mount: irsa-probe
+	// gets it like every container (as the components' does) once the
+	// policy adds it before that plugin runs again after the webhooks.
+	c.VolumeMounts = slices.DeleteFunc(slices.Clone(c.VolumeMounts), func(m corev1.VolumeMount) bool {
+		return injected[m.Name] || strings.HasPrefix(m.Name, "kube-api-access-")
+	})
 	c.ImagePullPolicy, c.TerminationMessagePath = "", ""
 	for i, e := range c.Env {
 		if e.ValueFrom != nil && e.ValueFrom.FieldRef != nil {
