@@ -61,7 +61,7 @@ test: ## vet, every test (race detector on; manifests, alerts and moto included)
 # ~/.cache/irsa-probe-e2e); the image and the plugin are rebuilt each time.
 E2E_TIMEOUT ?= 45m
 e2e: image build ## run the end-to-end suite on a real single-node Kubernetes (root; containerd and runc installed)
-	go test -tags e2e -count=1 -v -timeout $(E2E_TIMEOUT) ./test/e2e
+	GOBIN=$(GOBIN) go test -tags e2e -count=1 -v -timeout $(E2E_TIMEOUT) ./test/e2e
 
 fuzz: ## run each fuzz target for FUZZTIME (default 3s) on top of its checked-in corpus
 	@for t in $(FUZZ_TARGETS); do \

@@ -13,10 +13,11 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
-// The injection policies (policies/kyverno, policies/mutating-admission-policy
-// and the Helm chart's templates) are generated here from the components'
-// own irsa-probe containers, so they cannot drift from what the components
-// add: go test ./deploy -run TestInjectionPoliciesGenerated -update.
+// The injection policies (policies/kyverno, policies/kyverno-cel,
+// policies/mutating-admission-policy and the Helm chart's templates) are
+// generated here from the components' own irsa-probe containers, so they
+// cannot drift from what the components add:
+// go test ./deploy -run TestInjectionPoliciesGenerated -update.
 
 // injectLabel selects the mode on a pod or, for all its pods, a namespace:
 // init (the init-container component's container) or sidecar (the
