@@ -97,10 +97,11 @@ func TestHelmChart(t *testing.T) {
 			t.Errorf("objects of the release:\n got %s\nwant %s", got, want)
 		}
 		t.Logf("helm upgrade --set injection.engine=mutatingAdmissionPolicy with the PrometheusRule CRD:\n%s", notes(out))
+		// Its own namespace, named for this subtest: the policy enforced.
+		waitInjecting(t, true)
 	})
 
 	t.Run("labelled-pod-injected-and-runs", func(t *testing.T) {
-		waitInjecting(t, true)
 		apps := env.Namespace(t, framework.NamespaceOptions{PodSecurity: "restricted"})
 		labelNamespace(t, apps, "init")
 		env.TrustRole(t, env.RoleARN("billing-api"), apps.Name, "billing-api", false)
