@@ -79,7 +79,7 @@ test: ## every test that needs no root: vet; the race detector on (manifests, al
 # ~/.cache/irsa-probe-e2e); the image and the plugin are rebuilt each time.
 E2E_TIMEOUT ?= 45m
 e2e: image build ## run the end-to-end suite on a real single-node Kubernetes (root; containerd and runc installed)
-	go test -tags e2e -count=1 -v -timeout $(E2E_TIMEOUT) ./test/e2e
+	GOBIN=$(GOBIN) go test -tags e2e -count=1 -v -timeout $(E2E_TIMEOUT) ./test/e2e
 
 fuzz: ## run each fuzz target for FUZZTIME (default 3s) on top of its checked-in corpus
 	@for t in $(FUZZ_TARGETS); do \
@@ -130,7 +130,7 @@ dist: image ## release files in dist/: binaries, kubectl plugin archives and kre
 		tar --sort=name --owner=0 --group=0 --numeric-owner --mtime="$(DATE)" -czf $(PLUGIN)-$(VERSION)-$${p%/*}-$${p#*/}.tar.gz -C $$krew $(PLUGIN) LICENSE; \
 		rm -rf $$krew; done; \
 	tar --sort=name --owner=0 --group=0 --numeric-owner --mtime="$(DATE)" -czf $(BINARY)-$(VERSION)-image-oci.tar.gz -C image .; \
-	tar --sort=name --owner=0 --group=0 --numeric-owner --mtime="$(DATE)" -czf $(BINARY)-$(VERSION)-kustomize-components.tar.gz -C .. deploy/components deploy/policies/kyverno deploy/policies/mutating-admission-policy deploy/monitoring LICENSE; \
+	tar --sort=name --owner=0 --group=0 --numeric-owner --mtime="$(DATE)" -czf $(BINARY)-$(VERSION)-kustomize-components.tar.gz -C .. deploy/components deploy/policies/kyverno deploy/policies/kyverno-cel deploy/policies/mutating-admission-policy deploy/monitoring LICENSE; \
 	cp ../deploy/krew/irsa-probe.yaml irsa-probe.yaml; \
 	for p in $(RELEASE_PLATFORMS); do a=$(PLUGIN)-$(VERSION)-$${p%/*}-$${p#*/}.tar.gz; \
 		sum=$$(sha256sum $$a | cut -d' ' -f1); sed -i "\#/$$a\$$#{n;s/sha256: .*/sha256: \"$$sum\"/}" irsa-probe.yaml; done; \

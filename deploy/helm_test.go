@@ -21,13 +21,29 @@ type helmCase struct {
 	set    []string // helm --set
 	engine string
 	inject injectSettings
+	// noAPIs: a cluster serving none of the engines' or the Prometheus
+	// operator's APIs; otherwise every one is served (helm template
+	// --api-versions, as helm install reads them from the cluster).
+	noAPIs bool
 }
 
+// optionalAPIs are the APIs the chart's objects need beyond Kubernetes'
+// own: each engine's and the PrometheusRule's.
+var optionalAPIs = []string{"kyverno.io/v1/ClusterPolicy", "policies.kyverno.io/v1/MutatingPolicy", "admissionregistration.k8s.io/v1beta1/MutatingAdmissionPolicy", "monitoring.coreos.com/v1/PrometheusRule"}
+
 var helmCases = []helmCase{
-	{name: "defaults", engine: "kyverno", inject: defaultInject},
+	{name: "defaults", engine: "kyverno-cel", inject: defaultInject},
+	{name: "defaults-no-apis", engine: "kyverno-cel", noAPIs: true},
+	{name: "kyverno-clusterpolicy", engine: "kyverno", set: []string{"injection.engine=kyverno"}, inject: defaultInject},
+	{name: "admission-policy-no-apis", engine: "mutatingAdmissionPolicy", set: []string{"injection.engine=mutatingAdmissionPolicy"}, noAPIs: true},
 	{name: "admission-policy", engine: "mutatingAdmissionPolicy", set: []string{"injection.engine=mutatingAdmissionPolicy"}, inject: defaultInject},
 	{
 		name: "kyverno-mirror-namespaces", engine: "kyverno",
+		set:    []string{"injection.engine=kyverno", "image.registry=111122223333.dkr.ecr.eu-west-1.amazonaws.com/ghcr", "defaultMode=sidecar", "namespaces={payments,billing}"},
+		inject: injectSettings{Image: "111122223333.dkr.ecr.eu-west-1.amazonaws.com/ghcr/irsa-probe/irsa-probe:" + version, DefaultMode: "sidecar", Namespaces: []string{"payments", "billing"}},
+	},
+	{
+		name: "kyverno-cel-mirror-namespaces", engine: "kyverno-cel",
 		set:    []string{"image.registry=111122223333.dkr.ecr.eu-west-1.amazonaws.com/ghcr", "defaultMode=sidecar", "namespaces={payments,billing}"},
 		inject: injectSettings{Image: "111122223333.dkr.ecr.eu-west-1.amazonaws.com/ghcr/irsa-probe/irsa-probe:" + version, DefaultMode: "sidecar", Namespaces: []string{"payments", "billing"}},
 	},
@@ -90,6 +106,11 @@ func TestHelmTemplateEqualsPolicies(t *testing.T) {
 			for _, s := range c.set {
 				args = append(args, "--set", s)
 			}
+			if !c.noAPIs {
+				for _, api := range optionalAPIs {
+					args = append(args, "--api-versions", api)
+				}
+			}
 			docs := splitDocs(t, helmRun(t, args...))
 			byKind := map[string][]byte{}
 			for _, d := range docs {
@@ -103,14 +124,22 @@ func TestHelmTemplateEqualsPolicies(t *testing.T) {
 				byKind[meta.Kind] = d
 			}
 			var want [][]byte
-			switch c.engine {
-			case "kyverno":
+			switch {
+			case c.noAPIs:
+				// Nothing the cluster cannot take: see TestHelmNotes.
+			case c.engine == "kyverno-cel":
+				want = splitDocs(t, kyvernoCELPolicy(probes, c.inject, false))
+				if reflect.DeepEqual(c.inject, defaultInject) {
+					file, _ := os.ReadFile(kyvernoCELFile)
+					want = splitDocs(t, file)
+				}
+			case c.engine == "kyverno":
 				want = splitDocs(t, kyvernoPolicy(probes, c.inject, false))
 				if c.name == "defaults" {
 					file, _ := os.ReadFile(kyvernoPolicyFile)
 					want = splitDocs(t, file)
 				}
-			case "mutatingAdmissionPolicy":
+			case c.engine == "mutatingAdmissionPolicy":
 				want = splitDocs(t, admissionPolicy(probes, c.inject, false))
 				if reflect.DeepEqual(c.inject, defaultInject) {
 					file, _ := os.ReadFile(admissionPolicyFile)
@@ -130,7 +159,7 @@ func TestHelmTemplateEqualsPolicies(t *testing.T) {
 					t.Errorf("chart renders no %s", meta.Kind)
 					continue
 				}
-				if meta.Kind != "ClusterPolicy" {
+				if meta.Kind != "ClusterPolicy" && meta.Kind != "MutatingPolicy" {
 					if _, err := decodeStrict(got); err != nil {
 						t.Error(err)
 					}
@@ -151,9 +180,26 @@ func TestHelmTemplateEqualsPolicies(t *testing.T) {
 func checkMonitoring(t *testing.T, c helmCase, byKind map[string][]byte) {
 	t.Helper()
 	rule, ok := byKind["PrometheusRule"]
-	if !ok {
+	if c.noAPIs {
+		if ok {
+			t.Error("a PrometheusRule rendered for a cluster without the Prometheus operator's API")
+		}
+	} else if !ok {
 		t.Fatal("no PrometheusRule")
+	} else {
+		checkPrometheusRule(t, c, rule)
 	}
+	checkDashboard(t, byKind)
+	delete(byKind, "PrometheusRule")
+	delete(byKind, "ConfigMap")
+	for kind := range byKind {
+		t.Errorf("chart renders an unexpected %s", kind)
+	}
+}
+
+// checkPrometheusRule: deploy/monitoring's with the values' labels added.
+func checkPrometheusRule(t *testing.T, c helmCase, rule []byte) {
+	t.Helper()
 	var got, want map[string]any
 	if err := yaml.UnmarshalStrict(rule, &got); err != nil {
 		t.Fatal(err)
@@ -173,6 +219,11 @@ func checkMonitoring(t *testing.T, c helmCase, byKind map[string][]byte) {
 	if g, w := mustJSON(got), mustJSON(want); !bytes.Equal(g, w) {
 		t.Errorf("PrometheusRule differs from %s:\n got %s\nwant %s", prometheusRuleFile, g, w)
 	}
+}
+
+// checkDashboard: the ConfigMap holds the dashboard as is.
+func checkDashboard(t *testing.T, byKind map[string][]byte) {
+	t.Helper()
 	cmData, ok := byKind["ConfigMap"]
 	if !ok {
 		t.Fatal("no dashboard ConfigMap")
@@ -188,11 +239,6 @@ func checkMonitoring(t *testing.T, c helmCase, byKind map[string][]byte) {
 	dashboard, _ := os.ReadFile(dashboardFile)
 	if cm.Data["irsa-probe.json"] != string(dashboard) || cm.Labels["grafana_dashboard"] != "1" {
 		t.Errorf("dashboard ConfigMap differs from %s (%d bytes, want %d; labels %v)", dashboardFile, len(cm.Data["irsa-probe.json"]), len(dashboard), cm.Labels)
-	}
-	delete(byKind, "PrometheusRule")
-	delete(byKind, "ConfigMap")
-	for kind := range byKind {
-		t.Errorf("chart renders an unexpected %s", kind)
 	}
 }
 
@@ -250,4 +296,81 @@ func TestChartVersion(t *testing.T) {
 func TestDistChart(t *testing.T) {
 	dist := distDir(t)
 	helmRun(t, "lint", "--strict", dist+"/irsa-probe-"+version+"-helm-chart.tgz")
+}
+
+// renderNotes renders the chart's NOTES.txt (which helm template leaves
+// out) from a copy of the chart that holds it as a ConfigMap's value.
+func renderNotes(t *testing.T, args ...string) string {
+	t.Helper()
+	dir := t.TempDir()
+	if out, err := exec.Command("cp", "-r", chartDir, dir).CombinedOutput(); err != nil {
+		t.Fatalf("cp: %v\n%s", err, out)
+	}
+	chart := dir + "/irsa-probe"
+	notes, err := os.ReadFile(chart + "/templates/NOTES.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(chart+"/files/NOTES.txt", notes, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	wrapper := "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: notes-under-test}\ndata:\n  notes: {{ tpl (.Files.Get \"files/NOTES.txt\") . | toJson }}\n"
+	if err := os.WriteFile(chart+"/templates/notes-under-test.yaml", []byte(wrapper), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := helmRun(t, append([]string{"template", "irsa-probe", chart, "--namespace", "monitoring", "--show-only", "templates/notes-under-test.yaml"}, args...)...)
+	var cm corev1.ConfigMap
+	if err := yaml.UnmarshalStrict(bytes.TrimPrefix(out, []byte("---\n# Source: irsa-probe/templates/notes-under-test.yaml\n")), &cm); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	return cm.Data["notes"]
+}
+
+// TestHelmNotes: what helm prints after install says what the chart
+// installed and, for each object the cluster has no API for, that it was
+// skipped, naming the API and the value to change.
+func TestHelmNotes(t *testing.T) {
+	apis := func(list ...string) (args []string) {
+		for _, a := range list {
+			args = append(args, "--api-versions", a)
+		}
+		return args
+	}
+	for _, c := range []struct {
+		name      string
+		args      []string
+		want, not []string
+	}{
+		{"defaults-no-apis", nil,
+			[]string{"- SKIPPED injection: this cluster serves no policies.kyverno.io/v1/MutatingPolicy, which injection.engine=kyverno-cel needs, so NO pod gets irsa-probe. Install what serves it (Kyverno 1.17 or later), or set injection.engine",
+				"- SKIPPED PrometheusRule: this cluster serves no monitoring.coreos.com/v1/PrometheusRule", "monitoring.prometheusRule.enabled=false",
+				"- ConfigMap irsa-probe-grafana-dashboard"},
+			[]string{"- injection: kyverno-cel", "- PrometheusRule irsa-probe"}},
+		{"defaults", apis(optionalAPIs...),
+			[]string{"- injection: kyverno-cel (policies.kyverno.io/v1/MutatingPolicy): pods labelled irsa-probe.io/inject=init|sidecar", "role-arn-missing", "irsa-probe.io/inject=off", "- PrometheusRule irsa-probe"},
+			[]string{"SKIPPED"}},
+		{"kyverno-old", append(apis("kyverno.io/v1/ClusterPolicy"), "--set", "injection.engine=kyverno"),
+			[]string{"- injection: kyverno (kyverno.io/v1/ClusterPolicy)", "- SKIPPED PrometheusRule"},
+			[]string{"SKIPPED injection"}},
+		{"admission-policy-no-api", append(apis("monitoring.coreos.com/v1/PrometheusRule"), "--set", "injection.engine=mutatingAdmissionPolicy"),
+			[]string{"- SKIPPED injection: this cluster serves no admissionregistration.k8s.io/v1beta1/MutatingAdmissionPolicy, which injection.engine=mutatingAdmissionPolicy needs", "- PrometheusRule irsa-probe"},
+			[]string{"SKIPPED PrometheusRule"}},
+		{"none", []string{"--set", "injection.engine=none", "--set", "monitoring.prometheusRule.enabled=false", "--set", "monitoring.grafanaDashboard.enabled=false"},
+			[]string{"- injection: none (injection.engine=none).", "- PrometheusRule: off"},
+			[]string{"SKIPPED", "ConfigMap"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			notes := renderNotes(t, c.args...)
+			for _, w := range c.want {
+				if !strings.Contains(notes, w) {
+					t.Errorf("notes lack %q:\n%s", w, notes)
+				}
+			}
+			for _, n := range c.not {
+				if strings.Contains(notes, n) {
+					t.Errorf("notes say %q:\n%s", n, notes)
+				}
+			}
+		})
+	}
 }

@@ -43,7 +43,19 @@ type injectCase struct {
 	identity        identity
 	job             bool // created by a Job: restartPolicy Never, an init container of its own
 	injected        bool // already carries irsa-probe (a component, by hand)
-	want            string
+	// webhookAfter: the policy sees the pod before EKS's webhook does
+	// (the MutatingAdmissionPolicy always, Kyverno when its webhook sorts
+	// first): identity is what the webhook gives the pod afterwards.
+	webhookAfter bool
+	appEnv       []corev1.EnvVar // the app container's own env
+	want         string
+}
+
+// bracesEnv are values Kyverno would expand if it substituted what it
+// copies: the probe must get them as the app has them.
+var bracesEnv = []corev1.EnvVar{
+	{Name: "AWS_REGION", Value: "{{request.object.metadata.name}}"},
+	{Name: "AWS_DEFAULT_REGION", Value: `\{{ request.namespace }}{{-request.object.metadata.name}}`},
 }
 
 var injectCases = []injectCase{
@@ -55,7 +67,14 @@ var injectCases = []injectCase{
 	{name: "pod-label-wins", namespace: "team-init", labels: map[string]string{injectLabel: "sidecar"}, identity: irsaIdentity, want: "sidecar"},
 	{name: "pod-opts-out", namespace: "team-init", labels: map[string]string{injectLabel: "off"}, identity: irsaIdentity},
 	{name: "already-injected", namespace: "team-init", identity: irsaIdentity, injected: true},
-	{name: "no-identity", namespace: "team-init"},
+	// A labelled pod without an identity gets the probe, which fails it
+	// with role-arn-missing: the fault the label exists to catch.
+	{name: "no-identity", namespace: "team-init", want: "init"},
+	{name: "no-identity-sidecar", namespace: "payments", labels: map[string]string{injectLabel: "sidecar"}, want: "sidecar"},
+	{name: "before-webhook", namespace: "team-init", identity: irsaIdentity, webhookAfter: true, want: "init"},
+	{name: "before-webhook-pod-identity", namespace: "payments", labels: map[string]string{injectLabel: "sidecar"}, identity: podIdentity, webhookAfter: true, want: "sidecar"},
+	{name: "braces-verbatim", namespace: "team-init", identity: irsaIdentity, job: true, appEnv: bracesEnv, want: "init"},
+	{name: "braces-region", namespace: "team-init", identity: irsaIdentity, appEnv: bracesEnv[:1], want: "init"},
 	{name: "kube-system", namespace: "kube-system", labels: map[string]string{injectLabel: "init"}, identity: irsaIdentity},
 	{name: "job-init", namespace: "payments", labels: map[string]string{injectLabel: "init"}, identity: irsaIdentity, job: true, want: "init"},
 	{name: "job-sidecar", namespace: "team-sidecar", identity: irsaIdentity, job: true, want: "sidecar"},
@@ -88,6 +107,7 @@ func (c injectCase) admitted(probes map[string]corev1.Container) corev1.Pod {
 			AllowPrivilegeEscalation: ptr(false),
 			Capabilities:             &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}},
 		},
+		Env: slices.Clone(c.appEnv),
 	}
 	pod := corev1.Pod{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Pod"},
@@ -112,17 +132,25 @@ func (c injectCase) admitted(probes map[string]corev1.Container) corev1.Pod {
 	if c.injected {
 		pod.Spec.InitContainers = append([]corev1.Container{probes["init"]}, pod.Spec.InitContainers...)
 	}
+	if !c.webhookAfter {
+		c.eksWebhook(&pod)
+	}
+	return pod
+}
+
+// eksWebhook applies EKS's webhook to pod, as it does for c's service
+// account.
+func (c injectCase) eksWebhook(pod *corev1.Pod) {
 	switch c.identity {
 	case irsaIdentity:
-		(&ekswebhook.EKSWebhook{Region: testRegion}).Mutate(&pod, c.serviceAccount(injectRoleARN))
+		(&ekswebhook.EKSWebhook{Region: testRegion}).Mutate(pod, c.serviceAccount(injectRoleARN))
 	case podIdentity:
 		// EKS's jitter of the token's lifetime, drawn from a fixed seed so
 		// the generated files stay put.
 		w := podIdentityWebhook(testRegion)
 		w.Rand = rand.New(rand.NewPCG(1, 2))
-		w.Mutate(&pod, c.serviceAccount(""))
+		w.Mutate(pod, c.serviceAccount(""))
 	}
-	return pod
 }
 
 // expected is c's pod after the policy: the component's container for the
@@ -138,7 +166,7 @@ func (c injectCase) expected(probes map[string]corev1.Container) corev1.Pod {
 func (c injectCase) wantFor(s injectSettings) string {
 	_, podLabel := c.labels[injectLabel]
 	_, nsLabel := injectNamespaces[c.namespace][injectLabel]
-	if c.want == "" && !podLabel && !nsLabel && !c.injected && c.identity != noIdentity &&
+	if c.want == "" && !podLabel && !nsLabel && !c.injected &&
 		c.namespace != "kube-system" && slices.Contains(s.Namespaces, c.namespace) {
 		return s.DefaultMode
 	}
@@ -153,9 +181,12 @@ func (c injectCase) expectedFor(probes map[string]corev1.Container, want string)
 	p := probes[want]
 	probe := *p.DeepCopy()
 	all := slices.Concat(pod.Spec.InitContainers, pod.Spec.Containers)
-	src := all[slices.IndexFunc(all, func(c corev1.Container) bool {
+	var src corev1.Container // none: nothing to copy
+	if i := slices.IndexFunc(all, func(c corev1.Container) bool {
 		return slices.ContainsFunc(c.Env, func(e corev1.EnvVar) bool { return slices.Contains(identityMarkers, e.Name) })
-	})]
+	}); i >= 0 {
+		src = all[i]
+	}
 	for _, e := range src.Env {
 		if slices.Contains(identityEnv, e.Name) && e.Value != "" {
 			probe.Env = append(probe.Env, corev1.EnvVar{Name: e.Name, Value: e.Value})

@@ -13,10 +13,11 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
-// The injection policies (policies/kyverno, policies/mutating-admission-policy
-// and the Helm chart's templates) are generated here from the components'
-// own irsa-probe containers, so they cannot drift from what the components
-// add: go test ./deploy -run TestInjectionPoliciesGenerated -update.
+// The injection policies (policies/kyverno, policies/kyverno-cel,
+// policies/mutating-admission-policy and the Helm chart's templates) are
+// generated here from the components' own irsa-probe containers, so they
+// cannot drift from what the components add:
+// go test ./deploy -run TestInjectionPoliciesGenerated -update.
 
 // injectLabel selects the mode on a pod or, for all its pods, a namespace:
 // init (the init-container component's container) or sidecar (the
@@ -69,20 +70,23 @@ const (
 
 // identityNote says, in every generated file, why the policies copy the
 // identity and how they get to see it.
-const identityNote = `# The probe needs the identity EKS's pod identity webhook injects (AWS_*
-# env, the aws-iam-token or eks-pod-identity-token mount), and a pod without
-# one must not get it: in init mode it would hold the pod back for good. The
-# webhook's work is only visible after it ran, so this policy
-#   - leaves a pod alone until one of its containers carries AWS_ROLE_ARN
-#     or AWS_CONTAINER_CREDENTIALS_FULL_URI, and
-#   - copies that container's AWS_* values and token mount into irsa-probe,
-#     so irsa-probe has them whether or not the webhook runs again after it
-#     (the upstream webhook's configuration does not ask to be reinvoked).
-# It then sees the webhook's work on its reinvocation (reinvocationPolicy
-# IfNeeded): kube-apiserver runs MutatingAdmissionPolicies before mutating
-# webhooks, and Kyverno's webhook sorts before pod-identity-webhook; when a
-# later webhook changes the pod, the whole chain runs once more and policies
-# invoked earlier with IfNeeded run again.
+const identityNote = `# A labelled pod always gets irsa-probe, identity or not: a pod whose service
+# account was never given a role is the fault the label exists to catch, and
+# the probe, run without an identity, fails it (init: Init:Error) with
+# role-arn-missing and its fix. The identity EKS's pod identity webhook
+# injects (AWS_* env, the aws-iam-token or eks-pod-identity-token mount)
+# reaches irsa-probe whichever of the two runs first:
+#   - the webhook first: the policy copies the AWS_* values and token mount of
+#     the first container carrying AWS_ROLE_ARN or
+#     AWS_CONTAINER_CREDENTIALS_FULL_URI into irsa-probe (the upstream
+#     webhook's configuration does not ask to be reinvoked after it);
+#   - the policy first (kube-apiserver runs MutatingAdmissionPolicies before
+#     mutating webhooks; Kyverno's webhook sorts before pod-identity-webhook):
+#     the webhook then injects the identity into every container, irsa-probe
+#     included.
+# Values are copied verbatim: CEL substitutes nothing, and the ClusterPolicy
+# inserts them with Kyverno's shallow substitution ({{- }}), which does not
+# expand a {{ }} found inside a copied value.
 `
 
 // celString quotes s as a CEL string literal.
@@ -199,12 +203,16 @@ func kyvernoPolicy(containers map[string]corev1.Container, s injectSettings, hel
 				ctxVar("probeMounts", "identity.volumeMounts[?"+jmesAny(identityMounts)+"] || `[]`", []any{}),
 				ctxVar("probeWithIdentity", "merge(probe, {env: probeEnv, volumeMounts: probeMounts})", map[string]any{}),
 				ctxVar("initContainers", "[[probeWithIdentity], request.object.spec.initContainers || `[]`][]", []any{}),
+				// A string, for the shallow substitution below.
+				ctxVar("initContainersJSON", "to_string(initContainers)", "[]"),
 			},
 			"preconditions": map[string]any{"all": []any{
 				map[string]any{"key": probeContainer, "operator": "AnyNotIn", "value": "{{ request.object.spec.[initContainers || `[]`, containers][] | [].name }}"},
-				map[string]any{"key": "{{ request.object.spec.[initContainers || `[]`, containers][] | [].env[] | [].name }}", "operator": "AnyIn", "value": identityMarkers},
 			}},
-			"mutate": map[string]any{"patchesJson6902": "- op: add\n  path: /spec/initContainers\n  value: {{ initContainers }}\n"},
+			// {{- }} is Kyverno's shallow substitution: {{ }} inside the
+			// copied values (any namespace editor writes them) stays text,
+			// where {{ }} would expand it.
+			"mutate": map[string]any{"patchesJson6902": "- op: add\n  path: /spec/initContainers\n  value: {{- initContainersJSON }}\n"},
 		})
 	}
 	pol := map[string]any{
@@ -217,7 +225,7 @@ func kyvernoPolicy(containers map[string]corev1.Container, s injectSettings, hel
 				"pod-policies.kyverno.io/autogen-controllers": "none",
 				"policies.kyverno.io/title":                   "irsa-probe injection",
 				"policies.kyverno.io/subject":                 "Pod",
-				"policies.kyverno.io/description":             "Adds irsa-probe (init container or native sidecar) to pods labelled " + injectLabel + ": init|sidecar or in namespaces so labelled, once EKS's webhook has given them an AWS identity.",
+				"policies.kyverno.io/description":             kyvernoDescription,
 			},
 		},
 		"spec": map[string]any{"background": false, "rules": rules},
@@ -250,13 +258,16 @@ func kyvernoPolicy(containers map[string]corev1.Container, s injectSettings, hel
 		}
 		// Kyverno's own {{ }} must reach the cluster as they are.
 		text = strings.ReplaceAll(text, "{{ request", `{{ "{{" }} request`)
-		text = strings.ReplaceAll(text, "{{ initContainers", `{{ "{{" }} initContainers`)
+		text = strings.ReplaceAll(text, "{{- initContainersJSON", `{{ "{{-" }} initContainersJSON`)
 		text = strings.ReplaceAll(text, "'"+phNamespaces+"'", "{{ .Values.namespaces | toJson }}")
 		text = strings.ReplaceAll(text, phNamespaces, "{{ .Values.namespaces | toJson }}")
 		text = strings.ReplaceAll(text, phImage, `{{ include "irsa-probe.image" . }}`)
 	}
 	return []byte(text)
 }
+
+// kyvernoDescription describes both Kyverno policies.
+const kyvernoDescription = "Adds irsa-probe (init container or native sidecar) to pods labelled " + injectLabel + ": init|sidecar or in namespaces so labelled, with the AWS identity EKS's webhook gives them; a pod without one gets it too, and fails with role-arn-missing."
 
 func ctxVar(name, path string, def any) map[string]any {
 	return map[string]any{"name": name, "variable": map[string]any{"jmesPath": path, "default": def}}
@@ -278,55 +289,16 @@ func jmesAny(names []string) string {
 // admissionPolicy is the MutatingAdmissionPolicy and its binding for s;
 // helm writes the chart's template instead.
 func admissionPolicy(containers map[string]corev1.Container, s injectSettings, helm bool) []byte {
-	// Namespaces as JSON, as the chart's toJson writes them: DNS labels,
-	// so a valid CEL list too.
-	ns, _ := json.Marshal(append([]string{}, s.Namespaces...))
-	image, namespaces, defaultMode := s.Image, string(ns), celString(s.DefaultMode)
 	if helm {
-		image, namespaces, defaultMode = phImage, phNamespaces, phMode
+		s = helmInject
 	}
-	// The identity's values and mounts, as the mutation's own types: the
-	// object's typed lists and Object.* values do not mix in one list.
-	const typ = "Object.spec.initContainers"
-	// No spec.variables and no cel.bind: Kyverno's CLI, which tests this
-	// policy, hands variables to no mutation and has no cel.bind. The
-	// expression spells each out instead, on lines of its own (a YAML
-	// block, so the chart's values stay out of YAML's quoting).
-	label := celString(injectLabel)
-	identity := "(object.spec.?initContainers.orValue([]) + object.spec.containers).filter(c, c.?env.orValue([]).exists(e, e.name in " + celStrings(identityMarkers) + "))"
-	mode := "(object.metadata.?labels[?" + label + "].hasValue() ? object.metadata.labels[" + label + "] :\n" +
-		"  namespaceObject.metadata.?labels[?" + label + "].hasValue() ? namespaceObject.metadata.labels[" + label + "] :\n" +
-		"  namespaceObject.metadata.name in " + namespaces + " ? " + defaultMode + " : '')"
-	copiedEnv := identity + "[0].?env.orValue([]).filter(e, e.name in " + celStrings(identityEnv) + " && has(e.value)).map(e, " + typ + ".env{name: e.name, value: e.value})"
-	copiedMounts := identity + "[0].?volumeMounts.orValue([]).filter(m, m.name in " + celStrings(identityMounts) + ").map(m, " + typ + ".volumeMounts{name: m.name, mountPath: m.mountPath, readOnly: true})"
-	expr := identity + ".size() == 0 ? [] :\n"
-	for _, m := range injectModes {
-		c := celObject(typ, asMap(containers[m.name], image), map[string]string{"env": "(" + copiedEnv + ")", "volumeMounts": "(" + copiedMounts + ")"})
-		expr += mode + " == " + celString(m.name) + " ?\n" +
-			"(has(object.spec.initContainers) ? [] : [JSONPatch{op: 'add', path: '/spec/initContainers', value: []}]) +\n" +
-			"[JSONPatch{op: 'add', path: '/spec/initContainers/0', value: " + c + "}] :\n"
-	}
-	expr += "[]\n"
-	mutations := []any{map[string]any{"patchType": "JSONPatch", "jsonPatch": map[string]any{"expression": expr}}}
-	notKubeSystem := map[string]any{"matchExpressions": []any{map[string]any{"key": "kubernetes.io/metadata.name", "operator": "NotIn", "values": []string{"kube-system"}}}}
-	pods := []any{map[string]any{"apiGroups": []string{""}, "apiVersions": []string{"v1"}, "operations": []string{"CREATE"}, "resources": []string{"pods"}}}
+	spec := admissionSpec(containers, s)
+	notKubeSystem := spec["matchConstraints"].(map[string]any)["namespaceSelector"]
 	policy := map[string]any{
 		"apiVersion": "admissionregistration.k8s.io/v1beta1",
 		"kind":       "MutatingAdmissionPolicy",
 		"metadata":   map[string]any{"name": "irsa-probe-inject"},
-		"spec": map[string]any{
-			// A broken expression must not stop every pod of the cluster.
-			"failurePolicy":      "Ignore",
-			"reinvocationPolicy": "IfNeeded",
-			"matchConstraints":   map[string]any{"resourceRules": pods, "namespaceSelector": notKubeSystem},
-			// Only what holds on every invocation: a condition that is false
-			// now would keep the policy from being reinvoked later.
-			"matchConditions": []any{map[string]any{
-				"name":       "not-injected",
-				"expression": "!(object.spec.?initContainers.orValue([]) + object.spec.containers).exists(c, c.name == " + celString(probeContainer) + ")",
-			}},
-			"mutations": mutations,
-		},
+		"spec":       spec,
 	}
 	binding := map[string]any{
 		"apiVersion": "admissionregistration.k8s.io/v1beta1",
@@ -339,11 +311,105 @@ func admissionPolicy(containers map[string]corev1.Container, s injectSettings, h
 	}
 	p, _ := yaml.Marshal(policy)
 	b, _ := yaml.Marshal(binding)
-	text := string(p) + "---\n" + string(b)
+	return helmValues(string(p)+"---\n"+string(b), helm)
+}
+
+// kyvernoCELPolicy is Kyverno's MutatingPolicy (policies.kyverno.io/v1,
+// the CEL type Kyverno deprecates ClusterPolicy for) for s: a superset of a
+// MutatingAdmissionPolicy, so the same spec, which Kyverno binds itself.
+func kyvernoCELPolicy(containers map[string]corev1.Container, s injectSettings, helm bool) []byte {
+	if helm {
+		s = helmInject
+	}
+	spec := admissionSpec(containers, s)
+	// Pods only: a Deployment's template is not what the pod is admitted
+	// as, and the JSONPatch paths are a pod's.
+	spec["autogen"] = map[string]any{"podControllers": map[string]any{"controllers": []string{}}}
+	// Admission only, as the ClusterPolicy's background: false.
+	spec["evaluation"] = map[string]any{"background": map[string]any{"enabled": false}}
+	policy := map[string]any{
+		"apiVersion": "policies.kyverno.io/v1",
+		"kind":       "MutatingPolicy",
+		"metadata": map[string]any{
+			"name": "irsa-probe-inject",
+			"annotations": map[string]string{
+				"policies.kyverno.io/title":       "irsa-probe injection",
+				"policies.kyverno.io/subject":     "Pod",
+				"policies.kyverno.io/description": kyvernoDescription,
+			},
+		},
+		"spec": spec,
+	}
+	p, _ := yaml.Marshal(policy)
+	return helmValues(string(p), helm)
+}
+
+// helmInject stands for the chart's values: admissionSpec writes
+// placeholders, helmValues turns them into template actions.
+var helmInject = injectSettings{Image: phImage}
+
+// helmValues turns the placeholders of a CEL policy into the chart's
+// template actions.
+func helmValues(text string, helm bool) []byte {
 	if helm {
 		text = strings.ReplaceAll(text, phImage, `{{ include "irsa-probe.image" . }}`)
 		text = strings.ReplaceAll(text, phNamespaces, "{{ .Values.namespaces | toJson }}")
 		text = strings.ReplaceAll(text, phMode, "{{ .Values.defaultMode | squote }}")
 	}
 	return []byte(text)
+}
+
+// admissionSpec is the spec the MutatingAdmissionPolicy and Kyverno's
+// MutatingPolicy share; with s's values, or the chart's placeholders when
+// s is helmInject.
+func admissionSpec(containers map[string]corev1.Container, s injectSettings) map[string]any {
+	// Namespaces as JSON, as the chart's toJson writes them: DNS labels,
+	// so a valid CEL list too.
+	ns, _ := json.Marshal(append([]string{}, s.Namespaces...))
+	image, namespaces, defaultMode := s.Image, string(ns), celString(s.DefaultMode)
+	if s.Image == phImage {
+		namespaces, defaultMode = phNamespaces, phMode
+	}
+	// The identity's values and mounts, as the mutation's own types: the
+	// object's typed lists and Object.* values do not mix in one list.
+	const typ = "Object.spec.initContainers"
+	// No spec.variables and no cel.bind: Kyverno's CLI, which tests this
+	// policy, hands variables to no mutation and has no cel.bind. The
+	// expression spells each out instead, on lines of its own (a YAML
+	// block, so the chart's values stay out of YAML's quoting).
+	label := celString(injectLabel)
+	// The first container with an identity, if any ([?0]: none is no
+	// error): a pod without one still gets the probe, which then fails it
+	// with role-arn-missing; EKS's webhook, when it runs after, gives the
+	// probe the identity itself.
+	identity := "(object.spec.?initContainers.orValue([]) + object.spec.containers).filter(c, c.?env.orValue([]).exists(e, e.name in " + celStrings(identityMarkers) + "))[?0]"
+	mode := "(object.metadata.?labels[?" + label + "].hasValue() ? object.metadata.labels[" + label + "] :\n" +
+		"  namespaceObject.metadata.?labels[?" + label + "].hasValue() ? namespaceObject.metadata.labels[" + label + "] :\n" +
+		"  namespaceObject.metadata.name in " + namespaces + " ? " + defaultMode + " : '')"
+	copiedEnv := identity + ".?env.orValue([]).filter(e, e.name in " + celStrings(identityEnv) + " && has(e.value)).map(e, " + typ + ".env{name: e.name, value: e.value})"
+	copiedMounts := identity + ".?volumeMounts.orValue([]).filter(m, m.name in " + celStrings(identityMounts) + ").map(m, " + typ + ".volumeMounts{name: m.name, mountPath: m.mountPath, readOnly: true})"
+	expr := ""
+	for _, m := range injectModes {
+		c := celObject(typ, asMap(containers[m.name], image), map[string]string{"env": "(" + copiedEnv + ")", "volumeMounts": "(" + copiedMounts + ")"})
+		expr += mode + " == " + celString(m.name) + " ?\n" +
+			"(has(object.spec.initContainers) ? [] : [JSONPatch{op: 'add', path: '/spec/initContainers', value: []}]) +\n" +
+			"[JSONPatch{op: 'add', path: '/spec/initContainers/0', value: " + c + "}] :\n"
+	}
+	expr += "[]\n"
+	mutations := []any{map[string]any{"patchType": "JSONPatch", "jsonPatch": map[string]any{"expression": expr}}}
+	notKubeSystem := map[string]any{"matchExpressions": []any{map[string]any{"key": "kubernetes.io/metadata.name", "operator": "NotIn", "values": []string{"kube-system"}}}}
+	pods := []any{map[string]any{"apiGroups": []string{""}, "apiVersions": []string{"v1"}, "operations": []string{"CREATE"}, "resources": []string{"pods"}}}
+	return map[string]any{
+		// A broken expression must not stop every pod of the cluster.
+		"failurePolicy":      "Ignore",
+		"reinvocationPolicy": "IfNeeded",
+		"matchConstraints":   map[string]any{"resourceRules": pods, "namespaceSelector": notKubeSystem},
+		// Only what holds on every invocation: a condition that is false
+		// now would keep the policy from being reinvoked later.
+		"matchConditions": []any{map[string]any{
+			"name":       "not-injected",
+			"expression": "!(object.spec.?initContainers.orValue([]) + object.spec.containers).exists(c, c.name == " + celString(probeContainer) + ")",
+		}},
+		"mutations": mutations,
+	}
 }

@@ -245,6 +245,8 @@ func TestREADMENamesOnlyRealCodes(t *testing.T) {
 		"kube-system":            "the namespace the injection policies skip",
 		"pod-identity-webhook":   "EKS's webhook's registration name",
 		"validate-krew-manifest": "krew's manifest validator",
+		"kyverno-cel":            "the chart's engine for Kyverno's MutatingPolicy, and its folder",
+		"native-sidecar":         "a component's name",
 	} {
 		known[name] = what
 	}
