@@ -369,3 +369,19 @@ func TestFleetOneNamespace(t *testing.T) {
 		t.Errorf("exit %d\n%s", code, out)
 	}
 }
+
+// TestFleetProveFixNamesIssuer: with --issuer, a denied canary's fix is
+// rendered with the cluster's issuer (normalized to https://), not the
+// ISSUER placeholder.
+func TestFleetProveFixNamesIssuer(t *testing.T) {
+	f := newFleetFake(t, drifted())
+	f.Set(t, "canaries.json", `{"payments/billing-api": "ok", "payments/ledger": "denied"}`)
+	code, out, errOut := runWith(context.Background(), f, "-A", "--prove", "--timeout=3s", "--issuer=oidc.eks.eu-west-1.amazonaws.com/id/ABCDEF0123456789")
+	if code != verdict.ExitBroken {
+		t.Errorf("exit %d\n%s%s", code, out, errOut)
+	}
+	_, fix, _ := strings.Cut(out, "FAIL trust-policy-denied payments/ledger")
+	if fix == "" || strings.Contains(fix, "ISSUER") || !strings.Contains(fix, "--issuer https://oidc.eks.eu-west-1.amazonaws.com/id/ABCDEF0123456789 ") {
+		t.Errorf("the canary's fix does not name the issuer passed:\n%s", out)
+	}
+}
