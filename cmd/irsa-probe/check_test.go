@@ -82,8 +82,8 @@ func scenarios() []scenario {
 				return []string{"AWS_ROLE_ARN=", "AWS_WEB_IDENTITY_TOKEN_FILE=", "AWS_REGION=", "AWS_DEFAULT_REGION=",
 						"IRSA_PROBE_POD_NAMESPACE=payments", "IRSA_PROBE_SERVICE_ACCOUNT=billing-api", "IRSA_PROBE_POD_NAME=billing-api-7d9f8b6c5-x2k4q",
 						"IRSA_PROBE_EXPECT_ROLE_ARN=" + st.RoleARN},
-					[]string{st.IMDS.AssumedRoleARN(), "kubectl annotate serviceaccount -n payments billing-api eks.amazonaws.com/role-arn=" + st.RoleARN,
-						"kubectl rollout restart -n payments deployment/billing-api", "EC2 instance metadata", "mechanism none",
+					[]string{st.IMDS.AssumedRoleARN(), "kubectl annotate serviceaccount --namespace=payments billing-api eks.amazonaws.com/role-arn=" + st.RoleARN,
+						"kubectl rollout restart --namespace=payments deployment/billing-api", "EC2 instance metadata", "mechanism none",
 						"workload:                deployment/billing-api", "a guess from the pod's name",
 						finding.IMDSv2, "--instance-id " + ststest.DefaultInstanceID + " --http-tokens required --http-put-response-hop-limit 1",
 						"aws eks create-pod-identity-association --cluster-name CLUSTER_NAME --namespace payments --service-account billing-api --role-arn " + st.RoleARN}
@@ -96,7 +96,7 @@ func scenarios() []scenario {
 			setup: func(t *testing.T, st *ststest.Stack) ([]string, []string) {
 				return []string{"AWS_ACCESS_KEY_ID=" + st.IMDS.AccessKeyID(), "AWS_SECRET_ACCESS_KEY=not-checked-by-the-emulator", "IRSA_PROBE_POD_TEMPLATE_HASH=7d9f8b6c5"},
 					[]string{"AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY in the environment win over the pod's identity", "InvalidClientTokenId",
-						"kubectl set env deployment/billing-api -n payments AWS_ACCESS_KEY_ID- AWS_SECRET_ACCESS_KEY-", "pod-template-hash label 7d9f8b6c5"}
+						"kubectl set env deployment/billing-api --namespace=payments AWS_ACCESS_KEY_ID- AWS_SECRET_ACCESS_KEY-", "pod-template-hash label 7d9f8b6c5"}
 			},
 		},
 		{
@@ -514,8 +514,8 @@ func scenarios() []scenario {
 						`[0] subject "CN=127.0.0.1,O=ststest", issuer "CN=` + front.CAName + `,O=ststest", valid `,
 						"proxy:                   none for " + strings.TrimPrefix(front.URL, "https://") + " (HTTPS_PROXY=http://probe:xxxxx@127.0.0.1:1)",
 						"[fail]    assume-role     AssumeRoleWithWebIdentity: TLS: no CA this pod trusts signed it",
-						"kubectl create configmap aws-ca-bundle -n payments --from-file=ca.pem=ca.pem",
-						"kubectl set env deployment/billing-api -n payments AWS_CA_BUNDLE=/etc/aws-ca-bundle/ca.pem"}
+						"kubectl create configmap aws-ca-bundle --namespace=payments --from-file=ca.pem=ca.pem",
+						"kubectl set env deployment/billing-api --namespace=payments AWS_CA_BUNDLE=/etc/aws-ca-bundle/ca.pem"}
 			},
 		},
 		{

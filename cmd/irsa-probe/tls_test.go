@@ -51,7 +51,7 @@ func TestCertificateUntrusted(t *testing.T) {
 			wire: func(st *ststest.Stack, f *ststest.TLSFront) []string {
 				return []string{"AWS_ENDPOINT_URL_STS=" + f.URL, "AWS_CA_BUNDLE=" + filepath.Join(st.Dir, "front-ca.pem")}
 			},
-			want: []string{"x509: certificate has expired or is not yet valid", "kubectl run clock-check -n payments"},
+			want: []string{"x509: certificate has expired or is not yet valid", "kubectl run clock-check --namespace=payments"},
 			step: "[fail]    assume-role     AssumeRoleWithWebIdentity: TLS: x509: certificate has expired",
 		},
 		{
@@ -99,7 +99,7 @@ func TestCertificateUntrusted(t *testing.T) {
 			}
 			want := append(tc.want, "ERROR tls-certificate-untrusted: This pod does not trust the certificate ", "tls_problem:             "+tc.problem, `[0] subject "CN=`, tc.step)
 			if tc.problem != finding.TLSExpired { // a new CA does not renew a certificate
-				want = append(want, "kubectl create configmap aws-ca-bundle -n payments --from-file=ca.pem=ca.pem")
+				want = append(want, "kubectl create configmap aws-ca-bundle --namespace=payments --from-file=ca.pem=ca.pem")
 			}
 			for _, w := range want {
 				if !strings.Contains(out, w) {

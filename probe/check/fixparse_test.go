@@ -133,3 +133,72 @@ func TestCatalogFixesRefuseControls(t *testing.T) {
 		}
 	}
 }
+
+// TestCatalogFixesRefuseOptionLike renders every catalog fix with each
+// evidence key set to a value that starts with -, as a namespace editor
+// can write one into an annotation or a pod's env. A command line holding
+// it must read it bound to its flag (--namespace=VALUE, one word), never
+// as a word of its own that kubectl, aws or a package manager would take
+// for an option; or the command is refused with a prose line saying why.
+func TestCatalogFixesRefuseOptionLike(t *testing.T) {
+	for _, c := range fixCases() {
+		for _, k := range slices.Sorted(maps.Keys(c.ev)) {
+			if derivedKeys[k] {
+				continue
+			}
+			token := "tok" + strings.ReplaceAll(k, "_", "") + "z"
+			for _, dash := range []string{"--kubeconfig=/tmp/evil" + strings.ReplaceAll(k, "_", ""), "-" + strings.ReplaceAll(k, "_", "")} {
+				plainEv, dashEv := maps.Clone(c.ev), maps.Clone(c.ev)
+				plainEv[k], dashEv[k] = token, dash
+				plain, got := finding.New(c.code, plainEv).Fix, finding.New(c.code, dashEv).Fix
+				pl, gl := strings.Split(plain, "\n"), strings.Split(got, "\n")
+				if len(pl) != len(gl) {
+					t.Errorf("%s, %s=%q: %d lines, want %d:\n%s", c.name, k, dash, len(gl), len(pl), got)
+					continue
+				}
+				for i := range pl {
+					if !strings.HasPrefix(pl[i], "  ") {
+						continue
+					}
+					if !strings.HasPrefix(gl[i], "  ") {
+						if !strings.HasPrefix(gl[i], "(A command is not printed here: ") || !strings.Contains(gl[i], "starts with -") {
+							t.Errorf("%s, %s=%q: line %d is neither the command nor a refusal saying why: %q", c.name, k, dash, i+1, gl[i])
+						}
+						continue
+					}
+					pc, err := shelltest.Parse(pl[i])
+					if err != nil {
+						t.Errorf("%s: line %d %q: %v", c.name, i+1, pl[i], err)
+						continue
+					}
+					gc, err := shelltest.Parse(gl[i])
+					if err != nil {
+						t.Errorf("%s, %s=%q: line %d %q: %v", c.name, k, dash, i+1, gl[i], err)
+						continue
+					}
+					if want := replaceWords(pc, token, dash); fmt.Sprint(gc) != fmt.Sprint(want) {
+						t.Errorf("%s, %s=%q: line %d %q\nruns  %q\nwant  %q", c.name, k, dash, i+1, gl[i], gc, want)
+						continue
+					}
+					for _, cmd := range gc {
+						for _, w := range cmd.Argv {
+							if startsWord(w, dash) {
+								t.Errorf("%s, %s=%q: line %d %q: the value is a word of its own, read as an option", c.name, k, dash, i+1, gl[i])
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// startsWord reports whether v begins w, or begins a word of a command
+// substitution shelltest rendered inside w.
+func startsWord(w, v string) bool {
+	if strings.HasPrefix(w, v) {
+		return true
+	}
+	_, sub, ok := strings.Cut(w, "$(")
+	return ok && slices.ContainsFunc(strings.Fields(sub), func(f string) bool { return strings.HasPrefix(f, v) })
+}

@@ -21,9 +21,9 @@ Exit 0: the identity works. 1: it is broken (the report says why and how to
 fix it). 2: a usage error. 3: undecided (STS unreachable or throttled until
 the deadline; 0 with --on-undecided=pass). The report goes to stdout, a
 summary to the termination log; a line per retry to stderr.`,
-	example: `  # as an init container: args: ["check"]; then
+	example: `As an init container (args: ["check"]), then read its report:
   kubectl logs POD -c irsa-probe
-  # once, from a workstation, against a copy of the pod's environment
+Once, from a workstation, against a copy of the pod's environment:
   irsa-probe check --timeout=10s --output=json`,
 	flags: []flagDoc{targetFlagDoc},
 	run:   runCheck,

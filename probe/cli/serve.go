@@ -19,9 +19,9 @@ Kubernetes probes from its latest result, never with an STS call of their own:
   /livez             200 while the check loop runs, whatever IAM says
   /metrics           Prometheus text format
 SIGTERM stops it within 3 seconds, exit 0.`,
-	example: `  # as a native sidecar: args: ["serve"], restartPolicy: Always, and
-  #   startupProbe/readinessProbe: httpGet /healthz on port 8086
-  curl -s localhost:8086/healthz?verbose`,
+	example: `As a native sidecar (args: ["serve"], restartPolicy: Always, and
+startupProbe/readinessProbe: httpGet /healthz on port 8086), then ask it:
+  curl -s 'localhost:8086/healthz?verbose'`,
 	run: runServe,
 }
 

@@ -5,8 +5,10 @@ import (
 	"flag"
 	"fmt"
 
+	"github.com/irsa-probe/irsa-probe/probe/hint"
 	"github.com/irsa-probe/irsa-probe/probe/iam"
 	"github.com/irsa-probe/irsa-probe/probe/satoken"
+	"github.com/irsa-probe/irsa-probe/probe/shellcmd"
 	"github.com/irsa-probe/irsa-probe/probe/verdict"
 )
 
@@ -98,6 +100,34 @@ func runTrustPolicy(c *CLI, _ context.Context, args []string) int {
 		Partition: role.Partition, Account: role.Account, Issuer: tok.Issuer, Subject: tok.Subject,
 		Audience: cfg.Audience, NamespaceWide: namespaceWide,
 	}))
-	fmt.Fprintf(c.Stderr, "# apply with:\n#   aws iam update-assume-role-policy --role-name %s --policy-document file://trust-policy.json\n", role.Name)
+	c.printCommand("apply it with:", applyTrustPolicyArgv(role.Name), role.Name)
 	return verdict.ExitOK
+}
+
+// applyTrustPolicyArgv replaces a role's trust policy with trust-policy.json.
+func applyTrustPolicyArgv(roleName string) []string {
+	return []string{"aws", "iam", "update-assume-role-policy", "--role-name", roleName, "--policy-document", "file://trust-policy.json"}
+}
+
+// printCommand writes to stderr what, a prose line, then argv as one
+// command line two spaces in, rendered by package shellcmd: nothing a
+// shell would read as a # comment, which interactive zsh runs as words.
+// operands are argv's values from outside that stand as words of their
+// own: one starting with - (read as an option) or that shellcmd refuses
+// leaves a prose line saying why instead of the command.
+func (c *CLI) printCommand(what string, argv []string, operands ...string) {
+	p := hint.Printer{Prog: "irsa-probe", W: c.Stderr}
+	p.Lines("hint", what)
+	for _, v := range operands {
+		if _, err := shellcmd.Operand(v); err != nil {
+			p.Lines("hint", "(the command is not printed: "+err.Error()+")")
+			return
+		}
+	}
+	line, err := shellcmd.Line(argv...)
+	if err != nil {
+		p.Lines("hint", "(the command is not printed: "+err.Error()+")")
+		return
+	}
+	fmt.Fprintln(c.Stderr, "  "+line)
 }

@@ -6,7 +6,6 @@ import (
 	"github.com/irsa-probe/irsa-probe/probe/config"
 	"github.com/irsa-probe/irsa-probe/probe/iam"
 	"github.com/irsa-probe/irsa-probe/probe/satoken"
-	"github.com/irsa-probe/irsa-probe/probe/shellcmd"
 	"github.com/irsa-probe/irsa-probe/probe/verdict"
 )
 
@@ -38,11 +37,7 @@ func printPodIdentityTrust(c *CLI, cfg *config.Config, roleARN string) int {
 		roleARN = ""
 	}
 	fmt.Fprintln(c.Stdout, iam.PodIdentityTrustPolicy())
-	assoc, err := shellcmd.Line(iam.AssociationArgv("", ns, sa, roleARN)...)
-	if err != nil {
-		assoc = "(not printed: " + err.Error() + ")"
-	}
-	fmt.Fprintf(c.Stderr, "# apply with:\n#   aws iam update-assume-role-policy --role-name %s --policy-document file://trust-policy.json\n# associate the service account, then recreate its pods:\n#   %s\n",
-		name, assoc)
+	c.printCommand("apply it with:", applyTrustPolicyArgv(name), name)
+	c.printCommand("associate the service account, then recreate its pods:", iam.AssociationArgv("", ns, sa, roleARN), ns, sa, roleARN)
 	return verdict.ExitOK
 }

@@ -65,15 +65,15 @@ const annotateFix = `{{if .mechanism "none"}}Give the pod an IAM role in one of 
 EKS Pod Identity (recommended for new workloads; needs the eks-pod-identity-agent add-on):
   {{associationCommand .}}
 IRSA (needs the cluster's IAM OIDC provider):
-  kubectl annotate serviceaccount -n {{d .namespace "NAMESPACE"}} {{d .service_account "SERVICE_ACCOUNT"}} eks.amazonaws.com/role-arn={{d .expected_role_arn "arn:aws:iam::ACCOUNT_ID:role/ROLE_NAME"}} --overwrite
+  kubectl annotate serviceaccount {{nsFlag .}} {{d .service_account "SERVICE_ACCOUNT"}} eks.amazonaws.com/role-arn={{d .expected_role_arn "arn:aws:iam::ACCOUNT_ID:role/ROLE_NAME"}} --overwrite
 Then:
   {{restart .}}
 Check that the webhook ran: the new pod's environment must list AWS_CONTAINER_CREDENTIALS_FULL_URI (Pod Identity) or AWS_ROLE_ARN (IRSA):
-  kubectl get pods -n {{d .namespace "NAMESPACE"}} -o jsonpath='{range .items[*]}{.metadata.name}{" "}{.spec.containers[*].env[*].name}{"\n"}{end}'{{else}}Annotate the pod's service account with the role, then recreate the pods: the EKS pod identity webhook only mutates pods when they are created.
-  kubectl annotate serviceaccount -n {{d .namespace "NAMESPACE"}} {{d .service_account "SERVICE_ACCOUNT"}} eks.amazonaws.com/role-arn={{d .expected_role_arn "arn:aws:iam::ACCOUNT_ID:role/ROLE_NAME"}} --overwrite
+  kubectl get pods {{nsFlag .}} -o jsonpath='{range .items[*]}{.metadata.name}{" "}{.spec.containers[*].env[*].name}{"\n"}{end}'{{else}}Annotate the pod's service account with the role, then recreate the pods: the EKS pod identity webhook only mutates pods when they are created.
+  kubectl annotate serviceaccount {{nsFlag .}} {{d .service_account "SERVICE_ACCOUNT"}} eks.amazonaws.com/role-arn={{d .expected_role_arn "arn:aws:iam::ACCOUNT_ID:role/ROLE_NAME"}} --overwrite
   {{restart .}}
 Check that the webhook ran: the new pod's environment must list AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE:
-  kubectl get pods -n {{d .namespace "NAMESPACE"}} -o jsonpath='{range .items[*]}{.metadata.name}{" "}{.spec.containers[*].env[*].name}{"\n"}{end}'{{end}}`
+  kubectl get pods {{nsFlag .}} -o jsonpath='{range .items[*]}{.metadata.name}{" "}{.spec.containers[*].env[*].name}{"\n"}{end}'{{end}}`
 
 var catalog = map[Code]entry{
 	CodeRoleARNMissing: {
@@ -89,7 +89,7 @@ var catalog = map[Code]entry{
 		Detected: "environment",
 		Message:  `{{d .env_var "AWS_ROLE_ARN"}}={{.value}} is not a valid IAM role ARN: {{.detail}}.`,
 		Fix: `Use an ARN of the form arn:{{d .partition "aws"}}:iam::ACCOUNT_ID:role/ROLE_NAME (ACCOUNT_ID 12 digits). Ask IAM for the role's ARN and annotate the service account with it, then recreate the pods:
-  kubectl annotate serviceaccount -n {{d .namespace "NAMESPACE"}} {{d .service_account "SERVICE_ACCOUNT"}} eks.amazonaws.com/role-arn="$(aws iam get-role --role-name {{roleNameGuess .value}} --query Role.Arn --output text)" --overwrite
+  kubectl annotate serviceaccount {{nsFlag .}} {{d .service_account "SERVICE_ACCOUNT"}} eks.amazonaws.com/role-arn="$(aws iam get-role --role-name {{roleNameGuess .value}} --query Role.Arn --output text)" --overwrite
   {{restart .}}`,
 	},
 	CodeRegionMissing: {
@@ -98,7 +98,7 @@ var catalog = map[Code]entry{
 		Detected: "environment",
 		Message:  `Neither AWS_REGION nor AWS_DEFAULT_REGION is set{{if .detail}} ({{.detail}}){{end}}; the AWS SDKs fail with "Missing Region" or use the global STS endpoint.`,
 		Fix: `Set the cluster's region in the container (the EKS webhook sets both on current versions){{if .region_from}}; {{.region_from}}{{end}}:
-  kubectl set env {{workload .}} -n {{d .namespace "NAMESPACE"}} AWS_REGION={{suggestRegion .}} AWS_STS_REGIONAL_ENDPOINTS=regional
+  kubectl set env {{workload .}} {{nsFlag .}} AWS_REGION={{suggestRegion .}} AWS_STS_REGIONAL_ENDPOINTS=regional
 China (aws-cn) and GovCloud roles need their own region set explicitly: the global endpoint does not serve them.`,
 	},
 	CodeTokenFileMissing: {
@@ -107,8 +107,8 @@ China (aws-cn) and GovCloud roles need their own region set explicitly: the glob
 		Detected: "token file",
 		Message:  `The token file {{d .token_file "(not set)"}} does not exist: the projected {{d .token_volume "aws-iam-token"}} volume is not mounted in this container.`,
 		Fix: `The webhook adds the {{d .token_volume "aws-iam-token"}} volume and its mount when it mutates the pod. It was skipped for this container, or the spec was written by hand:
-  kubectl get pod -n {{d .namespace "NAMESPACE"}} {{d .pod "POD"}} -o jsonpath='{.metadata.annotations.eks\.amazonaws\.com/skip-containers}'
-  kubectl get pod -n {{d .namespace "NAMESPACE"}} {{d .pod "POD"}} -o jsonpath='{.spec.volumes[?(@.name=="{{d .token_volume "aws-iam-token"}}")]}'
+  kubectl get pod {{nsFlag .}} {{d .pod "POD"}} -o jsonpath='{.metadata.annotations.eks\.amazonaws\.com/skip-containers}'
+  kubectl get pod {{nsFlag .}} {{d .pod "POD"}} -o jsonpath='{.spec.volumes[?(@.name=="{{d .token_volume "aws-iam-token"}}")]}'
 Remove this container from eks.amazonaws.com/skip-containers, or mount a projected serviceAccountToken volume (audience {{d .expected_aud "sts.amazonaws.com"}}) at {{d .token_file "the token file"}}'s directory, then recreate the pod.`,
 	},
 	CodeTokenFileUnreadable: {
@@ -117,7 +117,7 @@ Remove this container from eks.amazonaws.com/skip-containers, or mount a project
 		Detected: "token file",
 		Message:  `The token file {{.token_file}} cannot be read by this process ({{.detail}}): mode {{d .file_mode "unknown"}}, owner {{d .file_owner "unknown"}}, process {{d .process_user "unknown"}}.`,
 		Fix: `Let the pod's group read the projected token, not root: set the pod's fsGroup to the group the container runs as, e.g.
-  kubectl patch {{workload .}} -n {{d .namespace "NAMESPACE"}} --type merge -p '{"spec":{"template":{"spec":{"securityContext":{"fsGroup":{{gid .fs_group}}}}}}}'
+  kubectl patch {{workload .}} {{nsFlag .}} --type merge -p '{"spec":{"template":{"spec":{"securityContext":{"fsGroup":{{gid .fs_group}}}}}}}'
 (the EKS webhook sets fsGroup only when the pod has none; a runAsUser without fsGroup leaves the token 0600 root-owned on older kubelets).`,
 	},
 	CodeTokenMalformed: {
@@ -126,7 +126,7 @@ Remove this container from eks.amazonaws.com/skip-containers, or mount a project
 		Detected: "token file",
 		Message:  `The token in {{.token_file}} is not a valid JWT: {{.detail}}.`,
 		Fix: `The file must hold one projected service-account token (header.payload.signature). Check that {{d .token_env "AWS_WEB_IDENTITY_TOKEN_FILE"}} names the projected token, not a directory, a config file or a hand-copied value:
-  kubectl get pod -n {{d .namespace "NAMESPACE"}} {{d .pod "POD"}} -o jsonpath='{.spec.volumes[?(@.name=="{{d .token_volume "aws-iam-token"}}")].projected}'`,
+  kubectl get pod {{nsFlag .}} {{d .pod "POD"}} -o jsonpath='{.spec.volumes[?(@.name=="{{d .token_volume "aws-iam-token"}}")].projected}'`,
 	},
 	CodeTokenLegacy: {
 		Severity: SeverityError,
@@ -134,7 +134,7 @@ Remove this container from eks.amazonaws.com/skip-containers, or mount a project
 		Detected: "token claims",
 		Message:  `The token in {{.token_file}} is a legacy service-account token (iss {{d .issuer "kubernetes/serviceaccount"}}, no aud, no exp). {{if .mechanism "pod-identity"}}EKS Auth{{else}}STS{{end}} only accepts projected tokens issued for audience {{d .expected_aud "sts.amazonaws.com"}}.`,
 		Fix: `Mount a projected token instead of the service account's Secret. The EKS webhook does it when {{if .mechanism "pod-identity"}}the service account has a Pod Identity association{{else}}the service account is annotated{{end}}: remove the hand-written volume and {{d .token_env "AWS_WEB_IDENTITY_TOKEN_FILE"}} from the pod spec (a hand-written one must be a projected serviceAccountToken with audience {{d .expected_aud "sts.amazonaws.com"}}), then recreate the pods. See what is mounted:
-  kubectl get pod -n {{d .namespace "NAMESPACE"}} {{d .pod "POD"}} -o jsonpath='{.spec.volumes}'
+  kubectl get pod {{nsFlag .}} {{d .pod "POD"}} -o jsonpath='{.spec.volumes}'
   {{restart .}}`,
 	},
 	CodeTokenAudienceMismatch: {
@@ -143,8 +143,8 @@ Remove this container from eks.amazonaws.com/skip-containers, or mount a project
 		Detected: "token aud claim vs the expected audience (STS InvalidIdentityToken: Incorrect token audience confirms it)",
 		Message:  `The token's audience is {{d .aud "(none)"}}, but {{d .expected_aud "sts.amazonaws.com"}} is expected{{if .error_code}} ({{answerer .mechanism}} said {{.error_code}}: {{.error_message}}){{end}}.`,
 		Fix: `{{if .mechanism "pod-identity"}}The EKS pod identity webhook projects the token with audience pods.eks.amazonaws.com; a hand-written volume must too. Remove it from the pod spec (the webhook adds its own) or set its audience, then recreate the pods:
-  kubectl get pod -n {{d .namespace "NAMESPACE"}} {{d .pod "POD"}} -o jsonpath='{.spec.volumes[?(@.name=="eks-pod-identity-token")].projected}'{{else}}Either issue the token for {{d .expected_aud "sts.amazonaws.com"}}: remove or correct the audience annotation and recreate the pods,
-  kubectl annotate serviceaccount -n {{d .namespace "NAMESPACE"}} {{d .service_account "SERVICE_ACCOUNT"}} eks.amazonaws.com/audience-
+  kubectl get pod {{nsFlag .}} {{d .pod "POD"}} -o jsonpath='{.spec.volumes[?(@.name=="eks-pod-identity-token")].projected}'{{else}}Either issue the token for {{d .expected_aud "sts.amazonaws.com"}}: remove or correct the audience annotation and recreate the pods,
+  kubectl annotate serviceaccount {{nsFlag .}} {{d .service_account "SERVICE_ACCOUNT"}} eks.amazonaws.com/audience-
 or accept the token's audience on the IAM OIDC provider:
   aws iam add-client-id-to-open-id-connect-provider --open-id-connect-provider-arn {{oidcProviderARN .}} --client-id {{d .aud "AUDIENCE"}}{{end}}`,
 	},
@@ -154,8 +154,8 @@ or accept the token's audience on the IAM OIDC provider:
 		Detected: "token claims, or STS ExpiredTokenException",
 		Message:  `The token expired at {{.exp}}; it is now {{.now}}{{if .clock_skew}} (clock skew seen: {{.clock_skew}}){{end}}{{if .error_code}} ({{answerer .mechanism}} said {{.error_code}}: {{.error_message}}){{end}}.`,
 		Fix: `kubelet rewrites a projected token when 80% of its lifetime has passed (or after 24 h) and the SDKs re-read the file; an expired token means the file is not the projected volume, kubelet cannot refresh it, or the node's clock is wrong:
-  kubectl get pod -n {{d .namespace "NAMESPACE"}} {{d .pod "POD"}} -o jsonpath='{.spec.volumes[?(@.name=="{{d .token_volume "aws-iam-token"}}")]}'
-  kubectl get events -n {{d .namespace "NAMESPACE"}} --field-selector involvedObject.name={{d .pod "POD"}}
+  kubectl get pod {{nsFlag .}} {{d .pod "POD"}} -o jsonpath='{.spec.volumes[?(@.name=="{{d .token_volume "aws-iam-token"}}")]}'
+  kubectl get events {{nsFlag .}} --field-selector involvedObject.name={{d .pod "POD"}}
 On the node:
   chronyc tracking`,
 	},
@@ -164,7 +164,7 @@ On the node:
 		Title:    "the token's nbf or iat is in the future: a clock is wrong",
 		Detected: "token claims",
 		Message:  `The token is not valid until {{d .nbf .iat}}, but this container's clock says {{.now}} (skew {{.clock_skew}}).`,
-		Fix: `The node's clock and the API server's disagree; STS will reject the token too. Check time sync on the node (kubectl get pod -n {{d .namespace "NAMESPACE"}} {{d .pod "POD"}} -o wide names it):
+		Fix: `The node's clock and the API server's disagree; STS will reject the token too. Check time sync on the node (kubectl get pod {{nsFlag .}} {{d .pod "POD"}} -o wide names it):
   chronyc tracking
   timedatectl status`,
 	},
@@ -174,7 +174,7 @@ On the node:
 		Detected: "token claims",
 		Message:  `The token expires at {{.exp}}, in {{.time_left}}: kubelet should already have rotated it (it does at 80% of the lifetime).`,
 		Fix: `If this persists, kubelet is not refreshing the projected volume on this node:
-  kubectl get events -n {{d .namespace "NAMESPACE"}} --field-selector involvedObject.name={{d .pod "POD"}}`,
+  kubectl get events {{nsFlag .}} --field-selector involvedObject.name={{d .pod "POD"}}`,
 	},
 	CodeServiceAccountMismatch: {
 		Severity: SeverityError,
@@ -182,7 +182,7 @@ On the node:
 		Detected: "token sub vs IRSA_PROBE_EXPECT_SERVICE_ACCOUNT",
 		Message:  `The token is for {{.sub}}, but the pod is expected to run as service account {{.expected_service_account}}.`,
 		Fix: `Set the pod's serviceAccountName, then recreate the pods:
-  kubectl patch {{workload .}} -n {{d .namespace "NAMESPACE"}} --type merge -p '{"spec":{"template":{"spec":{"serviceAccountName":"{{saName .expected_service_account}}"}}}}'`,
+  kubectl patch {{workload .}} {{nsFlag .}} --type merge -p '{"spec":{"template":{"spec":{"serviceAccountName":"{{saName .expected_service_account}}"}}}}'`,
 	},
 	CodeSTSAccessDenied: {
 		Severity: SeverityError,
@@ -201,7 +201,7 @@ On the node:
 		Fix: `Replace the role's trust policy with one that trusts this cluster's OIDC provider for this service account:
   {{trustPolicyFile .}}
   aws iam update-assume-role-policy --role-name {{roleName .role_arn}} --policy-document file://trust-policy.json
-Or keep your policy and see which line refuses this pod, with the minimal edit of it (from a workstation; or pipe the first half into kubectl exec -i -n {{d .namespace "NAMESPACE"}} {{d .pod "POD"}} -c irsa-probe -- irsa-probe trust-policy --explain -, which reads this pod's token):
+Or keep your policy and see which line refuses this pod, with the minimal edit of it (from a workstation; or pipe the first half into kubectl exec -i {{nsFlag .}} {{d .pod "POD"}} -c irsa-probe -- irsa-probe trust-policy --explain -, which reads this pod's token):
   aws iam get-role --role-name {{roleName .role_arn}} --output json | irsa-probe trust-policy --explain - --issuer {{d .issuer "ISSUER"}} --subject {{d .sub "system:serviceaccount:NAMESPACE:SERVICE_ACCOUNT"}} --audience {{d .expected_aud "sts.amazonaws.com"}}
 Usual mistakes: "https://" in the condition keys, a provider of another cluster (oidc.REGION.eks.amazonaws.com/id/ID must be this cluster's), the sub in the :aud key, a wrong namespace or service account name. Print this policy any time with:
   irsa-probe trust-policy`,
@@ -212,7 +212,7 @@ Usual mistakes: "https://" in the condition keys, a provider of another cluster 
 		Detected: "STS InvalidIdentityToken",
 		Message:  `STS rejected the token: {{.error_code}}: {{.error_message}} (request id {{.request_id}}).{{if .signature}} Local signature check: {{.signature}}.{{end}}`,
 		Fix: `If the signing key was rotated (the token's key id is not in the issuer's JWKS), the pod holds a token signed by a retired key: recreate the pod so kubelet requests a new one; if new tokens fail too, the API server signs with a key it does not publish.
-  kubectl delete pod -n {{d .namespace "NAMESPACE"}} {{d .pod "POD"}}
+  kubectl delete pod {{nsFlag .}} {{d .pod "POD"}}
   curl -fsS {{d .issuer "ISSUER"}}/keys
 Otherwise compare the token's issuer {{d .issuer "ISSUER"}} with the account's OIDC providers and the cluster:
   aws iam list-open-id-connect-providers
@@ -270,7 +270,7 @@ or with the AWS CLI:
 		Detected: "STS InvalidClientTokenId",
 		Message:  `STS at {{d .endpoint "the default endpoint"}} rejected the credentials: {{.error_code}}: {{.error_message}} (request id {{.request_id}}).`,
 		Fix: `The region, partition and endpoint must agree with the role {{d .role_arn "ROLE_ARN"}}: aws-cn roles need a cn-* region, aws-us-gov roles a us-gov-* region, and AWS_STS_REGIONAL_ENDPOINTS=regional:
-  kubectl set env {{workload .}} -n {{d .namespace "NAMESPACE"}} AWS_REGION={{suggestRegion .}} AWS_STS_REGIONAL_ENDPOINTS=regional`,
+  kubectl set env {{workload .}} {{nsFlag .}} AWS_REGION={{suggestRegion .}} AWS_STS_REGIONAL_ENDPOINTS=regional`,
 	},
 	CodeSTSThrottled: {
 		Severity: SeverityUndecided,
@@ -305,9 +305,9 @@ Set NO_PROXY to include {{endpointHost .endpoint}} if a proxy must not be used f
 		Detected: "AWS_ENDPOINT_URL_STS / AWS_ENDPOINT_URL, or an answer STS never gives (a redirect, a body over 1 MiB, a 200 without STS's XML)",
 		Message:  `{{d .endpoint "The STS endpoint"}} is not a usable STS endpoint: {{.detail}}.`,
 		Fix: `STS is https://sts.REGION.amazonaws.com, or the DNS name of an STS interface VPC endpoint; retrying does not help. Check the endpoint overrides in this container and any proxy between the pod and STS:
-  kubectl get pod -n {{d .namespace "NAMESPACE"}} {{d .pod "POD"}} -o jsonpath='{.spec.containers[*].env}'
+  kubectl get pod {{nsFlag .}} {{d .pod "POD"}} -o jsonpath='{.spec.containers[*].env}'
 Point the override at the region's endpoint, or remove it:
-  kubectl set env {{workload .}} -n {{d .namespace "NAMESPACE"}} AWS_ENDPOINT_URL_STS={{stsEndpoint .}}`,
+  kubectl set env {{workload .}} {{nsFlag .}} AWS_ENDPOINT_URL_STS={{stsEndpoint .}}`,
 	},
 	CodeWrongRole: {
 		Severity: SeverityError,
@@ -315,7 +315,7 @@ Point the override at the region's endpoint, or remove it:
 		Detected: "GetCallerIdentity ARN vs the expected role",
 		Message:  `The pod's identity is {{.caller_arn}}, but {{.expected_role_arn}} is expected.`,
 		Fix: `Point the service account at the expected role and recreate the pods:
-  kubectl annotate serviceaccount -n {{d .namespace "NAMESPACE"}} {{d .service_account "SERVICE_ACCOUNT"}} eks.amazonaws.com/role-arn={{.expected_role_arn}} --overwrite
+  kubectl annotate serviceaccount {{nsFlag .}} {{d .service_account "SERVICE_ACCOUNT"}} eks.amazonaws.com/role-arn={{.expected_role_arn}} --overwrite
   {{restart .}}`,
 	},
 	CodeNodeRoleFallback: {
@@ -332,7 +332,7 @@ Point the override at the region's endpoint, or remove it:
 		Detected: "environment (the SDK's allowed hosts)",
 		Message:  `AWS_CONTAINER_CREDENTIALS_FULL_URI={{.agent_url}} cannot serve credentials: {{.detail}}.`,
 		Fix: `The EKS pod identity webhook sets http://169.254.170.23/v1/credentials (http://[fd00:ec2::23]/v1/credentials in IPv6 clusters); over plain http the SDKs only call loopback addresses and the ECS and EKS container addresses. Remove the hand-written value from the pod spec so the webhook's applies, then recreate the pods:
-  kubectl get pod -n {{d .namespace "NAMESPACE"}} {{d .pod "POD"}} -o jsonpath='{.spec.containers[*].env[?(@.name=="AWS_CONTAINER_CREDENTIALS_FULL_URI")]}'`,
+  kubectl get pod {{nsFlag .}} {{d .pod "POD"}} -o jsonpath='{.spec.containers[*].env[?(@.name=="AWS_CONTAINER_CREDENTIALS_FULL_URI")]}'`,
 	},
 	CodePodIdentityAgentUnreachable: {
 		Severity: SeverityUndecided,
@@ -342,10 +342,10 @@ Point the override at the region's endpoint, or remove it:
 		Fix: `{{if .layer "refused"}}Nothing listens on the agent's address on this node: the eks-pod-identity-agent add-on is not installed, or its pod on this node is not running:
   aws eks describe-addon --cluster-name {{d .cluster "CLUSTER_NAME"}} --addon-name eks-pod-identity-agent
   aws eks create-addon --cluster-name {{d .cluster "CLUSTER_NAME"}} --addon-name eks-pod-identity-agent
-  kubectl get daemonset -n kube-system eks-pod-identity-agent
-  kubectl get pods -n kube-system -l app.kubernetes.io/name=eks-pod-identity-agent -o wide{{else}}Packets to the agent are dropped: a NetworkPolicy or security group blocks egress to 169.254.170.23 (fd00:ec2::23) port 80, or the node's agent is hung:
-  kubectl get networkpolicy -n {{d .namespace "NAMESPACE"}}
-  kubectl get pods -n kube-system -l app.kubernetes.io/name=eks-pod-identity-agent -o wide
+  kubectl get daemonset --namespace=kube-system eks-pod-identity-agent
+  kubectl get pods --namespace=kube-system -l app.kubernetes.io/name=eks-pod-identity-agent -o wide{{else}}Packets to the agent are dropped: a NetworkPolicy or security group blocks egress to 169.254.170.23 (fd00:ec2::23) port 80, or the node's agent is hung:
+  kubectl get networkpolicy {{nsFlag .}}
+  kubectl get pods --namespace=kube-system -l app.kubernetes.io/name=eks-pod-identity-agent -o wide
 Allow egress to 169.254.170.23/32 and fd00:ec2::23/128 on TCP 80 in the pod's network policies.{{end}}`,
 	},
 	CodePodIdentityProxy: {
@@ -354,7 +354,7 @@ Allow egress to 169.254.170.23/32 and fd00:ec2::23/128 on TCP 80 in the pod's ne
 		Detected: "agent 403 \"Called agent through invalid address\", or a proxy failure, with HTTP_PROXY set and the agent not in NO_PROXY",
 		Message:  `The request for credentials did not reach the EKS Pod Identity agent at {{.agent_url}} directly{{if .proxy}} (proxy in effect: {{.proxy}}){{end}}{{if .error_message}}; the agent answered HTTP {{.http_status}}: {{.error_message}}{{else}}: {{.detail}}{{end}}.`,
 		Fix: `The agent only answers requests addressed to 169.254.170.23 or fd00:ec2::23, and only on this node: keep them away from the proxy. Add both to NO_PROXY (no_proxy too, for tools that read only the lower-case name) in the pod spec; kubectl set env recreates the pods:
-  kubectl set env {{workload .}} -n {{d .namespace "NAMESPACE"}} NO_PROXY=169.254.170.23,fd00:ec2::23,{{d .no_proxy "localhost,127.0.0.1"}} no_proxy=169.254.170.23,fd00:ec2::23,{{d .no_proxy "localhost,127.0.0.1"}}`,
+  kubectl set env {{workload .}} {{nsFlag .}} NO_PROXY=169.254.170.23,fd00:ec2::23,{{d .no_proxy "localhost,127.0.0.1"}} no_proxy=169.254.170.23,fd00:ec2::23,{{d .no_proxy "localhost,127.0.0.1"}}`,
 	},
 	CodePodIdentityDenied: {
 		Severity: SeverityError,
@@ -392,7 +392,7 @@ Check with:
   aws iam attach-role-policy --role-name NODE_ROLE_NAME --policy-arn arn:{{d .partition "aws"}}:iam::aws:policy/AmazonEKSWorkerNodePolicy
   aws ec2 describe-vpc-endpoints --filters Name=service-name,Values=com.amazonaws.{{suggestRegion .}}.eks-auth
 The agent's own log names the failing call:
-  kubectl logs -n kube-system -l app.kubernetes.io/name=eks-pod-identity-agent --tail=50`,
+  kubectl logs --namespace=kube-system -l app.kubernetes.io/name=eks-pod-identity-agent --tail=50`,
 	},
 	CodePodIdentityThrottled: {
 		Severity: SeverityUndecided,
@@ -400,7 +400,7 @@ The agent's own log names the failing call:
 		Detected: "agent 429 Too Many Requests, or EKS Auth ThrottlingException, after retries",
 		Message:  `The EKS Pod Identity agent at {{.agent_url}} throttled the probe until its deadline (HTTP {{d .http_status "429"}}: {{.error_message}}); the identity was not decided.`,
 		Fix: `The probe backed off and gave up; this is not a broken identity. Too many pods on this node ask for credentials at once (the agent allows about 1000 requests a second and caches credentials), or EKS Auth throttles the cluster's account {{d .account "ACCOUNT_ID"}}. Raise IRSA_PROBE_TIMEOUT or IRSA_PROBE_REFRESH, and spread pod starts. The agent's log says which:
-  kubectl logs -n kube-system -l app.kubernetes.io/name=eks-pod-identity-agent --tail=50`,
+  kubectl logs --namespace=kube-system -l app.kubernetes.io/name=eks-pod-identity-agent --tail=50`,
 	},
 	CodeIdentityMechanismConflict: {
 		Severity: SeverityWarning,
@@ -408,7 +408,7 @@ The agent's own log names the failing call:
 		Detected: "environment: AWS_ROLE_ARN/AWS_WEB_IDENTITY_TOKEN_FILE and AWS_CONTAINER_CREDENTIALS_FULL_URI together",
 		Message:  `This container has both IRSA's AWS_ROLE_ARN ({{d .role_arn "unset"}}) and EKS Pod Identity's AWS_CONTAINER_CREDENTIALS_FULL_URI ({{d .agent_url "unset"}}). ` + SDKOrder + `, so those applications use IRSA (check other SDKs' default chains){{if .irsa}} ({{.irsa}}){{end}}; Pod Identity {{d .pod_identity "was not checked"}}.`,
 		Fix: `The EKS pod identity webhook never injects both: Pod Identity takes precedence and it then leaves IRSA out. The IRSA variables were written into the pod spec by hand (or the pod predates the association). To finish the migration to Pod Identity, make sure it works (above), then remove AWS_ROLE_ARN, AWS_WEB_IDENTITY_TOKEN_FILE and the aws-iam-token volume from the pod spec and the IRSA annotation from the service account, and recreate the pods:
-  kubectl annotate serviceaccount -n {{d .namespace "NAMESPACE"}} {{d .service_account "SERVICE_ACCOUNT"}} eks.amazonaws.com/role-arn-
+  kubectl annotate serviceaccount {{nsFlag .}} {{d .service_account "SERVICE_ACCOUNT"}} eks.amazonaws.com/role-arn-
   {{restart .}}
 To stay on IRSA instead, delete the association:
   aws eks list-pod-identity-associations --cluster-name {{d .cluster "CLUSTER_NAME"}} --namespace {{d .namespace "NAMESPACE"}} --service-account {{d .service_account "SERVICE_ACCOUNT"}}
@@ -420,7 +420,7 @@ To stay on IRSA instead, delete the association:
 		Detected: "environment: role ARN partition vs AWS_REGION vs the token's issuer host",
 		Message:  `The role {{.role_arn}} is in partition {{d .partition "?"}}, but {{.detail}}; STS in one partition knows nothing of the others.`,
 		Fix: `Use a role, a region and a cluster of the same partition. The cluster's issuer names its region{{if .issuer_region}} ({{.issuer_region}}){{end}}; set it, or annotate the service account with a role of the cluster's partition, then recreate the pods:
-  kubectl set env {{workload .}} -n {{d .namespace "NAMESPACE"}} AWS_REGION={{suggestRegion .}} AWS_STS_REGIONAL_ENDPOINTS=regional
+  kubectl set env {{workload .}} {{nsFlag .}} AWS_REGION={{suggestRegion .}} AWS_STS_REGIONAL_ENDPOINTS=regional
   aws iam get-role --region {{suggestRegion .}} --role-name {{roleName .role_arn}} --query Role.Arn --output text`,
 	},
 	CodeStaticCredentialsShadow: {
@@ -431,7 +431,7 @@ To stay on IRSA instead, delete the association:
 		Fix: `Remove them from the pod spec (or the image) so the SDK reaches the pod's identity; kubectl set env recreates the pods:
   {{unsetShadow .}}
 Check that nothing else sets them (a Secret in envFrom, a baked-in ~/.aws directory):
-  kubectl get {{workload .}} -n {{d .namespace "NAMESPACE"}} -o jsonpath='{.spec.template.spec.containers[*].envFrom}'`,
+  kubectl get {{workload .}} {{nsFlag .}} -o jsonpath='{.spec.template.spec.containers[*].envFrom}'`,
 	},
 	CodeOIDCClientIDMismatch: {
 		Severity: SeverityError,
@@ -448,7 +448,7 @@ Check that nothing else sets them (a Secret in envFrom, a baked-in ~/.aws direct
 		Detected: "environment: AWS_ROLE_SESSION_NAME outside 2-64 characters of [\\w+=,.@-] (STS would answer ValidationError)",
 		Message:  `AWS_ROLE_SESSION_NAME={{.session_name}} is not a valid session name: {{.detail}}; STS answers every AssumeRoleWithWebIdentity with ValidationError.`,
 		Fix: `Use 2 to 64 characters of letters, digits and +=,.@_-, or remove the variable (the SDKs then generate one); kubectl set env recreates the pods:
-  kubectl set env {{workload .}} -n {{d .namespace "NAMESPACE"}} AWS_ROLE_SESSION_NAME={{validSessionName .}}`,
+  kubectl set env {{workload .}} {{nsFlag .}} AWS_ROLE_SESSION_NAME={{validSessionName .}}`,
 	},
 	CodeSTSGlobalEndpoint: {
 		Severity: SeverityError,
@@ -456,7 +456,7 @@ Check that nothing else sets them (a Secret in envFrom, a baked-in ~/.aws direct
 		Detected: "environment: the STS host is sts.amazonaws.com and the region is an opt-in region, or the region's STS name resolves to a private address (an STS interface VPC endpoint the global endpoint bypasses)",
 		Message:  `The SDK would call the global STS endpoint {{.endpoint}}, but the region {{.region}} {{.detail}}.`,
 		Fix: `Use the region's endpoint: remove the override and let the SDK pick the regional one; kubectl set env recreates the pods:
-  kubectl set env {{workload .}} -n {{d .namespace "NAMESPACE"}} AWS_ENDPOINT_URL_STS- AWS_STS_REGIONAL_ENDPOINTS=regional AWS_REGION={{suggestRegion .}}
+  kubectl set env {{workload .}} {{nsFlag .}} AWS_ENDPOINT_URL_STS- AWS_STS_REGIONAL_ENDPOINTS=regional AWS_REGION={{suggestRegion .}}
 or, to keep the global endpoint, make its session tokens valid in every region (version 2 tokens, IAM account setting):
   aws iam set-security-token-service-preferences --global-endpoint-token-version v2Token`,
 	},
@@ -466,7 +466,7 @@ or, to keep the global endpoint, make its session tokens valid in every region (
 		Detected: "STS Date header vs the local clock; the Expiration STS returned vs the local clock",
 		Message:  `{{.detail}} (STS's Date header: {{d .sts_date "not seen"}}; this container's clock: {{.now}}). The SDKs refresh credentials by the local clock, and signatures more than 5 minutes off are refused.`,
 		Fix: `Fix time sync on the node (Amazon Time Sync Service at 169.254.169.123, or NTP):
-  kubectl get pod -n {{d .namespace "NAMESPACE"}} {{d .pod "POD"}} -o jsonpath='{.spec.nodeName}'
+  kubectl get pod {{nsFlag .}} {{d .pod "POD"}} -o jsonpath='{.spec.nodeName}'
 On that node:
   chronyc tracking
   timedatectl status`,
@@ -482,6 +482,6 @@ On that node:
 Then republish the documents from the API server and recreate the pod so kubelet requests a new token:
   kubectl get --raw /.well-known/openid-configuration
   kubectl get --raw /openid/v1/jwks
-  kubectl delete pod -n {{d .namespace "NAMESPACE"}} {{d .pod "POD"}}`,
+  kubectl delete pod {{nsFlag .}} {{d .pod "POD"}}`,
 	},
 }

@@ -39,9 +39,9 @@ var lifetimeCatalog = map[Code]entry{
 		Detected: "serve: the token file's iat/exp and content, re-read every second",
 		Message:  `The {{d .token_kind "projected"}} token in {{.token_file}} is {{.token_age}} old and expires in {{.time_left}} ({{.exp}}); kubelet replaces it at 80% of its lifetime or after 24 h, whichever comes first ({{.rotate_at}}), but the file last changed at {{.token_changed_at}} ({{d .rotations "0"}} rotations seen). {{if .error_at}}Readiness fails from {{.error_at}}, before the token expires and every call made with it fails.{{else}}Once it expires, STS and the Pod Identity agent refuse it.{{end}}`,
 		Fix: `The file is mounted so that kubelet's updates never reach it (a subPath mount of the token volume, or a copy), or kubelet cannot get a new token from the API server. Look for a subPath in this container's mount of the token volume; mount the volume on the directory as the webhook does (mountPath {{d .token_dir "/var/run/secrets/eks.amazonaws.com/serviceaccount"}}, no subPath):
-  kubectl get pod -n {{d .namespace "NAMESPACE"}} {{d .pod "POD"}} -o jsonpath='{range .spec.containers[*]}{.name}{": "}{range .volumeMounts[*]}{.mountPath}{" subPath="}{.subPath}{"  "}{end}{"\n"}{end}'
+  kubectl get pod {{nsFlag .}} {{d .pod "POD"}} -o jsonpath='{range .spec.containers[*]}{.name}{": "}{range .volumeMounts[*]}{.mountPath}{" subPath="}{.subPath}{"  "}{end}{"\n"}{end}'
 Then look at kubelet's view: the pod's events, and kubelet's log on its node (TokenRequest errors):
-  kubectl get events -n {{d .namespace "NAMESPACE"}} --field-selector involvedObject.name={{d .pod "POD"}}
+  kubectl get events {{nsFlag .}} --field-selector involvedObject.name={{d .pod "POD"}}
 A new pod gets a new token at once:
   {{restart .}}`,
 	},
@@ -57,7 +57,7 @@ A new pod gets a new token at once:
     readOnly: true
 Then recreate the pods and check again:
   {{restart .}}
-  kubectl irsa-probe -n {{d .namespace "NAMESPACE"}} {{d .pod "POD"}}`,
+  kubectl irsa-probe {{nsFlag .}} {{d .pod "POD"}}`,
 	},
 	CodeAppSDKRefreshDefect: {
 		Severity: SeverityWarning,
@@ -68,7 +68,7 @@ Then recreate the pods and check again:
 {{if .sdk_ecosystem "go"}}  go get {{.sdk_package}}@v{{d .sdk_fixed "VERSION"}}
   go mod tidy{{end}}{{if .sdk_ecosystem "python"}}  pip install --upgrade '{{.sdk_package}}>={{d .sdk_fixed "VERSION"}}'{{end}}{{if .sdk_ecosystem "node"}}  npm install '{{.sdk_package}}@^{{d .sdk_fixed "VERSION"}}'{{end}}{{if .sdk_ecosystem "java"}}  mvn dependency:tree -Dincludes={{.sdk_package}}{{end}}
 The defect and its fix: {{d .sdk_upstream "the SDK's changelog"}}. Then check the running pod again: the report names the SDK and version it finds.
-  kubectl irsa-probe -n {{d .namespace "NAMESPACE"}} {{d .pod "POD"}}`,
+  kubectl irsa-probe {{nsFlag .}} {{d .pod "POD"}}`,
 	},
 }
 

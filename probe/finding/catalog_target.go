@@ -35,10 +35,10 @@ var targetCatalog = map[Code]entry{
 		Detected: "reading /proc/PID/environ, cwd, exe or root: permission denied, or the process hidden",
 		Message:  `irsa-probe ({{.process_user}}) cannot read {{d .target_pid "the application's process"}}{{if .target_uid}} (uid {{.target_uid}}){{end}}: {{.detail}}. The identity was not checked: the probe's own environment is not the application's.`,
 		Fix: `Run the probe as the application's user, which may read its own processes without extra capabilities (and passes the restricted Pod Security level): kubectl irsa-probe does, from the pod's securityContext:
-  kubectl irsa-probe -n {{d .namespace "NAMESPACE"}} {{d .pod "POD"}}
+  kubectl irsa-probe {{nsFlag .}} {{d .pod "POD"}}
 Or by hand, an ephemeral container with runAsUser {{d .target_uid "UID"}}:
-  kubectl irsa-probe -n {{d .namespace "NAMESPACE"}} {{d .pod "POD"}} --print
-Where Pod Security allows it, CAP_SYS_PTRACE reads any user's process: kubectl debug -n {{d .namespace "NAMESPACE"}} {{d .pod "POD"}} --target=CONTAINER --profile=general --image=IMAGE -- irsa-probe check --target=auto. A /proc mounted with hidepid shows a user only their own processes: only the same uid helps.`,
+  kubectl irsa-probe {{nsFlag .}} {{d .pod "POD"}} --print
+Where Pod Security allows it, CAP_SYS_PTRACE reads any user's process: kubectl debug {{nsFlag .}} {{d .pod "POD"}} --target=CONTAINER --profile=general --image=IMAGE -- irsa-probe check --target=auto. A /proc mounted with hidepid shows a user only their own processes: only the same uid helps.`,
 	},
 	CodeAppSDKTooOld: {
 		Severity: SeverityError,
@@ -49,7 +49,7 @@ Where Pod Security allows it, CAP_SYS_PTRACE reads any user's process: kubectl d
 {{if .sdk_ecosystem "go"}}  go get {{.sdk_package}}@v{{.sdk_minimum}}
   go mod tidy{{end}}{{if .sdk_ecosystem "python"}}  pip install --upgrade '{{.sdk_package}}>={{.sdk_minimum}}'{{end}}{{if .sdk_ecosystem "node"}}  npm install '{{.sdk_package}}@^{{.sdk_minimum}}'{{end}}{{if .sdk_ecosystem "java"}}  mvn dependency:tree -Dincludes={{.sdk_package}}{{end}}
 Then check the running pod again: the report names the SDK and version it finds.
-  kubectl irsa-probe -n {{d .namespace "NAMESPACE"}} {{d .pod "POD"}}
+  kubectl irsa-probe {{nsFlag .}} {{d .pod "POD"}}
 The EKS user guide lists the minimums: "Use IRSA with the AWS SDK" and "Use pod identity with the AWS SDK".`,
 	},
 	CodeAppSDKUnknown: {

@@ -18,6 +18,9 @@ var evidenceFuncs = map[string]func(Evidence) string{
 		return iam.OIDCProviderARN(cmp.Or(ev[EvPartition], "aws"), cmp.Or(ev[EvAccount], "ACCOUNT_ID"), ev[EvIssuer])
 	},
 	"associationCommand": func(ev Evidence) string {
+		if r := optionLike(ev[EvCluster], ev[EvNamespace], ev[EvServiceAccount], ev[EvExpectedRole]); r != "" {
+			return r
+		}
 		return line(iam.AssociationArgv(ev[EvCluster], ev[EvNamespace], ev[EvServiceAccount], ev[EvExpectedRole])...)
 	},
 	"podIdentityTrustPolicyFile": func(Evidence) string {
@@ -32,6 +35,9 @@ var evidenceFuncs = map[string]func(Evidence) string{
 			Audience:  cmp.Or(ev[EvExpectedAud], iam.DefaultAudience),
 		}))
 	},
+	// nsFlag is the namespace as kubectl's flag, one word: bound to the
+	// flag, a value starting with - is still read as the namespace.
+	"nsFlag":           func(ev Evidence) string { return word(nsFlag(ev)) },
 	"workload":         workload,
 	"restart":          restart,
 	"suggestRegion":    suggestRegion,
@@ -122,22 +128,23 @@ func stsEndpoint(region string) string {
 // workload is the pod's workload as kubectl names it (deployment/NAME),
 // or a placeholder.
 func workload(ev Evidence) string {
-	return word(workloadName(ev))
+	return operand(workloadName(ev))
 }
 
 func workloadName(ev Evidence) string { return cmp.Or(ev[EvWorkload], "deployment/DEPLOYMENT") }
 
+func nsFlag(ev Evidence) string { return "--namespace=" + cmp.Or(ev[EvNamespace], "NAMESPACE") }
+
 // restart recreates the pods: the workload's rollout when it is known,
 // else the pod itself (its controller recreates it).
 func restart(ev Evidence) string {
-	ns := cmp.Or(ev[EvNamespace], "NAMESPACE")
 	switch {
 	case ev[EvWorkload] != "":
-		return line("kubectl", "rollout", "restart", "-n", ns, ev[EvWorkload])
+		return cmp.Or(optionLike(ev[EvWorkload]), line("kubectl", "rollout", "restart", nsFlag(ev), ev[EvWorkload]))
 	case ev[EvPod] != "":
-		return line("kubectl", "delete", "pod", "-n", ns, ev[EvPod])
+		return cmp.Or(optionLike(ev[EvPod]), line("kubectl", "delete", "pod", nsFlag(ev), ev[EvPod]))
 	}
-	return line("kubectl", "rollout", "restart", "-n", ns, "deployment/DEPLOYMENT")
+	return line("kubectl", "rollout", "restart", nsFlag(ev), "deployment/DEPLOYMENT")
 }
 
 // suggestRegion is the region a fix names: the pod's, when it belongs to
@@ -165,7 +172,10 @@ func reachCommand(ev Evidence) string {
 			port = cmp.Or(port, "443")
 		}
 	}
-	return line("kubectl", "debug", "-n", cmp.Or(ev[EvNamespace], "NAMESPACE"), cmp.Or(ev[EvPod], "POD"),
+	if r := optionLike(ev[EvPod], host); r != "" {
+		return r
+	}
+	return line("kubectl", "debug", nsFlag(ev), cmp.Or(ev[EvPod], "POD"),
 		"-it", "--image=busybox:1.36", "--", "nc", "-z", "-v", "-w", "5", host, port)
 }
 
@@ -205,7 +215,10 @@ func unsetShadow(ev Evidence) string {
 	if len(vars) == 0 {
 		vars = []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"}
 	}
-	argv := []string{"kubectl", "set", "env", workloadName(ev), "-n", cmp.Or(ev[EvNamespace], "NAMESPACE")}
+	if r := optionLike(workloadName(ev)); r != "" {
+		return r
+	}
+	argv := []string{"kubectl", "set", "env", workloadName(ev), nsFlag(ev)}
 	for _, v := range vars {
 		argv = append(argv, v+"-")
 	}

@@ -34,6 +34,30 @@ func word(v string) string {
 	return w
 }
 
+// operand is v as one shell word a command reads as an operand, or its
+// refusal mark: one starting with - would be read as an option.
+func operand(v string) string {
+	w, err := shellcmd.Operand(v)
+	if err != nil {
+		return refused(v, err)
+	}
+	return w
+}
+
+// optionLike is the refusal mark of the first of vs that starts with -
+// (a value a command line holds as a word of its own), or "".
+func optionLike(vs ...string) string {
+	for _, v := range vs {
+		if _, err := shellcmd.Operand(v); err != nil {
+			var oe *shellcmd.OptionError
+			if errors.As(err, &oe) {
+				return refused(v, err)
+			}
+		}
+	}
+	return ""
+}
+
 // line is argv as one command line, or the refusal mark of its first
 // refused word.
 func line(argv ...string) string {
@@ -57,13 +81,19 @@ func onCommandLine(rendered string) bool {
 // wordIn is v as a word at the end of the rendered text: inside a
 // template's single or double quotes, the quotes are closed around it and
 // reopened, so the value is one shell word of its own quoting whatever the
-// template around it quotes. Empty stays empty (a template's default
-// takes over).
+// template around it quotes. A value that would begin a word is an
+// operand (or a flag's separate value): one starting with - is refused,
+// else the command would read it as an option; bound to a flag
+// (--namespace=VALUE) or inside a word, it may. Empty stays empty (a
+// template's default takes over).
 func wordIn(rendered, v string) string {
 	if v == "" {
 		return ""
 	}
 	w := word(v)
+	if beginsWord(rendered) {
+		w = operand(v)
+	}
 	if w == v || strings.Contains(w, refusedMark) {
 		return w
 	}
@@ -74,6 +104,13 @@ func wordIn(rendered, v string) string {
 		return `"` + w + `"`
 	}
 	return w
+}
+
+// beginsWord reports whether a value written after rendered begins a
+// shell word: only quotes stand between it and a blank or the line's start.
+func beginsWord(rendered string) bool {
+	tail := strings.TrimRight(rendered[strings.LastIndexByte(rendered, '\n')+1:], `'"`)
+	return tail == "" || strings.HasSuffix(tail, " ") || strings.HasSuffix(tail, "\t")
 }
 
 // quoteContext is the quoting open at the end of a line of shell: 0

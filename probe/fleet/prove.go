@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/irsa-probe/irsa-probe/probe/finding"
+	"github.com/irsa-probe/irsa-probe/probe/iam"
 	"github.com/irsa-probe/irsa-probe/probe/shellcmd"
 )
 
@@ -42,6 +43,11 @@ type ProveOptions struct {
 	Cleanup time.Duration
 	// Kubectl are the global flags of the commands the results print.
 	Kubectl []string
+	// Issuer is the cluster's OIDC issuer when the plugin knows it
+	// (--issuer, or the API server's discovery document), and Cluster
+	// its EKS name (--cluster): the fixes name them instead of
+	// placeholders. Never taken from a canary's log.
+	Issuer, Cluster string
 }
 
 // running is a canary that was created and has no verdict yet.
@@ -162,7 +168,7 @@ func settle(ctx context.Context, k Kube, r *running, pods []Pod, o ProveOptions)
 				// The fix is the plugin's own catalog's, over what the
 				// plugin knows of the identity; never the log's. It names
 				// no pod: the canary's goes with its Job at the end.
-				c.Fix = catalogFix(c.Code, r.id)
+				c.Fix = catalogFix(c.Code, r.id, o)
 				if c.Code == CodeCanaryReportInvalid {
 					c.Fix = "The canary's image speaks another catalog than this plugin's (another release), or its log was written by something else. Prove again with this plugin's own release: --image=REGISTRY/irsa-probe:" + finding.Escape(imageTag(o.Image))
 				}
@@ -256,9 +262,9 @@ func commandOrWhy(argv []string) string {
 }
 
 // catalogFix is the fix of a report's code from the plugin's own catalog,
-// filled with what the plugin knows of the identity: a canary's log is
-// data, and its fix is never printed.
-func catalogFix(code string, id *Identity) string {
+// filled with what the plugin knows of the identity and the cluster: a
+// canary's log is data, and its fix is never printed.
+func catalogFix(code string, id *Identity, o ProveOptions) string {
 	if !finding.Known(finding.Code(code)) {
 		return ""
 	}
@@ -266,6 +272,15 @@ func catalogFix(code string, id *Identity) string {
 		finding.EvSubject: "system:serviceaccount:" + id.Namespace + ":" + id.ServiceAccount, finding.EvMechanism: id.Mechanism}
 	if r := id.Role(); r != "" {
 		ev[finding.EvRole], ev[finding.EvExpectedRole] = r, r
+		if arn, err := iam.ParseRoleARN(r); err == nil {
+			ev[finding.EvPartition], ev[finding.EvAccount] = arn.Partition, arn.Account
+		}
+	}
+	if o.Issuer != "" {
+		ev[finding.EvIssuer] = o.Issuer
+	}
+	if o.Cluster != "" {
+		ev[finding.EvCluster] = o.Cluster
 	}
 	return finding.New(finding.Code(code), ev).Fix
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/irsa-probe/irsa-probe/probe/kube/kubefake"
 	"github.com/irsa-probe/irsa-probe/probe/shellcmd"
+	"github.com/irsa-probe/irsa-probe/probe/shellcmd/shelltest"
 )
 
 // prove runs Prove for ids against the fake cluster f, with kubectl.
@@ -150,7 +151,7 @@ func TestProveFixForgetsCanaryPod(t *testing.T) {
 	if c == nil || c.Code != "trust-policy-denied" {
 		t.Fatalf("canary %+v, want trust-policy-denied", c)
 	}
-	if strings.Contains(c.Fix, c.Job+"-") || !strings.Contains(c.Fix, "kubectl exec -i -n payments POD -c irsa-probe") {
+	if strings.Contains(c.Fix, c.Job+"-") || !strings.Contains(c.Fix, "kubectl exec -i --namespace=payments POD -c irsa-probe") {
 		t.Errorf("fix %q names the canary's pod (of Job %s), which is deleted; want POD", c.Fix, c.Job)
 	}
 }
@@ -189,5 +190,47 @@ func TestProveReportInvalid(t *testing.T) {
 	c := id.Canary
 	if c == nil || c.Code != CodeCanaryReportInvalid || c.Verdict != CanaryError || !strings.Contains(c.Fix, "--image=REGISTRY/irsa-probe:v0.1.0") || strings.Contains(c.Fix, "evil") {
 		t.Errorf("canary %+v", c)
+	}
+}
+
+// TestProveFixNamesKnownIssuer: when the plugin knows the cluster's
+// issuer (--issuer, or the API server's discovery document), a canary's
+// fix is rendered with it, not the ISSUER placeholder; every command line
+// still reads back as one simple command.
+func TestProveFixNamesKnownIssuer(t *testing.T) {
+	const issuer = "https://oidc.eks.us-west-2.amazonaws.com/id/C0FFEE5EED1BB83AA8D0C5A1E2B3F4A5"
+	for _, known := range []string{"", issuer} {
+		f := kubefake.New(t, nil)
+		f.Set(t, "canaries.json", `{"payments/ledger": "denied"}`)
+		id := &Identity{Namespace: "payments", ServiceAccount: "ledger", RoleARN: roleA, Mechanism: "irsa"}
+		o := ProveOptions{CanaryOptions: CanaryOptions{RunID: "abc123", Image: "i", Timeout: time.Minute}, Parallel: 1, Poll: time.Millisecond, Issuer: known}
+		if err := prove(t, context.Background(), f, []*Identity{id}, o); err != nil {
+			t.Fatal(err)
+		}
+		c := id.Canary
+		if c == nil || c.Code != "trust-policy-denied" {
+			t.Fatalf("canary %+v, want trust-policy-denied", c)
+		}
+		var argv [][]string
+		for _, l := range strings.Split(c.Fix, "\n") {
+			if !strings.HasPrefix(l, "  ") {
+				continue
+			}
+			cmds, err := shelltest.Parse(l)
+			if err != nil {
+				t.Fatalf("line %q: %v", l, err)
+			}
+			for _, cmd := range cmds {
+				argv = append(argv, cmd.Argv)
+			}
+		}
+		got := fmt.Sprint(argv)
+		switch {
+		case known == "" && !strings.Contains(got, "--issuer ISSUER"):
+			t.Errorf("without an issuer, the fix's commands %q do not ask for one", got)
+		case known != "" && (strings.Contains(c.Fix, "ISSUER") || !strings.Contains(got, "--issuer "+issuer) ||
+			!strings.Contains(got, `"Federated":"arn:aws:iam::111122223333:oidc-provider/oidc.eks.us-west-2.amazonaws.com/id/C0FFEE5EED1BB83AA8D0C5A1E2B3F4A5"`)):
+			t.Errorf("with issuer %s known, the fix's commands are\n%q\nfix:\n%s", known, got, c.Fix)
+		}
 	}
 }

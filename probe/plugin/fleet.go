@@ -147,7 +147,7 @@ func (p *Plugin) runFleet(ctx context.Context, o *options, f *fleetOptions) (int
 			}
 		}
 		po := fleet.ProveOptions{CanaryOptions: fleet.CanaryOptions{RunID: runID(), Image: o.image, Timeout: o.timeout, TTL: 10 * time.Minute, PodSpec: podSpec},
-			Parallel: f.parallel, Kubectl: o.flags.Global()}
+			Parallel: f.parallel, Kubectl: o.flags.Global(), Issuer: issuer, Cluster: f.cluster}
 		fmt.Fprintf(p.Stderr, "kubectl-irsa_probe: proving %d identities with canary Jobs labelled %s=%s, %d at once, each within %s\n", len(ids), fleet.LabelRun, po.RunID, po.Parallel, o.timeout)
 		if proveErr = fleet.Prove(ctx, &fleet.Jobs{R: p.Kube, Flags: o.flags, Namespace: l.Namespace}, ids, po); proveErr != nil {
 			// Prose lines carry the prefix; a command (two spaces in) is

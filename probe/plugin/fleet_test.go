@@ -369,3 +369,31 @@ func TestFleetOneNamespace(t *testing.T) {
 		t.Errorf("exit %d\n%s", code, out)
 	}
 }
+
+// TestFleetProveFixNamesIssuer: with --issuer, or the issuer the API
+// server's discovery document gave for --trust-policy, a denied canary's
+// fix is rendered with the cluster's issuer (normalized to https://), not
+// the ISSUER placeholder.
+func TestFleetProveFixNamesIssuer(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "narrowed.json")
+	if err := os.WriteFile(file, []byte(narrowedPolicy), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		flag, issuer string
+	}{
+		{"--issuer=oidc.eks.eu-west-1.amazonaws.com/id/ABCDEF0123456789", "https://oidc.eks.eu-west-1.amazonaws.com/id/ABCDEF0123456789"},
+		{"--trust-policy=billing-api-v2=" + file, "https://oidc.eks.us-west-2.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE"},
+	} {
+		f := newFleetFake(t, drifted())
+		f.Set(t, "canaries.json", `{"payments/billing-api": "ok", "payments/ledger": "denied"}`)
+		code, out, errOut := runWith(context.Background(), f, "-A", "--prove", "--timeout=3s", tc.flag)
+		if code != verdict.ExitBroken {
+			t.Errorf("%s: exit %d\n%s%s", tc.flag, code, out, errOut)
+		}
+		_, fix, _ := strings.Cut(out, "FAIL trust-policy-denied payments/ledger")
+		if fix == "" || strings.Contains(fix, "ISSUER") || !strings.Contains(fix, "--issuer "+tc.issuer+" ") {
+			t.Errorf("%s: the canary's fix does not name the issuer %s:\n%s", tc.flag, tc.issuer, out)
+		}
+	}
+}

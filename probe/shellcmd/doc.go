@@ -18,6 +18,11 @@
 // (*UnprintableError) names the rune, escaped, so the caller can say why
 // in prose instead of printing the command.
 //
+// A value a command reads as a word of its own (an operand, or a flag's
+// separate value) is rendered by Operand, which also refuses one starting
+// with - (*OptionError): kubectl, aws and package managers would read it
+// as an option. A value bound to its flag is one word, --namespace=VALUE.
+//
 // No command line carries a trailing # comment: interactive zsh without
 // INTERACTIVE_COMMENTS reads # as a word. Callers print explanations on
 // lines of their own.

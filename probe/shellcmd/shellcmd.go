@@ -117,3 +117,29 @@ func Line(argv ...string) (string, error) {
 	}
 	return strings.Join(out, " "), nil
 }
+
+// OptionError is a value refused where a command reads it as a word of
+// its own (an operand, or a flag's separate value): starting with -, it
+// would be read as an option instead (kubectl get pod --kubeconfig=/x).
+type OptionError struct {
+	// Value is the whole value, escaped (Go string syntax, no quotes).
+	Value string
+}
+
+func (e *OptionError) Error() string {
+	return fmt.Sprintf("value %q starts with -: a command would read it as an option, not as the name, so it is not printed", e.Value)
+}
+
+// Operand is s as one shell word a command reads as an operand: Word,
+// refusing (*OptionError) a value that starts with -. Names that reach a
+// command line bound to a flag are written --flag=VALUE, one Word, instead.
+func Operand(s string) (string, error) {
+	w, err := Word(s)
+	if err != nil {
+		return "", err
+	}
+	if strings.HasPrefix(s, "-") {
+		return "", &OptionError{Value: escape(s)}
+	}
+	return w, nil
+}

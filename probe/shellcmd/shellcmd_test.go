@@ -135,3 +135,28 @@ func TestLineReadsBack(t *testing.T) {
 // tail is the end of a shell's stderr: an interactive zsh redraws a
 // prompt per line.
 func tail(s string) string { return s[max(0, len(s)-300):] }
+
+func TestOperand(t *testing.T) {
+	for _, tc := range []struct {
+		in, want string
+		option   bool
+	}{
+		{"web-1", "web-1", false},
+		{"a b", "'a b'", false},
+		{"--kubeconfig=/x", "", true},
+		{"-n", "", true},
+		{"-", "", true},
+		{"-a b", "", true},
+	} {
+		got, err := Operand(tc.in)
+		var oe *OptionError
+		if errors.As(err, &oe) != tc.option || got != tc.want {
+			t.Errorf("Operand(%q) = %q, %v; want %q (refused: %v)", tc.in, got, err, tc.want, tc.option)
+		}
+	}
+	// A control character is refused as Word refuses it, before its dash.
+	var ue *UnprintableError
+	if _, err := Operand("-\x1b"); !errors.As(err, &ue) {
+		t.Errorf("Operand(-ESC): %v, want an *UnprintableError", err)
+	}
+}

@@ -231,7 +231,7 @@ func TestFleetProve(t *testing.T) {
 	// The fix names no pod of the run (JOB-xxxxx): the canary's is gone
 	// with its Job.
 	canaryPod := regexp.MustCompile(regexp.QuoteMeta(fleet.JobName(runLabel(t, r.Stderr), "ledger")) + "-[a-z0-9]{5}")
-	if canaryPod.MatchString(r.Stdout) || !strings.Contains(r.Stdout, "kubectl exec -i -n "+ns.Name+" POD -c irsa-probe") {
+	if canaryPod.MatchString(r.Stdout) || !strings.Contains(r.Stdout, "kubectl exec -i --namespace="+ns.Name+" POD -c irsa-probe") {
 		t.Errorf("the fix names the canary's deleted pod, not POD:\n%s", r.Stdout)
 	}
 	noCanaryJobs(t, runLabel(t, r.Stderr))
