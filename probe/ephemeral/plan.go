@@ -25,28 +25,7 @@ const EnforceLabel = "pod-security.kubernetes.io/enforce"
 // the profile's. Field names and types are core/v1 Container's (the tests
 // decode it strictly into k8s.io/api's).
 type CustomSpec struct {
-	SecurityContext SecurityContextSpec `json:"securityContext"`
-}
-
-// SecurityContextSpec is core/v1 SecurityContext's fields the probe sets.
-type SecurityContextSpec struct {
-	RunAsUser                *int64       `json:"runAsUser,omitempty"`
-	RunAsGroup               *int64       `json:"runAsGroup,omitempty"`
-	RunAsNonRoot             *bool        `json:"runAsNonRoot,omitempty"`
-	AllowPrivilegeEscalation *bool        `json:"allowPrivilegeEscalation,omitempty"`
-	Capabilities             *CapsSpec    `json:"capabilities,omitempty"`
-	SeccompProfile           *SeccompSpec `json:"seccompProfile,omitempty"`
-}
-
-// CapsSpec is core/v1 Capabilities.
-type CapsSpec struct {
-	Add  []string `json:"add,omitempty"`
-	Drop []string `json:"drop,omitempty"`
-}
-
-// SeccompSpec is core/v1 SeccompProfile.
-type SeccompSpec struct {
-	Type string `json:"type"`
+	SecurityContext kube.SecurityContext `json:"securityContext"`
 }
 
 // Plan is what the plugin will run.
@@ -89,7 +68,7 @@ func MakePlan(p *kube.Pod, c *kube.Container, level string, o Choice) (*Plan, er
 	}
 	pl := &Plan{Namespace: p.Metadata.Namespace, Pod: p.Metadata.Name, Target: c.Name, Container: o.Name, Image: o.Image}
 	no, yes := false, true
-	sc := SecurityContextSpec{AllowPrivilegeEscalation: &no, Capabilities: &CapsSpec{Drop: []string{"ALL"}}, SeccompProfile: &SeccompSpec{Type: "RuntimeDefault"}}
+	sc := kube.SecurityContext{AllowPrivilegeEscalation: &no, Capabilities: &kube.Capabilities{Drop: []string{"ALL"}}, SeccompProfile: &kube.SeccompProfile{Type: "RuntimeDefault"}}
 	switch {
 	case uid != nil && *uid != 0:
 		if gid == nil {
@@ -125,7 +104,7 @@ func MakePlan(p *kube.Pod, c *kube.Container, level string, o Choice) (*Plan, er
 		}
 		zero := int64(0)
 		sc.RunAsUser, sc.RunAsNonRoot = &zero, &no
-		sc.Capabilities = &CapsSpec{Add: []string{"SYS_PTRACE"}, Drop: []string{"ALL"}}
+		sc.Capabilities = &kube.Capabilities{Add: []string{"SYS_PTRACE"}, Drop: []string{"ALL"}}
 		pl.Profile = profileGeneral
 		pl.Why = fmt.Sprintf("runs as root with CAP_SYS_PTRACE (the general profile): the pod spec does not say which user container %s runs as, and Pod Security level %s allows it; --uid=UID avoids the capability", c.Name, cmp.Or(level, "(none)"))
 	}

@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/irsa-probe/irsa-probe/probe/finding"
+	"github.com/irsa-probe/irsa-probe/probe/kube"
 )
 
 // The labels of every canary Job and its pod: the run's id selects what
@@ -151,12 +152,12 @@ func CanaryJob(id *Identity, o CanaryOptions) []byte {
 	ps := &job.Spec.Template.Spec
 	ps.ServiceAccountName = id.ServiceAccount
 	ps.RestartPolicy = "Never"
-	ps.SecurityContext = &podSecurity{RunAsNonRoot: &yes, RunAsUser: &uid, RunAsGroup: &uid, SeccompProfile: &seccomp{Type: "RuntimeDefault"}}
+	ps.SecurityContext = &kube.SecurityContext{RunAsNonRoot: &yes, RunAsUser: &uid, RunAsGroup: &uid, SeccompProfile: &kube.SeccompProfile{Type: "RuntimeDefault"}}
 	ps.Containers = []canaryContainerSpec{{
 		Name: canaryContainer, Image: o.Image, Args: args,
 		Resources: resources{Requests: map[string]string{"cpu": "10m", "memory": "32Mi"}, Limits: map[string]string{"memory": "64Mi"}},
-		SecurityContext: &containerSecurity{AllowPrivilegeEscalation: &no, ReadOnlyRootFilesystem: &yes, RunAsNonRoot: &yes,
-			Capabilities: &caps{Drop: []string{"ALL"}}, SeccompProfile: &seccomp{Type: "RuntimeDefault"}},
+		SecurityContext: &kube.SecurityContext{AllowPrivilegeEscalation: &no, ReadOnlyRootFilesystem: &yes, RunAsNonRoot: &yes,
+			Capabilities: &kube.Capabilities{Drop: []string{"ALL"}}, SeccompProfile: &kube.SeccompProfile{Type: "RuntimeDefault"}},
 	}}
 	b, err := json.Marshal(job)
 	if err != nil {
@@ -192,7 +193,7 @@ type jobSpec struct {
 			Spec     struct {
 				ServiceAccountName string                `json:"serviceAccountName"`
 				RestartPolicy      string                `json:"restartPolicy"`
-				SecurityContext    *podSecurity          `json:"securityContext"`
+				SecurityContext    *kube.SecurityContext `json:"securityContext"`
 				Containers         []canaryContainerSpec `json:"containers"`
 			} `json:"spec"`
 		} `json:"template"`
@@ -205,40 +206,17 @@ type jobMeta struct {
 	Labels    map[string]string `json:"labels"`
 }
 
-type podSecurity struct {
-	RunAsNonRoot   *bool    `json:"runAsNonRoot"`
-	RunAsUser      *int64   `json:"runAsUser"`
-	RunAsGroup     *int64   `json:"runAsGroup"`
-	SeccompProfile *seccomp `json:"seccompProfile"`
-}
-
 type canaryContainerSpec struct {
-	Name            string             `json:"name"`
-	Image           string             `json:"image"`
-	Args            []string           `json:"args"`
-	Resources       resources          `json:"resources"`
-	SecurityContext *containerSecurity `json:"securityContext"`
+	Name            string                `json:"name"`
+	Image           string                `json:"image"`
+	Args            []string              `json:"args"`
+	Resources       resources             `json:"resources"`
+	SecurityContext *kube.SecurityContext `json:"securityContext"`
 }
 
 type resources struct {
 	Requests map[string]string `json:"requests"`
 	Limits   map[string]string `json:"limits"`
-}
-
-type containerSecurity struct {
-	AllowPrivilegeEscalation *bool    `json:"allowPrivilegeEscalation"`
-	ReadOnlyRootFilesystem   *bool    `json:"readOnlyRootFilesystem"`
-	RunAsNonRoot             *bool    `json:"runAsNonRoot"`
-	Capabilities             *caps    `json:"capabilities"`
-	SeccompProfile           *seccomp `json:"seccompProfile"`
-}
-
-type caps struct {
-	Drop []string `json:"drop"`
-}
-
-type seccomp struct {
-	Type string `json:"type"`
 }
 
 // checkReport is the part of `irsa-probe check --output json`'s report a

@@ -131,10 +131,28 @@ type EphemeralContainer struct {
 	Name string `json:"name"`
 }
 
-// SecurityContext is the user and group a pod or container runs as.
+// SecurityContext is core/v1's PodSecurityContext and SecurityContext, as
+// far as the plugin reads them (the user and group a pod or container runs
+// as) and writes them (its canaries' and ephemeral containers' hardening).
 type SecurityContext struct {
-	RunAsUser  *int64 `json:"runAsUser,omitempty"`
-	RunAsGroup *int64 `json:"runAsGroup,omitempty"`
+	RunAsUser                *int64          `json:"runAsUser,omitempty"`
+	RunAsGroup               *int64          `json:"runAsGroup,omitempty"`
+	RunAsNonRoot             *bool           `json:"runAsNonRoot,omitempty"`
+	AllowPrivilegeEscalation *bool           `json:"allowPrivilegeEscalation,omitempty"`
+	ReadOnlyRootFilesystem   *bool           `json:"readOnlyRootFilesystem,omitempty"`
+	Capabilities             *Capabilities   `json:"capabilities,omitempty"`
+	SeccompProfile           *SeccompProfile `json:"seccompProfile,omitempty"`
+}
+
+// Capabilities is core/v1 Capabilities.
+type Capabilities struct {
+	Add  []string `json:"add,omitempty"`
+	Drop []string `json:"drop,omitempty"`
+}
+
+// SeccompProfile is core/v1 SeccompProfile.
+type SeccompProfile struct {
+	Type string `json:"type"`
 }
 
 // EnvVar is a plain env entry (valueFrom entries have no Value).

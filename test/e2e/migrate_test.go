@@ -21,35 +21,9 @@ import (
 // migrateCluster is the EKS cluster's name the doubles answer for.
 const migrateCluster = "e2e"
 
-// migrateApp is service account NAME on IRSA (role ROLE) and a Deployment
-// of the stand-in under it.
+// migrateApp is fleetApp's service account on IRSA: annotated with role.
 func migrateApp(name, role string) string {
-	return strings.NewReplacer("NAME", name, "ROLE", role).Replace(`apiVersion: v1
-kind: ServiceAccount
-metadata:
-  name: NAME
-  annotations:
-    eks.amazonaws.com/role-arn: ROLE
----
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: NAME
-spec:
-  replicas: 1
-  strategy: {type: Recreate}
-  selector:
-    matchLabels: {app.kubernetes.io/name: NAME}
-  template:
-    metadata:
-      labels: {app.kubernetes.io/name: NAME}
-    spec:
-      serviceAccountName: NAME
-      containers:
-        - name: app
-          image: ` + framework.AppImage + `
-          args: ["serve", ":8080"]
-`)
+	return strings.Replace(fleetApp(name), "  name: "+name+"\n---", "  name: "+name+"\n  annotations:\n    eks.amazonaws.com/role-arn: "+role+"\n---", 1)
 }
 
 // agentDaemonSet stands for the eks-pod-identity-agent add-on's
