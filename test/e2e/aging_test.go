@@ -18,6 +18,10 @@ import (
 	"github.com/irsa-probe/irsa-probe/test/e2e/framework"
 )
 
+// agingRole is the story's own role: it runs beside the other tests for
+// ten minutes, and they replace or delete the roles they share.
+const agingRole = "aging-billing-api"
+
 // agingPod is the rotation story's workload: a service account whose
 // tokens live 600 s (eks.amazonaws.com/token-expiration, the minimum EKS's
 // webhook allows), and a pod with serve on port, the application stand-in
@@ -25,7 +29,7 @@ import (
 // legacy container reading the same token through a subPath mount. All run
 // as one uid with fsGroup, so each may read the token.
 func agingPod(port int) string {
-	role := env.RoleARN("billing-api")
+	role := env.RoleARN(agingRole)
 	return fmt.Sprintf(`apiVersion: v1
 kind: ServiceAccount
 metadata:
@@ -173,7 +177,7 @@ func parseLoop(t *testing.T, log string) []loopLine {
 // the token's lifetime.
 func TestTokenRotationStory(t *testing.T) {
 	ns := env.Namespace(t, framework.NamespaceOptions{})
-	env.TrustRole(t, env.RoleARN("billing-api"), ns.Name, "billing-api", false)
+	env.TrustRole(t, env.RoleARN(agingRole), ns.Name, "billing-api", false)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
