@@ -60,6 +60,10 @@ func buildBinary(t testing.TB) string {
 		t.Skip("runs the built binary: not in the -short tier (make test runs it)")
 	}
 	buildOnce.Do(func() {
+		// The build inherits the test's own environment, not an in-process
+		// run's.
+		cliMu.Lock()
+		defer cliMu.Unlock()
 		dir, err := os.MkdirTemp("", "irsa-probe-bin-")
 		if err != nil {
 			buildErr = err
@@ -74,7 +78,7 @@ func buildBinary(t testing.TB) string {
 		out, err := exec.Command("go", "build", "-o", binPath, "-ldflags",
 			"-X main.version="+testVersion+" -X main.commit="+testCommit+" -X main.date="+testDate, ".").CombinedOutput()
 		if err != nil {
-			buildErr = errors.New(string(out))
+			buildErr = fmt.Errorf("%w: %s", err, out)
 		}
 	})
 	if buildErr != nil {
@@ -142,13 +146,7 @@ func primeProcess() error {
 		return err
 	}
 	saved := os.Environ()
-	defer func() {
-		os.Clearenv()
-		for _, kv := range saved {
-			name, value, _ := strings.Cut(kv, "=")
-			_ = os.Setenv(name, value)
-		}
-	}()
+	defer func() { _ = replaceEnv(saved) }()
 	for _, kv := range saved {
 		if name, _, _ := strings.Cut(kv, "="); readOncePerProcess(name) {
 			_ = os.Unsetenv(name)
@@ -249,13 +247,8 @@ func runCLI(t *testing.T, o runOpts) result {
 	defer cliMu.Unlock()
 	saved := os.Environ()
 	setEnv := func(env []string) {
-		os.Clearenv()
-		for _, kv := range env {
-			if name, value, ok := strings.Cut(kv, "="); ok {
-				if err := os.Setenv(name, value); err != nil {
-					t.Fatal(err)
-				}
-			}
+		if err := replaceEnv(env); err != nil {
+			t.Fatal(err)
 		}
 	}
 	setEnv(o.env)
@@ -272,6 +265,33 @@ func runCLI(t *testing.T, o runOpts) result {
 	start := time.Now()
 	code := c.Main(ctx, o.args)
 	return result{stdout: stdout.String(), stderr: stderr.String(), exit: code, took: time.Since(start)}
+}
+
+// replaceEnv makes env the process environment, one variable at a time and
+// never clearing the whole: a parallel test starting a program (go build,
+// unshare) reads PATH meanwhile, which both environments hold.
+func replaceEnv(env []string) error {
+	want := map[string]string{}
+	for _, kv := range env {
+		if name, value, ok := strings.Cut(kv, "="); ok {
+			want[name] = value
+		}
+	}
+	for _, kv := range os.Environ() {
+		if name, _, _ := strings.Cut(kv, "="); name != "" {
+			if _, ok := want[name]; !ok {
+				if err := os.Unsetenv(name); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	for name, value := range want {
+		if err := os.Setenv(name, value); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // runCommand runs name (a wrapper such as unshare, which runs the binary)
