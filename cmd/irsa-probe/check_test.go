@@ -676,8 +676,9 @@ func scenarios() []scenario {
 	}, podIdentityScenarios()...)
 }
 
-// TestCheckScenarios runs the built binary as kubelet would, once per
-// misconfiguration, against an emulated STS configured for it.
+// TestCheckScenarios runs check once per misconfiguration, against an
+// emulated STS configured for it: in this process where that shows what
+// the binary would (run), otherwise the built binary as kubelet would.
 func TestCheckScenarios(t *testing.T) {
 	for _, sc := range scenarios() {
 		t.Run(sc.name, func(t *testing.T) {
