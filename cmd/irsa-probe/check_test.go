@@ -676,8 +676,9 @@ func scenarios() []scenario {
 	}, podIdentityScenarios()...)
 }
 
-// TestCheckScenarios runs the built binary as kubelet would, once per
-// misconfiguration, against an emulated STS configured for it.
+// TestCheckScenarios runs check once per misconfiguration, against an
+// emulated STS configured for it: in this process where that shows what
+// the binary would (run), otherwise the built binary as kubelet would.
 func TestCheckScenarios(t *testing.T) {
 	for _, sc := range scenarios() {
 		t.Run(sc.name, func(t *testing.T) {
@@ -690,7 +691,7 @@ func TestCheckScenarios(t *testing.T) {
 			}
 			env := runEnv(st, append(extra, "IRSA_PROBE_TERMINATION_LOG="+termLog)...)
 
-			text := runBinary(t, runOpts{env: env, args: []string{"check"}, uid: sc.uid})
+			text := run(t, runOpts{env: env, args: []string{"check"}, uid: sc.uid})
 			if text.exit != sc.exit {
 				t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", text.exit, sc.exit, text.stdout, text.stderr)
 			}
@@ -711,7 +712,7 @@ func TestCheckScenarios(t *testing.T) {
 				}
 			}
 
-			js := runBinary(t, runOpts{env: append(env, "IRSA_PROBE_OUTPUT=json"), args: []string{"check"}, uid: sc.uid})
+			js := run(t, runOpts{env: append(env, "IRSA_PROBE_OUTPUT=json"), args: []string{"check"}, uid: sc.uid})
 			var rep check.Report
 			if err := json.Unmarshal([]byte(js.stdout), &rep); err != nil {
 				t.Fatalf("json output: %v\n%s", err, js.stdout)
@@ -860,7 +861,7 @@ func TestUndecided(t *testing.T) {
 		{"bad value", []string{"IRSA_PROBE_ON_UNDECIDED=maybe"}, []string{"check"}, verdict.ExitUsage, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			res := runBinary(t, runOpts{env: append(slices.Clone(env), tc.env...), args: tc.args})
+			res := run(t, runOpts{env: append(slices.Clone(env), tc.env...), args: tc.args})
 			if res.exit != tc.exit {
 				t.Fatalf("exit %d, want %d\n%s\n%s", res.exit, tc.exit, res.stdout, res.stderr)
 			}

@@ -13,7 +13,7 @@ import (
 // (transcript_test.go).
 
 func TestHelpListsEverySetting(t *testing.T) {
-	res := runBinary(t, runOpts{env: runEnv(nil), args: []string{"--help"}})
+	res := run(t, runOpts{env: runEnv(nil), args: []string{"--help"}})
 	for _, name := range config.EnvNames() {
 		if !strings.Contains(res.stdout, name) {
 			t.Errorf("--help does not list %s", name)
@@ -31,10 +31,10 @@ func TestTrustPolicyIsAccepted(t *testing.T) {
 				t.Fatal(err)
 			}
 			env := runEnv(st, "IRSA_PROBE_TERMINATION_LOG=")
-			if res := runBinary(t, runOpts{env: env, args: []string{"check"}}); res.exit != verdict.ExitBroken {
+			if res := run(t, runOpts{env: env, args: []string{"check"}}); res.exit != verdict.ExitBroken {
 				t.Fatalf("broken policy: exit %d\n%s", res.exit, res.stdout)
 			}
-			pol := runBinary(t, runOpts{env: env, args: args})
+			pol := run(t, runOpts{env: env, args: args})
 			if pol.exit != 0 || !strings.Contains(pol.stderr, "update-assume-role-policy --role-name billing-api") {
 				t.Fatalf("trust-policy: exit %d\n%s\n%s", pol.exit, pol.stdout, pol.stderr)
 			}
@@ -44,7 +44,7 @@ func TestTrustPolicyIsAccepted(t *testing.T) {
 			if err := st.STS.PutRole(st.RoleARN, pol.stdout); err != nil {
 				t.Fatalf("STS rejects the printed policy: %v\n%s", err, pol.stdout)
 			}
-			if res := runBinary(t, runOpts{env: env, args: []string{"check"}}); res.exit != verdict.ExitOK {
+			if res := run(t, runOpts{env: env, args: []string{"check"}}); res.exit != verdict.ExitOK {
 				t.Fatalf("with the printed policy: exit %d\n%s", res.exit, res.stdout)
 			}
 			assertNoSecrets(t, st, pol.stdout, pol.stderr)
@@ -53,7 +53,7 @@ func TestTrustPolicyIsAccepted(t *testing.T) {
 }
 
 func TestTrustPolicyNeedsAToken(t *testing.T) {
-	res := runBinary(t, runOpts{env: runEnv(nil, "AWS_ROLE_ARN=arn:aws:iam::111122223333:role/x"), args: []string{"trust-policy"}})
+	res := run(t, runOpts{env: runEnv(nil, "AWS_ROLE_ARN=arn:aws:iam::111122223333:role/x"), args: []string{"trust-policy"}})
 	if res.exit != verdict.ExitUsage || !strings.Contains(res.stderr, "AWS_WEB_IDENTITY_TOKEN_FILE") {
 		t.Errorf("exit %d: %s", res.exit, res.stderr)
 	}

@@ -3,7 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/x509"
 	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,8 +21,15 @@ import (
 	"github.com/irsa-probe/irsa-probe/probe/ststest"
 )
 
-// TestMain removes the binary built for the run.
+// TestMain gives every ststest issuer of this process one CA and loads the
+// system roots and proxy settings under that CA and no proxy, before any
+// test can, so in-process runs meet what a fresh process would (inProcess);
+// it removes the binary built for the run.
 func TestMain(m *testing.M) {
+	if err := primeProcess(); err != nil {
+		fmt.Fprintf(os.Stderr, "preparing in-process runs: %v\n", err)
+		os.Exit(1)
+	}
 	code := m.Run()
 	if binPath != "" {
 		_ = os.RemoveAll(filepath.Dir(binPath))
@@ -49,6 +60,10 @@ func buildBinary(t testing.TB) string {
 		t.Skip("runs the built binary: not in the -short tier (make test runs it)")
 	}
 	buildOnce.Do(func() {
+		// The build inherits the test's own environment, not an in-process
+		// run's.
+		cliMu.Lock()
+		defer cliMu.Unlock()
 		dir, err := os.MkdirTemp("", "irsa-probe-bin-")
 		if err != nil {
 			buildErr = err
@@ -63,7 +78,7 @@ func buildBinary(t testing.TB) string {
 		out, err := exec.Command("go", "build", "-o", binPath, "-ldflags",
 			"-X main.version="+testVersion+" -X main.commit="+testCommit+" -X main.date="+testDate, ".").CombinedOutput()
 		if err != nil {
-			buildErr = errors.New(string(out))
+			buildErr = fmt.Errorf("%w: %s", err, out)
 		}
 	})
 	if buildErr != nil {
@@ -108,36 +123,116 @@ func runBinary(t *testing.T, o runOpts) result {
 // replaces.
 var cliMu sync.Mutex
 
+// The standard library reads some of the environment once per process,
+// at its first use: crypto/x509 the system roots (SSL_CERT_FILE,
+// SSL_CERT_DIR), net/http the proxy variables (and REQUEST_METHOD). A
+// probe run in this process meets what the first use read, not its own
+// environment. So primeProcess makes that first use, before any test:
+// every ststest issuer signs under one CA (ststest.ShareIssuerCA), whose
+// PEM, in a file, is SSL_CERT_FILE; no SSL_CERT_DIR, no proxy. A run whose
+// environment reads the same (inProcess) meets in this process exactly what
+// the binary meets in a fresh one.
+var primedCA []byte
+
+func primeProcess() error {
+	primedCA = ststest.ShareIssuerCA()
+	dir, err := os.MkdirTemp("", "irsa-probe-ca-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	caFile := filepath.Join(dir, "ca.pem")
+	if err := os.WriteFile(caFile, primedCA, 0o600); err != nil {
+		return err
+	}
+	saved := os.Environ()
+	defer func() { _ = replaceEnv(saved) }()
+	for _, kv := range saved {
+		if name, _, _ := strings.Cut(kv, "="); readOncePerProcess(name) {
+			_ = os.Unsetenv(name)
+		}
+	}
+	if err := os.Setenv("SSL_CERT_FILE", caFile); err != nil {
+		return err
+	}
+	if _, err := x509.SystemCertPool(); err != nil {
+		return err
+	}
+	if _, err := http.ProxyFromEnvironment(&http.Request{URL: &url.URL{Scheme: "https", Host: "sts.amazonaws.com"}}); err != nil {
+		return err
+	}
+	// Proof the roots were read now, not before: an issuer under the
+	// shared CA is trusted through the system roots alone.
+	iss := ststest.NewIssuer()
+	defer iss.Close()
+	resp, err := (&http.Client{Transport: &http.Transport{}, Timeout: 10 * time.Second}).Get(iss.URL + "/.well-known/openid-configuration")
+	if err != nil {
+		return fmt.Errorf("the system roots were read before the shared CA was set: %w", err)
+	}
+	return resp.Body.Close()
+}
+
+// readOncePerProcess reports whether the standard library reads the
+// variable name once per process.
+func readOncePerProcess(name string) bool {
+	return strings.HasPrefix(name, "SSL_CERT_") || strings.HasSuffix(strings.ToUpper(name), "_PROXY") || name == "REQUEST_METHOD"
+}
+
 // inProcess reports whether a run can be made in this process, through
 // cli.CLI as main wires it, with the same result as the built binary: not
-// as another user, and with nothing the standard library reads once per
-// process. net/http reads the proxy variables, and crypto/x509 the system
-// roots (SSL_CERT_FILE, SSL_CERT_DIR), at their first use: every ststest
-// stack trusts a CA of its own through SSL_CERT_FILE, so a second stack's
-// run in this process would meet the first's roots, and its signature step
-// would differ from the binary's while the scenario's checks still passed.
+// as another user, and with what the standard library reads once per
+// process (primeProcess) read as this process read it: SSL_CERT_FILE
+// holding exactly the shared CA, no SSL_CERT_DIR, no proxy (an empty value
+// reads as unset). A run in no emulated pod (no SSL_CERT_FILE) qualifies
+// too: beyond the host's roots, which a fresh process reads as well, this
+// process trusts only the shared CA, which only ststest issuers present. A
+// run that trusts another CA, or goes through a proxy, runs the binary.
 func inProcess(o runOpts) bool {
 	if o.uid != 0 {
 		return false
 	}
+	certFile := ""
 	for _, kv := range o.env {
-		name, _, _ := strings.Cut(kv, "=")
-		if strings.HasSuffix(strings.ToUpper(name), "_PROXY") || strings.HasPrefix(name, "SSL_CERT_") {
+		name, value, _ := strings.Cut(kv, "=")
+		switch {
+		case name == "SSL_CERT_FILE":
+			certFile = value
+		case readOncePerProcess(name) && value != "":
 			return false
 		}
 	}
-	return true
+	if certFile == "" {
+		return true
+	}
+	b, err := os.ReadFile(certFile)
+	return err == nil && bytes.Equal(b, primedCA)
 }
 
 // run runs the command in this process where inProcess allows, otherwise
 // the built binary. Either way env is the whole environment and the
 // result is what kubelet would see.
+//
+// A run given a deadline shorter than runEnv's (IRSA_PROBE_TIMEOUT) waits
+// it out: it runs the binary too, waiting beside other tests rather than
+// holding the in-process runs' lock for seconds of nothing.
 func run(t *testing.T, o runOpts) result {
 	t.Helper()
-	if !inProcess(o) {
+	if !inProcess(o) || waitsOutADeadline(o) {
 		return runBinary(t, o)
 	}
 	return runCLI(t, o)
+}
+
+// waitsOutADeadline reports whether o shortens the check's deadline below
+// runEnv's 10s: the tests that do wait for it to pass.
+func waitsOutADeadline(o runOpts) bool {
+	d := 10 * time.Second
+	for _, kv := range o.env {
+		if v, ok := strings.CutPrefix(kv, "IRSA_PROBE_TIMEOUT="); ok {
+			d, _ = time.ParseDuration(v)
+		}
+	}
+	return d > 0 && d < 10*time.Second
 }
 
 // runCLI runs cli.CLI.Main as main does, with o.env as the whole
@@ -146,19 +241,14 @@ func run(t *testing.T, o runOpts) result {
 func runCLI(t *testing.T, o runOpts) result {
 	t.Helper()
 	if !inProcess(o) {
-		t.Fatalf("%v cannot run in this process (another user, or a proxy): use runBinary", o.args)
+		t.Fatalf("%v cannot run in this process (another user, another CA or a proxy): use runBinary", o.args)
 	}
 	cliMu.Lock()
 	defer cliMu.Unlock()
 	saved := os.Environ()
 	setEnv := func(env []string) {
-		os.Clearenv()
-		for _, kv := range env {
-			if name, value, ok := strings.Cut(kv, "="); ok {
-				if err := os.Setenv(name, value); err != nil {
-					t.Fatal(err)
-				}
-			}
+		if err := replaceEnv(env); err != nil {
+			t.Fatal(err)
 		}
 	}
 	setEnv(o.env)
@@ -175,6 +265,33 @@ func runCLI(t *testing.T, o runOpts) result {
 	start := time.Now()
 	code := c.Main(ctx, o.args)
 	return result{stdout: stdout.String(), stderr: stderr.String(), exit: code, took: time.Since(start)}
+}
+
+// replaceEnv makes env the process environment, one variable at a time and
+// never clearing the whole: a parallel test starting a program (go build,
+// unshare) reads PATH meanwhile, which both environments hold.
+func replaceEnv(env []string) error {
+	want := map[string]string{}
+	for _, kv := range env {
+		if name, value, ok := strings.Cut(kv, "="); ok {
+			want[name] = value
+		}
+	}
+	for _, kv := range os.Environ() {
+		if name, _, _ := strings.Cut(kv, "="); name != "" {
+			if _, ok := want[name]; !ok {
+				if err := os.Unsetenv(name); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	for name, value := range want {
+		if err := os.Setenv(name, value); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // runCommand runs name (a wrapper such as unshare, which runs the binary)

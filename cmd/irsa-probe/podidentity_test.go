@@ -181,17 +181,17 @@ func TestTrustPolicyPodIdentityFixesDenied(t *testing.T) {
 		t.Fatal(err)
 	}
 	env := runEnv(st, "IRSA_PROBE_TERMINATION_LOG=", "IRSA_PROBE_EXPECT_ROLE_ARN="+st.RoleARN)
-	if res := runBinary(t, runOpts{env: env, args: []string{"check"}}); res.exit != verdict.ExitBroken {
+	if res := run(t, runOpts{env: env, args: []string{"check"}}); res.exit != verdict.ExitBroken {
 		t.Fatalf("before: exit %d\n%s", res.exit, res.stdout)
 	}
-	policy := runBinary(t, runOpts{env: env, args: []string{"trust-policy", "--pod-identity"}})
+	policy := run(t, runOpts{env: env, args: []string{"trust-policy", "--pod-identity"}})
 	if policy.exit != 0 || !strings.Contains(policy.stderr, "--role-name billing-api") {
 		t.Fatalf("trust-policy --pod-identity: exit %d\n%s", policy.exit, policy.stderr)
 	}
 	if err := st.STS.PutRole(st.RoleARN, policy.stdout); err != nil {
 		t.Fatal(err)
 	}
-	if res := runBinary(t, runOpts{env: env, args: []string{"check"}}); res.exit != verdict.ExitOK {
+	if res := run(t, runOpts{env: env, args: []string{"check"}}); res.exit != verdict.ExitOK {
 		t.Errorf("after applying the printed policy: exit %d\n%s", res.exit, res.stdout)
 	}
 }

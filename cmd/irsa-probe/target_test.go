@@ -71,7 +71,7 @@ func probeOwnEnv(t *testing.T, st *ststest.Stack, extra ...string) []string {
 
 func runJSON(t *testing.T, o runOpts) (result, check.Report) {
 	t.Helper()
-	res := runBinary(t, o)
+	res := run(t, o)
 	var rep check.Report
 	if err := json.Unmarshal([]byte(res.stdout), &rep); err != nil {
 		t.Fatalf("json output: %v\nstdout:\n%s\nstderr:\n%s", err, res.stdout, res.stderr)

@@ -88,7 +88,7 @@ func TestCertificateUntrusted(t *testing.T) {
 			}
 			termLog := filepath.Join(t.TempDir(), "termination-log")
 			env := runEnv(st, append(tc.wire(st, front), "IRSA_PROBE_TERMINATION_LOG="+termLog)...)
-			res := runBinary(t, runOpts{env: env, args: []string{"check"}})
+			res := run(t, runOpts{env: env, args: []string{"check"}})
 			out := strings.ReplaceAll(res.stdout, st.Dir, "$STACK_DIR")
 			if res.exit != verdict.ExitBroken {
 				t.Fatalf("exit %d, want %d\n%s\n%s", res.exit, verdict.ExitBroken, res.stdout, res.stderr)
@@ -106,7 +106,7 @@ func TestCertificateUntrusted(t *testing.T) {
 					t.Errorf("text lacks %q:\n%s", w, out)
 				}
 			}
-			js := runBinary(t, runOpts{env: append(env, "IRSA_PROBE_OUTPUT=json"), args: []string{"check"}})
+			js := run(t, runOpts{env: append(env, "IRSA_PROBE_OUTPUT=json"), args: []string{"check"}})
 			var rep check.Report
 			if err := json.Unmarshal([]byte(js.stdout), &rep); err != nil {
 				t.Fatal(err)
@@ -128,7 +128,7 @@ func TestCertificateUntrusted(t *testing.T) {
 				return
 			}
 			// The fix: the front's CA in AWS_CA_BUNDLE, for the probe and the SDK alike.
-			fixed := runBinary(t, runOpts{env: append(env, "AWS_CA_BUNDLE="+filepath.Join(st.Dir, "front-ca.pem")), args: []string{"check"}})
+			fixed := run(t, runOpts{env: append(env, "AWS_CA_BUNDLE="+filepath.Join(st.Dir, "front-ca.pem")), args: []string{"check"}})
 			if fixed.exit != verdict.ExitOK {
 				t.Errorf("with the CA in AWS_CA_BUNDLE: exit %d\n%s\n%s", fixed.exit, fixed.stdout, fixed.stderr)
 			}

@@ -130,9 +130,9 @@ func TestTranscripts(t *testing.T) {
 				env = append(env, tc.stack(t, st)...)
 			}
 			env = append(env, "IRSA_PROBE_TERMINATION_LOG="+filepath.Join(t.TempDir(), "termination-log"))
-			// Usage texts and errors need no process of their own: they run
-			// in this one (and in the -short tier); a run in an emulated pod
-			// is the binary's (see inProcess).
+			// Usage texts, errors and the reports need no process of their
+			// own: they run in this one (and in the -short tier) where it
+			// shows what the binary would (see run and inProcess).
 			res := run(t, runOpts{env: runEnv(st, env...), args: tc.args})
 			got := normalize(renderTranscript(tc, res), st)
 			path := filepath.Join("testdata", "transcripts", tc.name+".txt")

@@ -62,11 +62,13 @@ func (r *run) podIdentityPath(ctx context.Context) (usable, gotCreds bool) {
 		r.record(StepAssumeRole, StatusSkip, "fix the findings above first")
 		r.record(StepCallerIdentity, StatusSkip, "no credentials")
 		if tok != nil {
+			sig.wait() // settleDoubts reads the signature's result
 			r.settleDoubts(tok, false)
 		}
 		return false, false
 	}
 	creds := r.agentCredentials(ctx)
+	sig.wait() // settleDoubts reads the signature's result
 	r.settleDoubts(tok, creds != nil)
 	if creds == nil {
 		r.record(StepCallerIdentity, StatusSkip, "no credentials")
