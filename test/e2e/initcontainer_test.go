@@ -77,7 +77,7 @@ func TestInitContainerNoRole(t *testing.T) {
 	if term.ExitCode != 1 {
 		t.Errorf("init container exit %d, want 1", term.ExitCode)
 	}
-	fix := "kubectl annotate serviceaccount -n " + ns.Name + " billing-api eks.amazonaws.com/role-arn="
+	fix := "kubectl annotate serviceaccount --namespace=" + ns.Name + " billing-api eks.amazonaws.com/role-arn="
 	if !strings.Contains(term.Message, "role-arn-missing") || !strings.Contains(term.Message, fix) {
 		t.Errorf("termination message does not name role-arn-missing and %q:\n%s", fix, term.Message)
 	}
