@@ -71,7 +71,7 @@ test: ## every test that needs no root: vet; the race detector on (manifests, al
 		echo "go test -count=1 -run '$$run' $$pkg"; \
 		go test -count=1 -run "$$run" $$pkg || exit 1; \
 	done
-	$(MAKE) --no-print-directory fuzz FUZZTIME=2s
+	$(MAKE) --no-print-directory fuzz FUZZTIME=1s
 
 # The end-to-end suite (test/e2e, build tag e2e): a real single-node cluster
 # in a network namespace of its own, as root. The Kubernetes components and
