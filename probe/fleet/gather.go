@@ -147,8 +147,12 @@ func (j *Jobs) CanaryPods(ctx context.Context, run string) ([]Pod, error) {
 	return DecodePods(b)
 }
 
+// maxCanaryLog caps a canary's log: the probe prints one report of a few
+// KiB, and anyone who can edit the namespace can make the pod print more.
+const maxCanaryLog = 4 << 20
+
 func (j *Jobs) Logs(ctx context.Context, namespace, pod, container string) ([]byte, error) {
-	return j.R.Run(ctx, kube.Call{Args: j.Flags.Args("logs", pod, "--namespace="+namespace, "--container="+container), Max: kube.ListMax})
+	return j.R.Run(ctx, kube.Call{Args: j.Flags.Args("logs", pod, "--namespace="+namespace, "--container="+container), Max: maxCanaryLog})
 }
 
 func (j *Jobs) DeleteRun(ctx context.Context, namespace, run string) error {
